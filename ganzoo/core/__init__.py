@@ -1,0 +1,1 @@
+"""Mechanics shared by every family: the GAN base class and the objectives."""

@@ -1,0 +1,229 @@
+"""The GAN base class: the two-player update written once, for TensorFlow and PyTorch.
+
+A family builds `self.generator` and `self.discriminator` (functional Keras models)
+and, where it differs from the unconditional default, says what each player
+minimises in `discriminator_loss` / `generator_loss`. How gradients are taken,
+applied, averaged over replicas and reported is decided here only.
+"""
+
+import contextlib
+import numbers
+
+import keras
+import numpy as np
+from keras import ops
+
+from ganzoo import images as image_utils
+from ganzoo.core.objectives import get_objective
+
+
+def value_and_grad(loss_fn, variables):
+    """(loss, gradients of loss w.r.t. variables), on whichever backend Keras runs."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            loss = loss_fn()
+        return loss, tape.gradient(loss, variables)
+    if backend == "torch":
+        for v in variables:
+            v.value.grad = None
+        loss = loss_fn()
+        loss.backward()
+        return loss, [v.value.grad for v in variables]
+    raise NotImplementedError(
+        f"ganzoo trains on the tensorflow and torch backends, not {backend!r}; "
+        "set KERAS_BACKEND=tensorflow or KERAS_BACKEND=torch."
+    )
+
+
+def no_grad():
+    """A context that stops autograd bookkeeping during inference on torch (no-op elsewhere)."""
+    if keras.backend.backend() == "torch":
+        import torch
+
+        return torch.no_grad()
+    return contextlib.nullcontext()
+
+
+def _replica_info():
+    """(number of replicas in sync, this replica's id) under tf.distribute; (1, 0) elsewhere."""
+    if keras.backend.backend() != "tensorflow":
+        return 1, 0
+    import tensorflow as tf
+
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context
+        return tf.distribute.get_strategy().num_replicas_in_sync, 0
+    return context.num_replicas_in_sync, context.replica_id_in_sync_group
+
+
+def check_positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    return int(value)
+
+
+def check_seed(seed):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0:
+        raise ValueError(f"seed must be None or a non-negative int, got {seed!r}.")
+    return int(seed)
+
+
+class GAN(keras.Model):
+    """Base class of every family: `fit` runs discriminator then generator steps.
+
+    Subclasses set `self.generator`, `self.discriminator`, `self.image_shape` and
+    implement `get_config`; they may override `discriminator_loss`, `generator_loss`,
+    `prepare_batch`, `default_optimizer_settings` and `latent_batch`.
+    """
+
+    # Published optimiser settings; families override. Keys are keras.optimizers.Adam args.
+    default_optimizer_settings = {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
+    # Discriminator (critic) steps per generator step (WGAN uses 5).
+    d_steps = 1
+
+    def __init__(self, latent_dim=100, objective="non_saturating", seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.latent_dim = check_positive_int(latent_dim, "latent_dim")
+        self.objective = objective
+        self.d_objective, self.g_objective = get_objective(objective)
+        self.seed = check_seed(seed)
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+
+    # -- Keras plumbing --------------------------------------------------------------
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def build(self, input_shape=None):
+        # The networks are functional models and already built; without this, fit()
+        # under a strategy tries to build the GAN by calling it on an image batch.
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [self.d_loss_tracker, self.g_loss_tracker]
+
+    def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
+        """Two Adam optimisers with the family's published settings unless given.
+
+        Keyword arguments named like Adam's (learning_rate, beta_1, beta_2) override the
+        published settings for both players; g_learning_rate / d_learning_rate for one.
+        The rest goes to keras.Model.compile (jit_compile, steps_per_execution, ...).
+        """
+        settings = dict(self.default_optimizer_settings)
+        for key in ("learning_rate", "beta_1", "beta_2"):
+            if key in kwargs:
+                settings[key] = kwargs.pop(key)
+        g_settings = dict(settings, learning_rate=kwargs.pop("g_learning_rate", settings["learning_rate"]))
+        d_settings = dict(settings, learning_rate=kwargs.pop("d_learning_rate", settings["learning_rate"]))
+        self.g_optimizer = g_optimizer or keras.optimizers.Adam(**g_settings, name="g_optimizer")
+        self.d_optimizer = d_optimizer or keras.optimizers.Adam(**d_settings, name="d_optimizer")
+        # Keras' own `optimizer` slot holds the generator's, so its iteration count is
+        # the training step count that callbacks and checkpoints see.
+        super().compile(optimizer=self.g_optimizer, **kwargs)
+        # Built now: halves the first epoch, and must happen inside a strategy's scope.
+        self.g_optimizer.build(self.generator.trainable_variables)
+        self.d_optimizer.build(self.discriminator.trainable_variables)
+
+    def get_compile_config(self):
+        if not getattr(self, "compiled", False):
+            return None
+        return {
+            "g_optimizer": keras.saving.serialize_keras_object(self.g_optimizer),
+            "d_optimizer": keras.saving.serialize_keras_object(self.d_optimizer),
+        }
+
+    def compile_from_config(self, config):
+        self.compile(
+            g_optimizer=keras.saving.deserialize_keras_object(config["g_optimizer"]),
+            d_optimizer=keras.saving.deserialize_keras_object(config["d_optimizer"]),
+        )
+
+    def get_config(self):
+        return {"latent_dim": self.latent_dim, "objective": self.objective, "seed": self.seed}
+
+    # -- training ----------------------------------------------------------------------
+    def fit(self, x=None, *args, **kwargs):
+        if isinstance(x, np.ndarray):
+            image_utils.check_uint8_images(x, self.image_shape, what="fit(x)")
+        if not getattr(self, "compiled", False):
+            raise RuntimeError("Call gan.compile() before gan.fit(); compile() with no arguments "
+                               "uses the family's published optimiser settings.")
+        return super().fit(x, *args, **kwargs)
+
+    def prepare_batch(self, data):
+        """A training batch as a dict; uint8 images are scaled to [-1, 1] here."""
+        real = data[0] if isinstance(data, (tuple, list)) else data
+        if tuple(real.shape[1:]) != tuple(self.image_shape):
+            raise ValueError(f"Training images must have shape (batch, {self.image_shape}), "
+                             f"got {tuple(real.shape)}.")
+        if keras.backend.standardize_dtype(real.dtype) != "uint8":
+            raise ValueError(f"Training images must be uint8 in [0, 255] (as sample() returns "
+                             f"them), got dtype {keras.backend.standardize_dtype(real.dtype)}.")
+        return {"images": ops.cast(real, "float32") / 127.5 - 1.0}
+
+    def latent_batch(self, batch_size):
+        """z ~ N(0, I), different on every replica (the seed generator is mirrored)."""
+        replicas, replica_id = _replica_info()
+        if replicas == 1:
+            return keras.random.normal((batch_size, self.latent_dim), seed=self.seed_generator)
+        z = keras.random.normal((replicas, batch_size, self.latent_dim), seed=self.seed_generator)
+        return ops.take(z, replica_id, axis=0)
+
+    def discriminator_loss(self, batch):
+        real = batch["images"]
+        z = self.latent_batch(ops.shape(real)[0])
+        fake = ops.stop_gradient(self.generator(z, training=True))
+        real_logits = self.discriminator(real, training=True)
+        fake_logits = self.discriminator(fake, training=True)
+        return self.d_objective(real_logits, fake_logits)
+
+    def generator_loss(self, batch):
+        z = self.latent_batch(ops.shape(batch["images"])[0])
+        fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+        return self.g_objective(fake_logits)
+
+    def _step(self, loss_fn, optimizer, variables):
+        replicas, _ = _replica_info()
+        # The TF optimizer sums gradients over replicas: divide so the update is the
+        # gradient of the loss averaged over the global batch.
+        loss, grads = value_and_grad(lambda: loss_fn() / replicas, variables)
+        with no_grad():
+            optimizer.apply(grads, variables)
+        return loss * replicas
+
+    def train_step(self, data):
+        batch = self.prepare_batch(data)
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        for _ in range(self.d_steps):
+            d_loss = self._step(lambda: self.discriminator_loss(batch), self.d_optimizer, d_vars)
+        g_loss = self._step(lambda: self.generator_loss(batch), self.g_optimizer, g_vars)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        return {m.name: m.result() for m in self.metrics}
+
+    # -- inference ---------------------------------------------------------------------
+    def latent_numpy(self, n, seed=None):
+        """n latent vectors from numpy, so a seed gives the same z on every backend."""
+        rng = np.random.default_rng(check_seed(seed))
+        return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
+
+    def generate(self, z, batch_size=256):
+        """Run the generator on latent inputs in batches; returns uint8 NHWC numpy."""
+        out = []
+        with no_grad():
+            for i in range(0, len(z), batch_size):
+                out.append(ops.convert_to_numpy(self.generator(z[i : i + batch_size], training=False)))
+        return image_utils.to_uint8(np.concatenate(out))
+
+    def sample(self, n, seed=None, batch_size=256):
+        """n images as uint8 NHWC numpy; the same seed gives the same images."""
+        n = check_positive_int(n, "n")
+        return self.generate(self.latent_numpy(n, seed), check_positive_int(batch_size, "batch_size"))

@@ -1,0 +1,86 @@
+"""DCGAN (Radford et al. 2016) at 28, 32 or 64 pixels.
+
+The paper's guidelines: strided (transposed) convolutions instead of pooling, batch
+norm in both networks (not on G's output nor D's input layer), no fully connected
+hidden layers (only the projection of z and D's single logit), ReLU with a tanh
+output in G, LeakyReLU(0.2) in D, N(0, 0.02) initial weights, Adam(2e-4, beta_1=0.5).
+"""
+
+import keras
+from keras import layers
+
+from ganzoo.core.gan import GAN, check_positive_int
+from ganzoo.families import register_family
+
+# resolution -> side of the first feature map; each stride-2 layer doubles it
+_START_SIZE = {28: 7, 32: 4, 64: 4}
+
+
+def _init():
+    return keras.initializers.RandomNormal(stddev=0.02)
+
+
+def _upsamplings(resolution):
+    if resolution not in _START_SIZE:
+        raise ValueError(f"DCGAN resolution must be one of {sorted(_START_SIZE)}, got {resolution!r}.")
+    n, size = 0, _START_SIZE[resolution]
+    while size < resolution:
+        size, n = size * 2, n + 1
+    return n
+
+
+def build_generator(resolution, channels, width, latent_dim):
+    n_up = _upsamplings(resolution)
+    start = _START_SIZE[resolution]
+    filters = width * 2 ** (n_up - 1)
+    z = keras.Input((latent_dim,), name="z")
+    x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=_init(), name="project")(z)
+    x = layers.Reshape((start, start, filters))(x)
+    x = layers.BatchNormalization(name="project_bn")(x)
+    x = layers.ReLU()(x)
+    for i in range(n_up - 1):
+        filters //= 2
+        x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
+                                   kernel_initializer=_init(), name=f"up{i}")(x)
+        x = layers.BatchNormalization(name=f"up{i}_bn")(x)
+        x = layers.ReLU()(x)
+    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=_init(),
+                               name="to_image")(x)
+    image = layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    return keras.Model(z, image, name="generator")
+
+
+def build_discriminator(resolution, channels, width):
+    n_down = _upsamplings(resolution)
+    image = keras.Input((resolution, resolution, channels), name="image")
+    x, filters = image, width
+    for i in range(n_down):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0,
+                          kernel_initializer=_init(), name=f"down{i}")(x)
+        if i > 0:  # no batch norm on D's input layer (paper)
+            x = layers.BatchNormalization(name=f"down{i}_bn")(x)
+        x = layers.LeakyReLU(0.2)(x)
+        filters *= 2
+    x = layers.Flatten()(x)
+    logit = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit")(x)
+    return keras.Model(image, logit, name="discriminator")
+
+
+@register_family("dcgan")
+class DCGAN(GAN):
+    """DCGAN; `width` is the filter count of D's first and G's last hidden layer."""
+
+    def __init__(self, resolution=64, channels=3, width=64, latent_dim=100,
+                 objective="non_saturating", seed=None, **kwargs):
+        super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, **kwargs)
+        self.resolution = check_positive_int(resolution, "resolution")
+        self.channels = check_positive_int(channels, "channels")
+        self.width = check_positive_int(width, "width")
+        self.image_shape = (self.resolution, self.resolution, self.channels)
+        self.generator = build_generator(self.resolution, self.channels, self.width, self.latent_dim)
+        self.discriminator = build_discriminator(self.resolution, self.channels, self.width)
+        self.build()
+
+    def get_config(self):
+        return {**super().get_config(), "resolution": self.resolution,
+                "channels": self.channels, "width": self.width}

@@ -1,0 +1,81 @@
+"""Pixel conventions and pictures: uint8 <-> [-1, 1], checks, grids, PNG files."""
+
+import numpy as np
+
+
+def to_uint8(x):
+    """[-1, 1] floats -> uint8 in [0, 255], rounding to nearest."""
+    x = np.asarray(x, dtype=np.float32)
+    return np.clip(np.rint((x + 1.0) * 127.5), 0, 255).astype(np.uint8)
+
+
+def from_uint8(x):
+    """uint8 -> float32 in [-1, 1] (numpy; the models do the same inside train_step)."""
+    return np.asarray(x, dtype=np.float32) / 127.5 - 1.0
+
+
+def check_uint8_images(images, image_shape, what="images"):
+    """Raise a ValueError that says what was expected unless `images` is uint8 NHWC of image_shape."""
+    images = np.asarray(images) if not isinstance(images, np.ndarray) else images
+    expected = f"a uint8 array of shape (N, {', '.join(map(str, image_shape))})"
+    if images.dtype != np.uint8:
+        hint = " (scale [0, 1] floats with (x * 255).round().astype('uint8'))" if images.dtype.kind == "f" else ""
+        raise ValueError(f"{what}: expected {expected}, got dtype {images.dtype}{hint}.")
+    if images.ndim == 3 and image_shape[-1] == 1 and tuple(images.shape[1:]) == tuple(image_shape[:2]):
+        raise ValueError(
+            f"{what}: expected {expected}, got {images.shape}; add the channel axis with images[..., None]."
+        )
+    if images.ndim != 4 or tuple(images.shape[1:]) != tuple(image_shape):
+        raise ValueError(f"{what}: expected {expected}, got shape {images.shape}.")
+    if images.shape[0] == 0:
+        raise ValueError(f"{what}: expected at least one image, got an empty array.")
+    return images
+
+
+def grid(images, rows=None, cols=None, pad=2, pad_value=255):
+    """Tile uint8 NHWC images into one HWC image, row-major, with `pad` pixels between tiles."""
+    images = np.asarray(images)
+    if images.ndim != 4:
+        raise ValueError(f"grid expects NHWC images, got shape {images.shape}.")
+    n, h, w, c = images.shape
+    if cols is None:
+        cols = int(np.ceil(np.sqrt(n))) if rows is None else int(np.ceil(n / rows))
+    if rows is None:
+        rows = int(np.ceil(n / cols))
+    out = np.full((rows * h + (rows + 1) * pad, cols * w + (cols + 1) * pad, c), pad_value, images.dtype)
+    for i in range(min(n, rows * cols)):
+        r, k = divmod(i, cols)
+        y, x = pad + r * (h + pad), pad + k * (w + pad)
+        out[y : y + h, x : x + w] = images[i]
+    return out
+
+
+def save_png(image, path, scale=1):
+    """Write an HWC (or HW) uint8 image to PNG, optionally enlarged by an integer factor (nearest)."""
+    from PIL import Image
+
+    image = np.asarray(image)
+    if image.dtype != np.uint8:
+        raise ValueError(f"save_png expects uint8, got {image.dtype}.")
+    if scale > 1:
+        image = image.repeat(scale, axis=0).repeat(scale, axis=1)
+    if image.ndim == 3 and image.shape[-1] == 1:
+        image = image[..., 0]
+    Image.fromarray(image).save(path, format="PNG")
+    return path
+
+
+def load_image(path):
+    """Read an image file as uint8 HWC RGB (or HW1 for grayscale files), with a clear error."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            if im.mode in ("L", "I;16", "1"):
+                return np.asarray(im.convert("L"))[..., None]
+            return np.asarray(im.convert("RGB"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No such image file: {path}") from None
+    except (UnidentifiedImageError, OSError) as e:
+        raise ValueError(f"Cannot read {path} as an image ({e}); expected a PNG or JPEG file.") from None

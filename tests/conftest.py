@@ -1,0 +1,43 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BACKEND = keras.backend.backend()
+
+tf_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute needs the TensorFlow backend")
+
+
+def tiny_dcgan(**overrides):
+    from ganzoo.families.dcgan import DCGAN
+
+    config = dict(resolution=28, channels=1, width=8, latent_dim=8, seed=0)
+    config.update(overrides)
+    return DCGAN(**config)
+
+
+@pytest.fixture
+def tiny_images():
+    """64 uint8 'digits': bright squares at random places on black, 28x28x1."""
+    rng = np.random.default_rng(0)
+    images = np.zeros((64, 28, 28, 1), np.uint8)
+    for im in images:
+        y, x = rng.integers(0, 20, size=2)
+        im[y : y + 8, x : x + 8] = 255
+    return images
+
+
+def run_python(code, env=None, timeout=300):
+    """Run Python code in a fresh interpreter (another backend, or TF device set-up)."""
+    full_env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=full_env, cwd=REPO_ROOT, timeout=timeout)
+    assert result.returncode == 0, f"subprocess failed:\n{result.stdout}\n{result.stderr[-4000:]}"
+    return result.stdout

@@ -1,0 +1,142 @@
+"""The GAN base class through DCGAN: training mechanics, compile, inputs, serialisation, sampling.
+
+Runs on both backends (CI runs this file under KERAS_BACKEND=torch too)."""
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import tiny_dcgan
+from ganzoo.core.gan import value_and_grad
+
+
+def weights_of(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+def test_value_and_grad_matches_the_analytic_gradient():
+    v = keras.Variable(np.array([1.0, -2.0, 3.0], np.float32))
+    loss, (grad,) = value_and_grad(lambda: keras.ops.sum(v * v) * 0.5, [v])
+    assert float(keras.ops.convert_to_numpy(loss)) == pytest.approx(7.0)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(grad), [1.0, -2.0, 3.0], rtol=1e-6)
+
+
+def test_fit_updates_both_players_and_reports_losses(tiny_images):
+    gan = tiny_dcgan()
+    gan.compile()
+    g_before, d_before = weights_of(gan.generator), weights_of(gan.discriminator)
+    history = gan.fit(tiny_images, batch_size=16, epochs=2, verbose=0)
+    assert set(history.history) == {"d_loss", "g_loss"}
+    assert all(np.isfinite(history.history["d_loss"])) and all(np.isfinite(history.history["g_loss"]))
+    g_after, d_after = weights_of(gan.generator), weights_of(gan.discriminator)
+    assert any(not np.allclose(a, b) for a, b in zip(g_before, g_after))
+    assert any(not np.allclose(a, b) for a, b in zip(d_before, d_after))
+    assert int(keras.ops.convert_to_numpy(gan.g_optimizer.iterations)) == 8
+    assert int(keras.ops.convert_to_numpy(gan.d_optimizer.iterations)) == 8
+
+
+def test_discriminator_learns_to_separate_real_from_fake(tiny_images):
+    # With the generator frozen (lr 0), D's loss must fall well below its chance value log 4.
+    gan = tiny_dcgan()
+    gan.compile(g_learning_rate=0.0, d_learning_rate=2e-3)
+    history = gan.fit(tiny_images, batch_size=16, epochs=6, verbose=0)
+    assert history.history["d_loss"][-1] < 0.5 * np.log(4)
+
+
+def test_compile_uses_published_settings_and_keyword_overrides():
+    gan = tiny_dcgan()
+    gan.compile()
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(2e-4)
+    assert float(gan.d_optimizer.beta_1) == pytest.approx(0.5)
+    gan = tiny_dcgan()
+    gan.compile(learning_rate=1e-3, d_learning_rate=4e-4, beta_1=0.0)
+    assert float(gan.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    assert float(gan.d_optimizer.learning_rate) == pytest.approx(4e-4)
+    assert float(gan.g_optimizer.beta_1) == 0.0
+    sgd = keras.optimizers.SGD(0.1)
+    gan = tiny_dcgan()
+    gan.compile(g_optimizer=sgd)
+    assert gan.g_optimizer is sgd
+
+
+def test_fit_rejects_wrong_inputs_with_what_was_expected(tiny_images):
+    gan = tiny_dcgan()
+    with pytest.raises(RuntimeError, match="compile"):
+        gan.fit(tiny_images)
+    gan.compile()
+    with pytest.raises(ValueError, match="uint8"):
+        gan.fit(tiny_images.astype(np.float32) / 255)
+    with pytest.raises(ValueError, match=r"images\[\.\.\., None\]"):
+        gan.fit(tiny_images[..., 0])
+    with pytest.raises(ValueError, match=r"\(N, 28, 28, 1\)"):
+        gan.fit(np.zeros((4, 32, 32, 1), np.uint8))
+
+
+def test_fit_takes_a_tf_data_dataset_of_uint8_batches(tiny_images):
+    tf = pytest.importorskip("tensorflow")
+    gan = tiny_dcgan()
+    gan.compile()
+    dataset = tf.data.Dataset.from_tensor_slices(tiny_images).batch(16)
+    history = gan.fit(dataset, epochs=1, verbose=0)
+    assert np.isfinite(history.history["g_loss"][0])
+
+
+def test_sample_contract():
+    gan = tiny_dcgan()
+    images = gan.sample(5, seed=3)
+    assert images.dtype == np.uint8 and images.shape == (5, 28, 28, 1)
+    np.testing.assert_array_equal(images, gan.sample(5, seed=3))
+    assert not np.array_equal(images, gan.sample(5, seed=4))
+    # batching does not change the result
+    np.testing.assert_array_equal(images, gan.sample(5, seed=3, batch_size=2))
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "4", None])
+def test_sample_rejects_a_bad_count(bad):
+    with pytest.raises(ValueError, match="positive int"):
+        tiny_dcgan().sample(bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "0"])
+def test_sample_rejects_a_bad_seed(bad):
+    with pytest.raises(ValueError, match="seed"):
+        tiny_dcgan().sample(2, seed=bad)
+
+
+def test_config_round_trip():
+    gan = tiny_dcgan(objective="hinge")
+    clone = type(gan).from_config(gan.get_config())
+    assert clone.get_config() == gan.get_config()
+    assert clone.objective == "hinge"
+
+
+def test_keras_archive_round_trip_in_safe_mode(tmp_path, tiny_images):
+    gan = tiny_dcgan()
+    gan.compile(learning_rate=1e-3)
+    gan.fit(tiny_images, batch_size=32, epochs=1, verbose=0)
+    path = tmp_path / "gan.keras"
+    gan.save(path)
+    restored = keras.models.load_model(path, safe_mode=True)
+    assert type(restored) is type(gan)
+    np.testing.assert_array_equal(restored.sample(4, seed=0), gan.sample(4, seed=0))
+    assert float(restored.g_optimizer.learning_rate) == pytest.approx(1e-3)
+    # the restored model trains on
+    restored.fit(tiny_images, batch_size=32, epochs=1, verbose=0)
+
+
+def test_weights_file_round_trip(tmp_path, tiny_images):
+    gan = tiny_dcgan()
+    gan.compile()
+    gan.fit(tiny_images, batch_size=32, epochs=1, verbose=0)
+    gan.save_weights(tmp_path / "gan.weights.h5")
+    other = tiny_dcgan(seed=123)
+    assert not np.array_equal(other.sample(4, seed=0), gan.sample(4, seed=0))
+    other.load_weights(tmp_path / "gan.weights.h5")
+    np.testing.assert_array_equal(other.sample(4, seed=0), gan.sample(4, seed=0))
+
+
+def test_generator_is_a_plain_keras_model():
+    gan = tiny_dcgan()
+    assert isinstance(gan.generator, keras.Model)
+    out = keras.ops.convert_to_numpy(gan.generator(np.zeros((2, 8), np.float32)))
+    assert out.shape == (2, 28, 28, 1) and np.abs(out).max() <= 1.0
