@@ -1,0 +1,198 @@
+"""Data sets by name: the local files under a data directory, or TFDS when online.
+
+The data directory is, in order: the `data_dir` argument (recipes: `--data_dir`),
+`$GANZOO_DATA_DIR`, then `../shared/data` beside a checkout of this repository.
+Every local file read is checked against the folder's SHA256SUMS when it has one.
+"""
+
+import functools
+import gzip
+import hashlib
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+DATASETS = {
+    "mnist": {
+        "tfds": "mnist", "license": "CC BY-SA 3.0 (MNIST, LeCun, Cortes, Burges)",
+        "classes": [str(i) for i in range(10)],
+    },
+    "fashion_mnist": {
+        "tfds": "fashion_mnist", "license": "MIT (Fashion-MNIST, Zalando SE)",
+        "classes": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"],
+    },
+    "celeba": {
+        "tfds": "celeb_a", "license": "CelebA: non-commercial research purposes only",
+        "archive": "celeba_align_000001-010000_89x109_jpg.tar.gz",
+        "attributes": "list_attr_celeba_000001-010000.txt",
+        "holdout": 1000,  # the last 1,000 faces are the test split
+    },
+}
+
+_IDX_FILES = {"train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+              "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")}
+
+
+class DataNotFoundError(FileNotFoundError):
+    pass
+
+
+def default_data_dir():
+    return Path(os.environ.get("GANZOO_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+
+
+def _dataset_info(name):
+    if name not in DATASETS:
+        raise ValueError(f"Unknown data set {name!r}; known: {sorted(DATASETS)}.")
+    return DATASETS[name]
+
+
+def _check_split(split, allowed=("train", "test")):
+    if split not in allowed:
+        raise ValueError(f"split must be one of {allowed}, got {split!r}.")
+
+
+@functools.lru_cache(maxsize=None)
+def _expected_hashes(data_dir):
+    sums = Path(data_dir) / "SHA256SUMS"
+    if not sums.exists():
+        return {}
+    out = {}
+    for line in sums.read_text().splitlines():
+        if line.strip():
+            digest, rel = line.split(maxsplit=1)
+            out[rel.strip().lstrip("*")] = digest
+    return out
+
+
+def _read_verified(data_dir, rel):
+    """Bytes of data_dir/rel, checked against SHA256SUMS when the folder has one."""
+    path = Path(data_dir) / rel
+    if not path.exists():
+        raise DataNotFoundError(
+            f"{path} not found. Point --data_dir or $GANZOO_DATA_DIR at the folder holding "
+            f"'{rel}', or use source='tfds' when online.")
+    blob = path.read_bytes()
+    expected = _expected_hashes(str(data_dir)).get(rel)
+    if expected and hashlib.sha256(blob).hexdigest() != expected:
+        raise ValueError(f"{path} does not match its SHA256SUMS entry: the file is corrupt; "
+                         "restore it from the original data set.")
+    return blob
+
+
+def _parse_idx(blob):
+    data = gzip.decompress(blob)
+    ndim = data[3]
+    dims = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(dims)
+
+
+def load_idx(name, split="train", data_dir=None):
+    """(images uint8 (N, 28, 28, 1), labels int64 (N,)) of MNIST or Fashion-MNIST."""
+    _check_split(split)
+    data_dir = Path(data_dir or default_data_dir())
+    image_file, label_file = _IDX_FILES[split]
+    images = _parse_idx(_read_verified(data_dir, f"{name}/{image_file}"))[..., None]
+    labels = _parse_idx(_read_verified(data_dir, f"{name}/{label_file}")).astype(np.int64)
+    return images, labels
+
+
+def center_crop_resize(image, resolution):
+    """Resize the short side to `resolution` (antialiased), then centre-crop a square."""
+    from PIL import Image
+
+    im = Image.fromarray(image)
+    w, h = im.size
+    scale = resolution / min(w, h)
+    nw, nh = max(resolution, round(w * scale)), max(resolution, round(h * scale))
+    im = im.resize((nw, nh), Image.LANCZOS)
+    left, top = (nw - resolution) // 2, (nh - resolution) // 2
+    return np.asarray(im.crop((left, top, left + resolution, top + resolution)))
+
+
+def load_celeba_attributes(data_dir=None):
+    """(file names, attribute names, attributes as {0, 1} int8 array (N, 40))."""
+    info = DATASETS["celeba"]
+    text = _read_verified(Path(data_dir or default_data_dir()), f"celeba/{info['attributes']}").decode()
+    lines = text.splitlines()
+    names = lines[1].split()
+    files, rows = [], []
+    for line in lines[2:]:
+        parts = line.split()
+        if parts:
+            files.append(parts[0])
+            rows.append([int(v) > 0 for v in parts[1:]])
+    return files, names, np.asarray(rows, np.int8)
+
+
+def load_celeba(split="train", resolution=64, data_dir=None):
+    """(faces uint8 (N, r, r, 3), attributes int8 (N, 40)); the last 1,000 faces are 'test'."""
+    _check_split(split, ("train", "test", "all"))
+    info = DATASETS["celeba"]
+    data_dir = Path(data_dir or default_data_dir())
+    files, _, attributes = load_celeba_attributes(data_dir)
+    blob = _read_verified(data_dir, f"celeba/{info['archive']}")
+    from PIL import Image
+
+    faces = {}
+    with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
+        for member in tar:
+            if member.isfile() and member.name.endswith(".jpg"):
+                with Image.open(tar.extractfile(member)) as im:
+                    faces[os.path.basename(member.name)] = center_crop_resize(np.asarray(im.convert("RGB")), resolution)
+    images = np.stack([faces[f] for f in files])
+    n_test = info["holdout"]
+    if split == "train":
+        return images[:-n_test], attributes[:-n_test]
+    if split == "test":
+        return images[-n_test:], attributes[-n_test:]
+    return images, attributes
+
+
+def load_tfds(name, split="train", resolution=None):
+    """The same arrays from tensorflow-datasets (needs the internet or a TFDS cache)."""
+    import tensorflow_datasets as tfds
+
+    info = _dataset_info(name)
+    ds = tfds.load(info["tfds"], split=split)
+    images, labels = [], []
+    for example in tfds.as_numpy(ds):
+        image = example["image"]
+        if resolution is not None:
+            image = center_crop_resize(image, resolution)
+        images.append(image)
+        labels.append(example.get("label", -1))
+    return np.stack(images), np.asarray(labels)
+
+
+def load(name, split="train", data_dir=None, resolution=None, source="auto"):
+    """(images uint8 NHWC, labels) for a data set name.
+
+    source='local' reads the files under the data directory, 'tfds' uses
+    tensorflow-datasets, 'auto' prefers the local files and falls back to TFDS.
+    For CelebA the labels are the 40 binary attributes and resolution defaults to 64.
+    """
+    _dataset_info(name)
+    if source not in ("auto", "local", "tfds"):
+        raise ValueError(f"source must be 'auto', 'local' or 'tfds', got {source!r}.")
+    if name == "celeba":
+        resolution = resolution or 64
+    if source == "tfds":
+        return load_tfds(name, split, resolution)
+    try:
+        if name == "celeba":
+            return load_celeba(split, resolution, data_dir)
+        images, labels = load_idx(name, split, data_dir)
+        if resolution not in (None, 28):
+            images = np.stack([center_crop_resize(im[..., 0], resolution)[..., None] for im in images])
+        return images, labels
+    except DataNotFoundError:
+        if source == "local":
+            raise
+        return load_tfds(name, split, resolution)

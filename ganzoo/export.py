@@ -1,0 +1,140 @@
+"""Turn a trained model into a zoo entry: a weights folder in the Hub layout, its model
+card, and the manifest entry that names every file with its sha256."""
+
+import json
+from pathlib import Path
+
+from ganzoo import images
+from ganzoo.hub import sha256_of
+
+HUB_ORG = "ganzoo"
+HUB_REVISION = "v0.1.0"  # the tag each entry is published under
+
+
+def file_records(folder, names):
+    folder = Path(folder)
+    return [{"path": n, "sha256": sha256_of(folder / n), "size": (folder / n).stat().st_size} for n in names]
+
+
+def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
+    """config.json, model.weights.h5 (no optimizer state) and samples.png."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    # A fresh, uncompiled twin carries the weights without optimizer slots.
+    twin = type(model).from_config(model.get_config())
+    twin.generator.set_weights(model.generator.get_weights())
+    if generator_only:
+        twin.generator.save_weights(folder / "model.weights.h5")
+    else:
+        twin.discriminator.set_weights(model.discriminator.get_weights())
+        twin.save_weights(folder / "model.weights.h5")
+    config = {"family": model.family, "config": model.get_config(),
+              "weights_scope": "generator" if generator_only else "gan"}
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    grid = images.grid(model.sample(64, seed=grid_seed))
+    images.save_png(grid, folder / "samples.png", scale=2)
+    return folder
+
+
+def metrics_table(metrics):
+    if not metrics:
+        return "Not measured yet.\n"
+    rows = ["| metric | value | measured with |", "|---|---|---|"]
+    for key, record in metrics.items():
+        value = record["value"]
+        value = f"{value:.4g}" if isinstance(value, float) else value
+        rows.append(f"| {key} | {value} | `{record['command']}` |")
+    return "\n".join(rows) + "\n"
+
+
+def model_card(name, entry):
+    """README.md in the Hub's model-card format: YAML front matter, then prose."""
+    dataset, training = entry["dataset"], entry["training"]
+    license_id = dataset.get("card_license", "other")
+    lines = [
+        "---",
+        f"license: {license_id}",
+        "library_name: keras",
+        "datasets:",
+        f"- {dataset['name']}",
+        "tags:",
+        *([] if entry["family"] == "classifier" else ["- gan"]),
+        f"- {entry['family']}",
+        "- ganzoo",
+        "- keras",
+        "pipeline_tag: " + ("image-classification" if entry["family"] == "classifier"
+                            else "unconditional-image-generation"),
+        "---",
+        "",
+        f"# {name}",
+        "",
+        entry["description"],
+        "",
+        "```python",
+        "import ganzoo",
+        f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC",
+        "```",
+        "",
+        *([] if entry["family"] == "classifier" else ["![64 samples, seed 0](samples.png)"]),
+        "",
+        "## Model",
+        f"Family `{entry['family']}`, config:",
+        "",
+        "```json",
+        json.dumps(entry["config"], indent=2),
+        "```",
+        "",
+        "## Data",
+        f"{dataset['name']} ({dataset.get('split', 'train')} split): {dataset.get('description', '')}",
+        f"License of the data: {dataset['license']}.",
+        "",
+        "## Training",
+        f"Recipe `{entry['recipe']}`, run as:",
+        "",
+        "```",
+        entry["command"],
+        "```",
+        "",
+        f"{training.get('steps')} steps at batch {training.get('batch_size')} "
+        f"({training.get('epochs_of_data')} passes over the data), "
+        f"{training.get('wall_time_s', training.get('wall_time_s_last_run'))} s on {training.get('hardware')}.",
+        "",
+        "## Metrics",
+        metrics_table(entry["metrics"]),
+        "## Limitations",
+        entry.get("limitations", "A small research model: outputs show the biases and gaps of its training data."),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def build_entry(name, model, folder, *, description, dataset, recipe, command, training,
+                metrics=None, limitations=None):
+    """Write the model card, then return the manifest entry listing every file's hash."""
+    folder = Path(folder)
+    entry = {
+        "family": model.family,
+        "description": description,
+        "config": model.get_config(),
+        "dataset": dataset,
+        "hub": {"repo_id": f"{HUB_ORG}/{name}", "revision": HUB_REVISION},
+        "recipe": recipe,
+        "command": command,
+        "training": training,
+        "metrics": metrics or {},
+        "files": [],
+    }
+    if limitations:
+        entry["limitations"] = limitations
+    refresh_card(name, entry, folder)
+    return entry
+
+
+def refresh_card(name, entry, folder):
+    """Rewrite README.md from the entry and recompute the file records (in place)."""
+    folder = Path(folder)
+    (folder / "README.md").write_text(model_card(name, entry))
+    names = ["config.json", "model.weights.h5", "README.md"]
+    names += [p.name for p in sorted(folder.glob("*.png"))]
+    entry["files"] = file_records(folder, names)
+    return entry

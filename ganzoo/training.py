@@ -1,0 +1,81 @@
+"""The training driver every recipe shares: strategy, model, fit with checkpoints, export.
+
+Resumable: `keras.callbacks.BackupAndRestore` checkpoints the whole state (both
+networks, both optimizers, the latent seed generator, the epoch) every epoch, so a
+killed run started again with the same arguments continues where it stopped.
+"""
+
+import contextlib
+import json
+import math
+import platform
+import sys
+import time
+from pathlib import Path
+
+import keras
+from ganzoo import callbacks as gz_callbacks
+from ganzoo.distribute import get_strategy
+from ganzoo.families import get_family
+
+
+def hardware_description():
+    backend = keras.backend.backend()
+    if backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return f"1x {torch.cuda.get_device_name(0)} (torch {torch.__version__})"
+    elif backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            return f"{len(gpus)}x GPU (tensorflow {tf.__version__})"
+    import os
+
+    return f"CPU, {os.cpu_count()} cores, {platform.machine()} ({backend} backend)"
+
+
+def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
+          steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
+          verbose=None):
+    """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
+
+    Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
+    history in output_dir/log.csv.
+    """
+    output_dir = Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(seed)
+    dist = get_strategy(strategy)
+    # An epoch here is at most one pass over the data (Keras stops a numpy epoch there).
+    steps_per_epoch = min(steps_per_epoch, steps, math.ceil(len(images) / batch_size))
+    epochs = math.ceil(steps / steps_per_epoch)
+    scope = dist.scope() if dist is not None else contextlib.nullcontext()
+    with scope:
+        model = get_family(family)(**config, seed=seed)
+        model.compile(**(compile_kwargs or {}))
+    callbacks = [
+        keras.callbacks.BackupAndRestore(str(output_dir / "backup")),
+        keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
+        gz_callbacks.SampleGrid(output_dir / "samples", every=sample_every),
+        *extra_callbacks,
+    ]
+    if verbose is None:  # a progress bar on a terminal, one line per epoch in a log
+        verbose = 1 if sys.stdout.isatty() else 2
+    start = time.time()
+    model.fit(images, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
+              shuffle=True, callbacks=callbacks, verbose=verbose)
+    info = {
+        "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
+        "batch_size": batch_size,
+        "epochs_of_data": round(steps * batch_size / len(images), 2),
+        "wall_time_s_last_run": round(time.time() - start, 1),
+        "hardware": hardware_description(),
+        "backend": keras.backend.backend(),
+        "strategy": strategy,
+        "seed": seed,
+    }
+    (output_dir / "training.json").write_text(json.dumps(info, indent=2))
+    return model, info

@@ -1,0 +1,147 @@
+"""The zoo is data: weights_manifest.json names every entry; this module reads and checks it.
+
+    list_models("dcgan*")  -> names
+    load("dcgan_mnist")    -> the family's keras.Model with the entry's weights
+"""
+
+import difflib
+import fnmatch
+import functools
+import json
+from pathlib import Path
+
+from ganzoo.data import REPO_ROOT
+
+MANIFEST_PATH = REPO_ROOT / "weights_manifest.json"
+
+ENTRY_KEYS = {
+    "family": str, "description": str, "config": dict, "dataset": dict, "hub": dict,
+    "files": list, "recipe": str, "command": str, "training": dict, "metrics": dict,
+}
+_SHA256_LEN = 64
+
+
+class UnknownModelError(ValueError):
+    """The name is not a zoo entry."""
+
+
+class ManifestError(ValueError):
+    """weights_manifest.json is malformed."""
+
+
+def validate_entry(name, entry):
+    """A list of problems with one manifest entry (empty when it is well-formed)."""
+    problems = []
+    for key, kind in ENTRY_KEYS.items():
+        if key not in entry:
+            problems.append(f"{name}: missing '{key}'")
+        elif not isinstance(entry[key], kind):
+            problems.append(f"{name}: '{key}' must be a {kind.__name__}")
+    if problems:
+        return problems
+    for key in ("name", "license"):
+        if not entry["dataset"].get(key):
+            problems.append(f"{name}: dataset.{key} is missing")
+    for key in ("repo_id", "revision"):
+        if not entry["hub"].get(key):
+            problems.append(f"{name}: hub.{key} is missing")
+    paths = [f.get("path") for f in entry["files"]]
+    for needed in ("config.json", "model.weights.h5", "README.md"):
+        if needed not in paths:
+            problems.append(f"{name}: files must include {needed}")
+    for f in entry["files"]:
+        sha, size = f.get("sha256", ""), f.get("size")
+        if len(sha) != _SHA256_LEN or any(c not in "0123456789abcdef" for c in sha):
+            problems.append(f"{name}: {f.get('path')}: sha256 must be 64 lowercase hex digits")
+        if not isinstance(size, int) or size <= 0:
+            problems.append(f"{name}: {f.get('path')}: size must be a positive int")
+    if not entry["recipe"].startswith("recipes/"):
+        problems.append(f"{name}: recipe must be a path under recipes/")
+    for metric, record in entry["metrics"].items():
+        if not isinstance(record, dict) or "value" not in record or "command" not in record:
+            problems.append(f"{name}: metrics.{metric} needs 'value' and 'command'")
+    return problems
+
+
+def validate_manifest(manifest):
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("models"), dict):
+        raise ManifestError("weights_manifest.json must be an object with a 'models' object.")
+    problems = []
+    for name, entry in {**manifest["models"], **manifest.get("evaluators", {})}.items():
+        problems += validate_entry(name, entry)
+    if problems:
+        raise ManifestError("weights_manifest.json is invalid:\n  " + "\n  ".join(problems))
+    return manifest
+
+
+@functools.lru_cache(maxsize=None)
+def _read(path):
+    try:
+        manifest = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ManifestError(f"No manifest at {path}.") from None
+    except json.JSONDecodeError as e:
+        raise ManifestError(f"{path} is not valid JSON: {e}") from None
+    return validate_manifest(manifest)
+
+
+def read_manifest(path=None):
+    return _read(str(path or MANIFEST_PATH))
+
+
+def list_models(pattern="*", manifest_path=None):
+    """Names of the zoo entries, sorted; `pattern` is a glob ("dcgan*")."""
+    return sorted(n for n in read_manifest(manifest_path)["models"] if fnmatch.fnmatch(n, pattern))
+
+
+def get_entry(name, manifest_path=None, section="models"):
+    """The manifest entry of `name`, or UnknownModelError with did-you-mean suggestions."""
+    entries = read_manifest(manifest_path).get(section, {})
+    if not isinstance(name, str):
+        raise UnknownModelError(f"A model name must be a str, got {type(name).__name__}.")
+    if name not in entries:
+        close = difflib.get_close_matches(name, list(entries), n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise UnknownModelError(
+            f"Unknown model {name!r}.{hint} `ganzoo list` shows all {len(entries)} entries.")
+    return entries[name]
+
+
+def load(name, weights_dir=None, manifest_path=None):
+    """The zoo entry `name` as a keras.Model with its published weights.
+
+    Weights come from `weights_dir`, then $GANZOO_WEIGHTS_DIR, then this repository's
+    weights/ folder, then the Hugging Face Hub (pinned revision, cached, sha256-checked).
+    """
+    from ganzoo import hub
+    from ganzoo.families import get_family
+
+    entry = get_entry(name, manifest_path)
+    folder = hub.resolve(name, entry, weights_dir=weights_dir)
+    model = get_family(entry["family"]).from_config(entry["config"])
+    load_weights_folder(model, folder)
+    return model
+
+
+def load_weights_folder(model, folder):
+    """Load model.weights.h5 into the whole GAN, or into its generator when the folder says so."""
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text())
+    target = model.generator if config.get("weights_scope") == "generator" else model
+    try:
+        target.load_weights(folder / "model.weights.h5")
+    except (ValueError, OSError) as e:
+        raise ValueError(f"{folder / 'model.weights.h5'} does not fit this model's config: {e}") from None
+
+
+def write_entry(name, entry, manifest_path=None, section="models"):
+    """Add or replace one entry in the manifest file (validated first)."""
+    path = Path(manifest_path or MANIFEST_PATH)
+    problems = validate_entry(name, entry)
+    if problems:
+        raise ManifestError("; ".join(problems))
+    manifest = json.loads(path.read_text()) if path.exists() else {"schema_version": 1, "models": {}}
+    manifest.setdefault(section, {})[name] = entry
+    manifest[section] = dict(sorted(manifest[section].items()))
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+    _read.cache_clear()

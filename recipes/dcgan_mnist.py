@@ -1,0 +1,32 @@
+"""dcgan_mnist: DCGAN at 28x28 on the 60,000 MNIST training digits.
+
+    python recipes/dcgan_mnist.py --export
+"""
+
+from absl import app
+
+import recipe_flags
+
+
+def load_images(data_dir, source):
+    from ganzoo import data
+
+    images, _ = data.load("mnist", "train", data_dir=data_dir, source=source)
+    return images
+
+
+def main(argv):
+    del argv
+    recipe_flags.run(
+        "dcgan_mnist", "dcgan",
+        {"resolution": 28, "channels": 1, "width": 64, "latent_dim": 100},
+        load_images, steps=6000, batch_size=128,
+        dataset={"name": "mnist", "split": "train", "card_license": "cc-by-sa-3.0",
+                 "license": "CC BY-SA 3.0 (MNIST, LeCun, Cortes, Burges)",
+                 "description": "the 60,000 training digits, 28x28 grayscale."},
+        description="DCGAN (Radford et al. 2016) trained on MNIST digits, 28x28 grayscale, "
+                    "non-saturating loss.")
+
+
+if __name__ == "__main__":
+    app.run(main)

@@ -1,0 +1,68 @@
+"""Flags and the run() every recipe shares (absl). A recipe supplies its data and defaults.
+
+    python recipes/dcgan_mnist.py --steps=6000 --output_dir=runs/dcgan_mnist --export
+
+Killed and started again with the same flags, a run resumes from its last checkpoint
+(output_dir/backup). With --export it writes weights/<name>/ and its manifest entry.
+"""
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from absl import flags
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("data_dir", None, "Data folder (default: $GANZOO_DATA_DIR, then ../shared/data).")
+flags.DEFINE_enum("source", "auto", ["auto", "local", "tfds"], "Local files, TFDS, or local with TFDS fallback.")
+flags.DEFINE_integer("steps", None, "Generator steps to train for (recipe default if unset).")
+flags.DEFINE_integer("batch_size", None, "Global batch size (recipe default if unset).")
+flags.DEFINE_float("g_learning_rate", None, "Generator Adam learning rate (published value if unset).")
+flags.DEFINE_float("d_learning_rate", None, "Discriminator Adam learning rate (published value if unset).")
+flags.DEFINE_float("beta_1", None, "Adam beta_1 for both players (published value if unset).")
+flags.DEFINE_string("output_dir", None, "Checkpoints, sample grids, logs (default runs/<name>).")
+flags.DEFINE_integer("seed", 0, "Random seed for weights, latents and shuffling.")
+flags.DEFINE_enum("strategy", "auto", ["auto", "one_device", "mirrored", "multi_worker", "tpu"],
+                  "tf.distribute strategy (TensorFlow backend).")
+flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.")
+flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")
+flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/<name>).")
+flags.DEFINE_string("manifest", str(REPO_ROOT / "weights_manifest.json"), "Manifest --export updates.")
+
+
+def recorded_command():
+    """The command line as it was run, with the path relative to the repository."""
+    script = os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT)
+    return " ".join(["python", shlex.quote(script), *map(shlex.quote, sys.argv[1:])])
+
+
+def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
+        limitations=None, generator_only=False):
+    """Train `family(**config)` on load_images(data_dir, source) and optionally export it."""
+    from ganzoo import export, training, zoo
+
+    images = load_images(FLAGS.data_dir, FLAGS.source)
+    compile_kwargs = {k: v for k, v in {"g_learning_rate": FLAGS.g_learning_rate,
+                                        "d_learning_rate": FLAGS.d_learning_rate,
+                                        "beta_1": FLAGS.beta_1}.items() if v is not None}
+    steps = FLAGS.steps or steps
+    batch_size = FLAGS.batch_size or batch_size
+    output_dir = Path(FLAGS.output_dir or REPO_ROOT / "runs" / name)
+    model, info = training.train(
+        family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
+        seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
+        compile_kwargs=compile_kwargs)
+    if FLAGS.export:
+        folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
+        export.save_weights_folder(model, folder, generator_only=generator_only)
+        entry = export.build_entry(
+            name, model, folder, description=description, dataset=dataset,
+            recipe=os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT),
+            command=recorded_command(), training=info, limitations=limitations)
+        zoo.write_entry(name, entry, FLAGS.manifest)
+        print(f"exported {name} to {folder} and weights_manifest.json")
+    return model
