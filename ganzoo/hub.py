@@ -60,8 +60,9 @@ def _offline():
 def download(name, entry, cache_dir=None, endpoint=None):
     """Fetch every file of an entry with huggingface_hub; returns the snapshot folder.
 
-    The environment is read at call time (HF_ENDPOINT, HF_HUB_CACHE, HF_HUB_OFFLINE), so
-    it may be set after import. A file whose hash is wrong is removed from the cache.
+    HF_ENDPOINT, HF_HUB_CACHE and HF_HUB_OFFLINE=1 are honoured when set after import
+    (huggingface_hub itself reads them once, at import: unsetting HF_HUB_OFFLINE later
+    does not bring downloads back). A file whose hash is wrong is removed from the cache.
     """
     from huggingface_hub import hf_hub_download
     from huggingface_hub import errors as hf_errors
@@ -77,7 +78,7 @@ def download(name, entry, cache_dir=None, endpoint=None):
             path = hf_hub_download(repo_id, record["path"], revision=revision, cache_dir=cache_dir,
                                    endpoint=endpoint, local_files_only=_offline())
         except (hf_errors.RepositoryNotFoundError, hf_errors.RevisionNotFoundError,
-                hf_errors.EntryNotFoundError) as e:
+                hf_errors.RemoteEntryNotFoundError) as e:
             raise WeightsNotAvailableError(
                 f"The Hub has no '{record['path']}' in {repo_id} at revision {revision} "
                 f"({type(e).__name__}). {how_to}") from None
