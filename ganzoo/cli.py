@@ -72,9 +72,30 @@ def cmd_sample(args):
     print(f"wrote {args.n} samples of {args.name} to {args.output}")
 
 
+def cmd_evaluate(args):
+    from ganzoo import evaluate
+
+    results = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir)
+    width = max(map(len, results))
+    print(f"{args.name}: {args.n} samples, seed {args.seed}")
+    for key, value in results.items():
+        print(f"  {key:<{width}}  {value}")
+    if args.write:
+        command = "ganzoo " + " ".join(sys.argv[1:]) if args.argv is None else "ganzoo " + " ".join(args.argv)
+        evaluate.record(args.name, results, command, args.n, args.seed)
+        print(f"wrote the results into weights_manifest.json and weights/{args.name}/README.md")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (and `ganzoo CMD --help` shows the usage)."""
+
+    def error(self, message):
+        self.exit(2, f"ganzoo: error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(prog="ganzoo", description="A model zoo of GANs with pretrained weights.")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    parser = _Parser(prog="ganzoo", description="A model zoo of GANs with pretrained weights.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("list", help="list the zoo entries", description="List zoo entries.")
     p.add_argument("pattern", nargs="?", default="*", help="glob filter, e.g. 'dcgan*'")
@@ -94,11 +115,24 @@ def build_parser():
     p.add_argument("--scale", type=_positive_int, default=None, help="enlarge each pixel (default: to ~128 px)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("evaluate", help="measure an entry's quality",
+                       description="Compute an entry's metrics with a fixed seed and sample count.")
+    p.add_argument("name")
+    p.add_argument("-n", type=_positive_int, default=10000, help="number of samples (default 10000)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.add_argument("--write", action="store_true", help="record the results in the manifest and model card")
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help (0) or a usage error (2, already printed)
+        return e.code
+    args.argv = argv
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
         args.func(args)

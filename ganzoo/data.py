@@ -156,7 +156,11 @@ def load_celeba(split="train", resolution=64, data_dir=None):
 
 
 def load_tfds(name, split="train", resolution=None):
-    """The same arrays from tensorflow-datasets (needs the internet or a TFDS cache)."""
+    """The same arrays from tensorflow-datasets (needs the internet or a TFDS cache).
+
+    Note: TFDS' celeb_a 'test' is CelebA's official test partition, while the local
+    'test' split is the last 1,000 of the 10,000 faces shipped here.
+    """
     import tensorflow_datasets as tfds
 
     info = _dataset_info(name)
@@ -165,9 +169,13 @@ def load_tfds(name, split="train", resolution=None):
     for example in tfds.as_numpy(ds):
         image = example["image"]
         if resolution is not None:
-            image = center_crop_resize(image, resolution)
+            gray = image.shape[-1] == 1
+            image = center_crop_resize(image[..., 0] if gray else image, resolution)
+            image = image[..., None] if gray else image
         images.append(image)
-        labels.append(example.get("label", -1))
+        attributes = example.get("attributes")  # celeb_a: a dict of 40 booleans, names sorted
+        labels.append(np.asarray([attributes[k] for k in sorted(attributes)], np.int8)
+                      if attributes is not None else example.get("label", -1))
     return np.stack(images), np.asarray(labels)
 
 

@@ -71,8 +71,9 @@ def model_card(name, entry):
         entry["description"],
         "",
         "```python",
-        "import ganzoo",
-        f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC",
+        *(["from ganzoo.metrics.classifier import load_classifier",
+            f"logits = load_classifier({name!r})(uint8_images)"] if entry["family"] == "classifier" else
+          ["import ganzoo", f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC"]),
         "```",
         "",
         *([] if entry["family"] == "classifier" else ["![64 samples, seed 0](samples.png)"]),

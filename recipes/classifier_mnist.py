@@ -41,7 +41,9 @@ def main(argv):
         return
     folder = Path(FLAGS.export_dir or recipe_flags.REPO_ROOT / "weights" / name)
     folder.mkdir(parents=True, exist_ok=True)
-    model.save_weights(folder / "model.weights.h5")
+    twin = build_classifier(10, x_train.shape[1:])  # uncompiled: no optimizer slots in the file
+    twin.set_weights(model.get_weights())
+    twin.save_weights(folder / "model.weights.h5")
     config = {"num_classes": 10, "image_shape": list(x_train.shape[1:])}
     (folder / "config.json").write_text(__import__("json").dumps({"family": "classifier", "config": config}, indent=2))
     info = data.DATASETS[FLAGS.dataset]

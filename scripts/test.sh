@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Set up (including the CPU build of torch) and run the whole test suite:
+# everything on the TensorFlow backend, then the backend-neutral files on torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh "torch==2.13.0"
+export TF_CPP_MIN_LOG_LEVEL=2
+echo "== TensorFlow backend =="
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest tests -q
+echo "== torch backend =="
+KERAS_BACKEND=torch .venv/bin/python -m pytest -q \
+  tests/test_objectives.py tests/test_gan.py tests/test_dcgan.py tests/test_zoo.py

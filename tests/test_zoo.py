@@ -1,0 +1,108 @@
+"""The shipped zoo: manifest, files and hashes, the loader, fine-tuning a published model."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+import ganzoo
+from conftest import REPO_ROOT
+from ganzoo import hub, zoo
+from ganzoo.families.dcgan import DCGAN
+
+MANIFEST = zoo.read_manifest()
+ALL_ENTRIES = {**MANIFEST["models"], **MANIFEST.get("evaluators", {})}
+
+
+def test_manifest_is_valid_and_names_the_foundation_entries():
+    assert "dcgan_mnist" in MANIFEST["models"]
+    assert "classifier_mnist" in MANIFEST["evaluators"]
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ENTRIES))
+def test_every_file_exists_and_matches_its_hash(name):
+    entry = ALL_ENTRIES[name]
+    folder = REPO_ROOT / "weights" / name
+    for record in entry["files"]:
+        path = folder / record["path"]
+        assert path.exists(), path
+        assert path.stat().st_size == record["size"]
+        assert hub.sha256_of(path) == record["sha256"], path
+    assert (REPO_ROOT / entry["recipe"]).exists()
+    assert entry["command"].startswith(f"python {entry['recipe']}")
+    assert sum(r["size"] for r in entry["files"]) < 20e6
+
+
+def test_weights_stay_within_budget():
+    total = sum(p.stat().st_size for p in (REPO_ROOT / "weights").rglob("*") if p.is_file())
+    assert total < 150e6
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ENTRIES))
+def test_model_card_has_hub_front_matter(name):
+    card = (REPO_ROOT / "weights" / name / "README.md").read_text()
+    front = card.split("---")[1]
+    for key in ("license:", "library_name: keras", "datasets:", "tags:"):
+        assert key in front
+    assert ALL_ENTRIES[name]["command"] in card
+
+
+def test_list_models_with_a_glob():
+    assert "dcgan_mnist" in ganzoo.list_models()
+    assert ganzoo.list_models("dcgan*") == [n for n in ganzoo.list_models() if n.startswith("dcgan")]
+    assert ganzoo.list_models("zzz*") == []
+    assert "classifier_mnist" not in ganzoo.list_models()  # evaluators are not GANs
+
+
+def test_unknown_name_suggests_the_closest():
+    with pytest.raises(zoo.UnknownModelError, match="Did you mean 'dcgan_mnist'"):
+        ganzoo.load("dcgan_mnst")
+
+
+def test_load_and_sample_the_published_dcgan():
+    gan = ganzoo.load("dcgan_mnist")
+    assert isinstance(gan, DCGAN)
+    images = gan.sample(16, seed=0)
+    assert images.shape == (16, 28, 28, 1) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images, gan.sample(16, seed=0))
+    # digits: white strokes on a black background
+    assert np.median(images) < 20 and images.max() > 200
+
+
+def test_environment_folder_comes_first_and_is_verified(tmp_path, monkeypatch):
+    shutil.copytree(REPO_ROOT / "weights" / "dcgan_mnist", tmp_path / "dcgan_mnist")
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path))
+    assert hub.resolve("dcgan_mnist", MANIFEST["models"]["dcgan_mnist"]) == tmp_path / "dcgan_mnist"
+    with open(tmp_path / "dcgan_mnist" / "model.weights.h5", "r+b") as f:
+        f.seek(-100, 2)
+        f.write(b"\0" * 10)
+    with pytest.raises(hub.IntegrityError, match="model.weights.h5"):
+        ganzoo.load("dcgan_mnist")
+
+
+def test_fine_tune_a_published_model_on_real_digits():
+    from ganzoo import data
+
+    images, labels = data.load("mnist", "test")
+    sevens = images[labels == 7][:64]
+    gan = ganzoo.load("dcgan_mnist")
+    before = gan.sample(4, seed=1)
+    gan.compile(learning_rate=1e-4)
+    history = gan.fit(sevens, batch_size=32, epochs=1, verbose=0)
+    assert np.isfinite(history.history["g_loss"][0])
+    assert not np.array_equal(before, gan.sample(4, seed=1))
+
+
+def test_validation_catches_broken_entries(tmp_path):
+    entry = json.loads(json.dumps(MANIFEST["models"]["dcgan_mnist"]))
+    assert zoo.validate_entry("x", entry) == []
+    entry["files"][0]["sha256"] = "abc"
+    del entry["recipe"]
+    problems = zoo.validate_entry("x", entry)
+    assert any("recipe" in p for p in problems)
+    with pytest.raises(zoo.ManifestError):
+        zoo.write_entry("x", entry, tmp_path / "manifest.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(zoo.ManifestError, match="not valid JSON"):
+        zoo.read_manifest(tmp_path / "bad.json")
