@@ -22,11 +22,11 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
     folder.mkdir(parents=True, exist_ok=True)
     # A fresh, uncompiled twin carries the weights without optimizer slots.
     twin = type(model).from_config(model.get_config())
-    twin.generator.set_weights(model.generator.get_weights())
-    if generator_only:
+    if generator_only:  # the generator that samples (the EMA one when there is one)
+        twin.generator.set_weights(model.sampling_generator.get_weights())
         twin.generator.save_weights(folder / "model.weights.h5")
     else:
-        twin.discriminator.set_weights(model.discriminator.get_weights())
+        twin.set_weights(model.get_weights())
         twin.save_weights(folder / "model.weights.h5")
     config = {"family": model.family, "config": model.get_config(),
               "weights_scope": "generator" if generator_only else "gan"}

@@ -127,11 +127,14 @@ def load_weights_folder(model, folder):
     """Load model.weights.h5 into the whole GAN, or into its generator when the folder says so."""
     folder = Path(folder)
     config = json.loads((folder / "config.json").read_text())
-    target = model.generator if config.get("weights_scope") == "generator" else model
+    generator_only = config.get("weights_scope") == "generator"
+    target = model.generator if generator_only else model
     try:
         target.load_weights(folder / "model.weights.h5")
     except (ValueError, OSError) as e:
         raise ValueError(f"{folder / 'model.weights.h5'} does not fit this model's config: {e}") from None
+    if generator_only and model.generator_ema is not None:
+        model.generator_ema.set_weights(model.generator.get_weights())
 
 
 def write_entry(name, entry, manifest_path=None, section="models"):

@@ -21,13 +21,15 @@ def test_mirrored_training_and_per_replica_loss_scaling():
 def one_step(strategy):
     keras.utils.set_random_seed(0)
     with strategy.scope():
-        gan = DCGAN(resolution=28, channels=1, width=8, latent_dim=8, seed=0)
+        gan = DCGAN(resolution=28, channels=1, width=8, latent_dim=8, seed=0, ema_decay=0.9)
         gan.compile(g_optimizer=keras.optimizers.SGD(0.1), d_optimizer=keras.optimizers.SGD(0.1))
     before = [np.array(w) for w in gan.discriminator.trainable_weights]
+    before_g = np.array(gan.generator.weights[0])
     history = gan.fit(images, batch_size=64, epochs=1, shuffle=False, verbose=0)
     after = [np.array(w) for w in gan.discriminator.trainable_weights]
     step = np.sqrt(sum(((a - b) ** 2).sum() for a, b in zip(after, before)))
-    return gan, float(step), history.history
+    ema_moved = not np.allclose(np.array(gan.generator_ema.weights[0]), before_g)
+    return gan, float(step), dict(history.history, ema_moved=[ema_moved])
 
 mirrored = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 gan, mirrored_step, history = one_step(mirrored)
@@ -44,3 +46,4 @@ print(json.dumps({"replicas": mirrored.num_replicas_in_sync, "ratio": mirrored_s
     # size of step as on one device (it would be ~2x without the division by replicas)
     assert 0.7 < result["ratio"] < 1.4, result
     assert result["z_differ"]
+    assert result["history"]["ema_moved"] == [True]  # the EMA update runs in replica context

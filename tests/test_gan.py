@@ -140,3 +140,35 @@ def test_generator_is_a_plain_keras_model():
     assert isinstance(gan.generator, keras.Model)
     out = keras.ops.convert_to_numpy(gan.generator(np.zeros((2, 8), np.float32)))
     assert out.shape == (2, 28, 28, 1) and np.abs(out).max() <= 1.0
+
+
+def test_ema_of_generator_weights_follows_its_closed_form(tiny_images):
+    gan = tiny_dcgan(ema_decay=0.9)
+    gan.compile(learning_rate=1e-2)
+    start = weights_of(gan.generator)
+    np.testing.assert_array_equal(weights_of(gan.generator_ema)[0], start[0])
+    gan.fit(tiny_images[:16], batch_size=16, epochs=1, verbose=0)  # one step
+    after, ema = weights_of(gan.generator), weights_of(gan.generator_ema)
+    for w, s, a, e in zip(gan.generator.weights, start, after, ema):
+        expected = 0.9 * s + 0.1 * a if w.trainable else a  # batch-norm statistics are copied
+        np.testing.assert_allclose(e, expected, rtol=1e-5, atol=1e-6)
+    # sampling uses the averaged generator
+    z = gan.latent_numpy(3, 0)
+    from ganzoo.images import to_uint8
+
+    np.testing.assert_array_equal(gan.sample(3, seed=0),
+                                  to_uint8(keras.ops.convert_to_numpy(gan.generator_ema(z, training=False))))
+    assert not np.array_equal(gan.sample(3, seed=0),
+                              to_uint8(keras.ops.convert_to_numpy(gan.generator(z, training=False))))
+
+
+def test_ema_is_saved_and_restored(tmp_path, tiny_images):
+    gan = tiny_dcgan(ema_decay=0.5)
+    gan.compile(learning_rate=1e-2)
+    gan.fit(tiny_images, batch_size=16, epochs=1, verbose=0)
+    gan.save(tmp_path / "ema.keras")
+    restored = keras.models.load_model(tmp_path / "ema.keras", safe_mode=True)
+    assert restored.ema_decay == 0.5
+    np.testing.assert_array_equal(restored.sample(4, seed=0), gan.sample(4, seed=0))
+    with pytest.raises(ValueError, match="ema_decay"):
+        tiny_dcgan(ema_decay=1.5)

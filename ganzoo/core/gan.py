@@ -86,8 +86,12 @@ class GAN(keras.Model):
     # Discriminator (critic) steps per generator step (WGAN uses 5).
     d_steps = 1
 
-    def __init__(self, latent_dim=100, objective="non_saturating", seed=None, **kwargs):
+    def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, **kwargs):
         super().__init__(**kwargs)
+        if ema_decay is not None and not 0.0 < ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be None or in (0, 1), got {ema_decay!r}.")
+        self.ema_decay = ema_decay
+        self.generator_ema = None
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.objective = objective
         self.d_objective, self.g_objective = get_objective(objective)
@@ -103,7 +107,24 @@ class GAN(keras.Model):
     def build(self, input_shape=None):
         # The networks are functional models and already built; without this, fit()
         # under a strategy tries to build the GAN by calling it on an image batch.
+        # Families call build() once their networks exist, so the EMA copy is made here.
+        if self.ema_decay and self.generator_ema is None:
+            self.generator_ema = keras.models.clone_model(self.generator)
+            self.generator_ema.set_weights(self.generator.get_weights())
+            self.generator_ema.trainable = False
         self.built = True
+
+    @property
+    def sampling_generator(self):
+        """The generator that samples: the moving average of G's weights when there is one."""
+        return self.generator_ema if self.generator_ema is not None else self.generator
+
+    def update_ema(self):
+        """ema <- decay * ema + (1 - decay) * weights; batch-norm statistics are copied."""
+        decay = self.ema_decay
+        with no_grad():
+            for ema_w, w in zip(self.generator_ema.weights, self.generator.weights):
+                ema_w.assign(ema_w * decay + w * (1.0 - decay) if w.trainable else w)
 
     @property
     def metrics(self):
@@ -146,7 +167,8 @@ class GAN(keras.Model):
         )
 
     def get_config(self):
-        return {"latent_dim": self.latent_dim, "objective": self.objective, "seed": self.seed}
+        return {"latent_dim": self.latent_dim, "objective": self.objective, "seed": self.seed,
+                "ema_decay": self.ema_decay}
 
     # -- training ----------------------------------------------------------------------
     def fit(self, x=None, *args, **kwargs):
@@ -205,6 +227,8 @@ class GAN(keras.Model):
         for _ in range(self.d_steps):
             d_loss = self._step(lambda: self.discriminator_loss(batch), self.d_optimizer, d_vars)
         g_loss = self._step(lambda: self.generator_loss(batch), self.g_optimizer, g_vars)
+        if self.generator_ema is not None:
+            self.update_ema()
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
@@ -220,7 +244,7 @@ class GAN(keras.Model):
         out = []
         with no_grad():
             for i in range(0, len(z), batch_size):
-                out.append(ops.convert_to_numpy(self.generator(z[i : i + batch_size], training=False)))
+                out.append(ops.convert_to_numpy(self.sampling_generator(z[i : i + batch_size], training=False)))
         return image_utils.to_uint8(np.concatenate(out))
 
     def sample(self, n, seed=None, batch_size=256):

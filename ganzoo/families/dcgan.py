@@ -71,8 +71,8 @@ class DCGAN(GAN):
     """DCGAN; `width` is the filter count of D's first and G's last hidden layer."""
 
     def __init__(self, resolution=64, channels=3, width=64, latent_dim=100,
-                 objective="non_saturating", seed=None, **kwargs):
-        super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, **kwargs)
+                 objective="non_saturating", seed=None, ema_decay=None, **kwargs):
+        super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, ema_decay=ema_decay, **kwargs)
         self.resolution = check_positive_int(resolution, "resolution")
         self.channels = check_positive_int(channels, "channels")
         self.width = check_positive_int(width, "width")
