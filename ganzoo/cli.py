@@ -75,14 +75,14 @@ def cmd_sample(args):
 def cmd_evaluate(args):
     from ganzoo import evaluate
 
-    results = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir)
+    results, n, seed = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir)
     width = max(map(len, results))
-    print(f"{args.name}: {args.n} samples, seed {args.seed}")
+    print(f"{args.name}: {n} samples, seed {seed}")
     for key, value in results.items():
         print(f"  {key:<{width}}  {value}")
     if args.write:
         command = "ganzoo " + " ".join(sys.argv[1:]) if args.argv is None else "ganzoo " + " ".join(args.argv)
-        evaluate.record(args.name, results, command, args.n, args.seed)
+        evaluate.record(args.name, results, command, n, seed)
         print(f"wrote the results into weights_manifest.json and weights/{args.name}/README.md")
 
 
@@ -119,8 +119,8 @@ def build_parser():
     p = sub.add_parser("evaluate", help="measure an entry's quality",
                        description="Compute an entry's metrics with a fixed seed and sample count.")
     p.add_argument("name")
-    p.add_argument("-n", type=_positive_int, default=10000, help="number of samples (default 10000)")
-    p.add_argument("--seed", type=_non_negative_int, default=0, help="sampling seed (default 0)")
+    p.add_argument("-n", type=_positive_int, default=None, help="number of samples (default: the entry's)")
+    p.add_argument("--seed", type=_non_negative_int, default=None, help="sampling seed (default: the entry's)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.add_argument("--write", action="store_true", help="record the results in the manifest and model card")
     p.set_defaults(func=cmd_evaluate)

@@ -1,43 +1,75 @@
-"""`ganzoo evaluate NAME`: measure a zoo entry with a fixed seed and sample count.
+"""`ganzoo evaluate NAME`: an entry's declared metrics, with a fixed seed and sample count.
 
-Entries trained on a labelled data set (MNIST, Fashion-MNIST) are scored by the
-classifier trained on that data set's real training images (manifest `evaluators`).
+An entry declares what measures it in its manifest `evaluation` block, e.g.
+
+    {"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist"}
+    {"n_samples": 5000, "seed": 0, "fid": {"dataset": "celeba", "split": "train", "resolution": 64}}
+
+- classifier: scores from a classifier trained on the real data (manifest `evaluators`).
+- fid: FID and KID on the standard Inception network against every image of the named
+  real split (its statistics cached on disk after the first run).
 """
 
 import numpy as np
 
 from ganzoo import export, zoo
-from ganzoo.metrics import classifier as clf
 
-DEFAULT_SAMPLES = 10000
-DEFAULT_SEED = 0
+DEFAULT_EVALUATION = {"n_samples": 10000, "seed": 0}
 
 
-def classifier_name(entry):
-    name = f"classifier_{entry['dataset']['name']}"
-    return name if name in zoo.read_manifest().get("evaluators", {}) else None
+def evaluation_spec(entry):
+    spec = dict(DEFAULT_EVALUATION, **entry.get("evaluation", {}))
+    if "classifier" not in spec and "fid" not in spec:
+        raise ValueError("The entry declares no metric: its 'evaluation' names no classifier or fid reference.")
+    return spec
 
 
-def evaluate(name, n=DEFAULT_SAMPLES, seed=DEFAULT_SEED, weights_dir=None, progress=True, batch_size=500):
-    """{metric: value} for entry `name`, from n samples drawn with `seed`."""
+def _sample_batches(model, n, seed, batch_size, progress, desc):
     from tqdm.auto import tqdm
 
+    z = model.latent_numpy(n, seed)
+    for start in tqdm(range(0, n, batch_size), desc=desc, unit="batch", disable=not progress):
+        yield model.generate(z[start : start + batch_size])
+
+
+def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250):
+    """{metric: value} for entry `name`; n and seed default to the entry's declared ones."""
     from ganzoo.core.gan import check_positive_int, check_seed
 
-    n, seed = check_positive_int(n, "n"), check_seed(seed)
     entry = zoo.get_entry(name)
-    scorer = classifier_name(entry)
-    if scorer is None:
-        raise ValueError(f"{name}: no metric is available yet for data set {entry['dataset']['name']!r}.")
+    spec = evaluation_spec(entry)
+    n = check_positive_int(spec["n_samples"] if n is None else n, "n")
+    seed = check_seed(spec["seed"] if seed is None else seed)
     model = zoo.load(name, weights_dir=weights_dir)
-    classifier = clf.load_classifier(scorer)
-    z = model.latent_numpy(n, seed)
-    probabilities = []
-    for start in tqdm(range(0, n, batch_size), desc=f"scoring {name}", unit="batch", disable=not progress):
-        images = model.generate(z[start : start + batch_size])
-        probabilities.append(clf.predict_probabilities(classifier, images))
-    scores = clf.class_scores(np.concatenate(probabilities))
-    return {f"{scorer}/{key}": round(value, 4) for key, value in scores.items()}
+    results = {}
+    if "classifier" in spec:
+        from ganzoo.metrics import classifier as clf
+
+        scorer = clf.load_classifier(spec["classifier"])
+        probabilities = np.concatenate([
+            clf.predict_probabilities(scorer, batch)
+            for batch in _sample_batches(model, n, seed, batch_size, progress, f"classifying {name}")])
+        scores = clf.class_scores(probabilities)
+        results.update({f"{spec['classifier']}/{key}": round(value, 4) for key, value in scores.items()})
+    if "fid" in spec:
+        from ganzoo import data
+        from ganzoo.metrics import fid
+
+        ref = spec["fid"]
+        real_images = data.load(ref["dataset"], ref["split"], resolution=ref.get("resolution"))[0]
+        key = fid.statistics_key(ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1],
+                                 len(real_images))
+        real = fid.real_statistics(key, lambda: real_images, progress=progress)
+        fake = fid.inception_features(_sample_batches(model, n, seed, batch_size, False, ""),
+                                      progress=progress)
+        reference = f"{ref['dataset']}/{ref['split']}"
+        results[f"fid/{reference}"] = round(float(fid.frechet_distance(*fid.feature_statistics(fake),
+                                                                       real.mu, real.sigma)), 3)
+        kid_mean, kid_std = fid.kid(fake, real.features)
+        results[f"kid/{reference}"] = round(float(kid_mean), 5)
+        results[f"kid_std/{reference}"] = round(float(kid_std), 5)
+        results["fid_reference_images"] = len(real_images)
+    return results, n, seed
 
 
 def record(name, results, command, n, seed):

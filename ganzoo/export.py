@@ -110,7 +110,7 @@ def model_card(name, entry):
 
 
 def build_entry(name, model, folder, *, description, dataset, recipe, command, training,
-                metrics=None, limitations=None):
+                metrics=None, limitations=None, evaluation=None):
     """Write the model card, then return the manifest entry listing every file's hash."""
     folder = Path(folder)
     entry = {
@@ -127,6 +127,8 @@ def build_entry(name, model, folder, *, description, dataset, recipe, command, t
     }
     if limitations:
         entry["limitations"] = limitations
+    if evaluation:
+        entry["evaluation"] = evaluation
     refresh_card(name, entry, folder)
     return entry
 

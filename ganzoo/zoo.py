@@ -57,6 +57,9 @@ def validate_entry(name, entry):
             problems.append(f"{name}: {f.get('path')}: size must be a positive int")
     if not entry["recipe"].startswith("recipes/"):
         problems.append(f"{name}: recipe must be a path under recipes/")
+    evaluation = entry.get("evaluation", {})
+    if not isinstance(evaluation, dict) or (evaluation and not {"classifier", "fid"} & set(evaluation)):
+        problems.append(f"{name}: evaluation must name a classifier or fid reference")
     for metric, record in entry["metrics"].items():
         if not isinstance(record, dict) or "value" not in record or "command" not in record:
             problems.append(f"{name}: metrics.{metric} needs 'value' and 'command'")

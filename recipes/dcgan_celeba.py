@@ -25,8 +25,10 @@ def main(argv):
     del argv
     recipe_flags.run(
         "dcgan_celeba", "dcgan",
-        {"resolution": 64, "channels": 3, "width": FLAGS.width, "latent_dim": 100},
+        {"resolution": 64, "channels": 3, "width": FLAGS.width, "latent_dim": 100, "ema_decay": 0.999},
         load_images, steps=6000, batch_size=64, generator_only=True,
+        evaluation={"n_samples": 5000, "seed": 0,
+                    "fid": {"dataset": "celeba", "split": "train", "resolution": 64}},
         dataset={"name": "celeba", "split": "train (faces 000001-009000)", "card_license": "other",
                  "license": "CelebA: non-commercial research purposes only",
                  "description": "the first 9,000 of 10,000 aligned CelebA faces provided at 89x109, "

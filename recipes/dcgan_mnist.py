@@ -19,13 +19,15 @@ def main(argv):
     del argv
     recipe_flags.run(
         "dcgan_mnist", "dcgan",
-        {"resolution": 28, "channels": 1, "width": 64, "latent_dim": 100},
-        load_images, steps=6000, batch_size=128,
+        {"resolution": 28, "channels": 1, "width": 64, "latent_dim": 100, "ema_decay": 0.999},
+        load_images, steps=10000, batch_size=128,
+        evaluation={"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist"},
         dataset={"name": "mnist", "split": "train", "card_license": "cc-by-sa-3.0",
                  "license": "CC BY-SA 3.0 (MNIST, LeCun, Cortes, Burges)",
                  "description": "the 60,000 training digits, 28x28 grayscale."},
         description="DCGAN (Radford et al. 2016) trained on MNIST digits, 28x28 grayscale, "
-                    "non-saturating loss.")
+                    "non-saturating loss; samples come from an exponential moving average "
+                    "(decay 0.999) of the generator's weights.")
 
 
 if __name__ == "__main__":

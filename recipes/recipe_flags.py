@@ -41,7 +41,7 @@ def recorded_command():
 
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
-        limitations=None, generator_only=False):
+        evaluation, limitations=None, generator_only=False):
     """Train `family(**config)` on load_images(data_dir, source) and optionally export it."""
     from ganzoo import export, training, zoo
 
@@ -62,7 +62,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         entry = export.build_entry(
             name, model, folder, description=description, dataset=dataset,
             recipe=os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT),
-            command=recorded_command(), training=info, limitations=limitations)
+            command=recorded_command(), training=info, limitations=limitations, evaluation=evaluation)
         zoo.write_entry(name, entry, FLAGS.manifest)
         print(f"exported {name} to {folder} and weights_manifest.json")
     return model

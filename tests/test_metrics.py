@@ -42,7 +42,41 @@ def test_real_test_digits_score_near_the_ideal():
 def test_evaluate_the_published_dcgan():
     from ganzoo.evaluate import evaluate
 
-    results = evaluate("dcgan_mnist", n=500, seed=0, progress=False)
+    results, n, seed = evaluate("dcgan_mnist", n=500, progress=False)
+    assert (n, seed) == (500, 0)  # the seed the entry declares
     assert set(results) >= {"classifier_mnist/class_coverage", "classifier_mnist/classifier_score"}
     assert 0.0 <= results["classifier_mnist/mean_confidence"] <= 1.0
-    assert results == evaluate("dcgan_mnist", n=500, seed=0, progress=False)  # fixed seed
+    assert results == evaluate("dcgan_mnist", n=500, seed=0, progress=False)[0]  # fixed seed
+    assert results != evaluate("dcgan_mnist", n=500, seed=1, progress=False)[0]
+
+
+def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, monkeypatch):
+    """The fid branch end to end on a tiny private zoo entry (tiny counts: a few seconds)."""
+    import torch
+
+    from conftest import tiny_dcgan
+    from ganzoo import data, export, zoo
+    from ganzoo.evaluate import evaluate
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # see tests/test_fid.py: 2 threads on a busy 2-core machine crawl
+    model = tiny_dcgan()
+    folder = export.save_weights_folder(model, tmp_path / "weights" / "tiny")
+    entry = export.build_entry(
+        "tiny", model, folder, description="tiny", dataset={"name": "mnist", "license": "CC BY-SA 3.0"},
+        recipe="recipes/dcgan_mnist.py", command="python recipes/dcgan_mnist.py", training={},
+        evaluation={"n_samples": 24, "seed": 0, "fid": {"dataset": "mnist", "split": "test"}})
+    zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path / "cache"))
+    real, labels = data.load("mnist", "test")
+    monkeypatch.setattr(data, "load", lambda *a, **k: (real[:32], labels[:32]))
+    try:
+        results, n, _ = evaluate("tiny", progress=False)
+    finally:
+        torch.set_num_threads(threads)
+    assert n == 24 and results["fid_reference_images"] == 32
+    assert results["fid/mnist/test"] > 50  # an untrained generator is far from real digits
+    assert results["kid/mnist/test"] > 0
+    assert list((tmp_path / "cache").glob("mnist-test-28-32-*.npz"))
