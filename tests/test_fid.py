@@ -13,8 +13,6 @@ from scipy import linalg
 
 from ganzoo.metrics import fid as fidlib
 
-# The suite's set-up installs the network; a missing one fails these tests (no silent skip).
-needs_inception = pytest.mark.usefixtures()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -158,7 +156,6 @@ def real_features():
         fidlib.inception_features(faces, batch_size=4, progress=False)
 
 
-@needs_inception
 def test_features_of_real_images(real_features):
     digits, faces, f_digits, f_faces = real_features
     for f in (f_digits, f_faces):
@@ -172,7 +169,6 @@ def test_features_of_real_images(real_features):
     np.testing.assert_allclose(rgb, f_digits[:2], rtol=1e-4, atol=1e-5)
 
 
-@needs_inception
 def test_fid_on_real_features(real_features):
     _, _, f_digits, f_faces = real_features
     both = np.concatenate([f_digits, f_faces])[:, :256]  # 32 samples, 256 dims: singular
@@ -182,7 +178,6 @@ def test_fid_on_real_features(real_features):
         assert fidlib.fid(f_digits[:, :256], f_faces[:, :256]) > 20  # ~57 (385 on all 2048 dims)
 
 
-@needs_inception
 def test_inputs_of_any_size_and_an_iterable_of_batches():
     rng = np.random.default_rng(0)
     batches = [rng.integers(0, 256, (1, s, s, 3), dtype=np.uint8) for s in (28, 64, 299)]
@@ -205,7 +200,6 @@ def test_missing_network_says_how_to_install(monkeypatch, tmp_path):
 
 
 # -- the real-statistics cache -------------------------------------------------------------
-@needs_inception
 def test_real_statistics_are_cached_by_key(tmp_path, monkeypatch):
     # the network itself is tested above; here a cheap stand-in makes features
     monkeypatch.setattr(fidlib, "inception_features",
