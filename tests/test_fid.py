@@ -14,7 +14,6 @@ from scipy import linalg
 from ganzoo.metrics import fid as fidlib
 
 
-
 @pytest.fixture(scope="module", autouse=True)
 def one_torch_thread():
     """One thread: with 2 OpenMP threads on 2 cores, another busy process (a training job)
