@@ -20,6 +20,7 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
     """config.json, model.weights.h5 (no optimizer state) and samples.png."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    model.refresh_ema_statistics()
     # A fresh, uncompiled twin carries the weights without optimizer slots.
     twin = type(model).from_config(model.get_config())
     if generator_only:  # the generator that samples (the EMA one when there is one)

@@ -172,3 +172,21 @@ def test_ema_is_saved_and_restored(tmp_path, tiny_images):
     np.testing.assert_array_equal(restored.sample(4, seed=0), gan.sample(4, seed=0))
     with pytest.raises(ValueError, match="ema_decay"):
         tiny_dcgan(ema_decay=1.5)
+
+
+def test_refreshed_ema_statistics_are_those_of_the_averaged_weights(tiny_images):
+    gan = tiny_dcgan(ema_decay=0.5)
+    gan.compile(learning_rate=1e-2)
+    gan.fit(tiny_images, batch_size=16, epochs=1, verbose=0)
+    z = gan.latent_numpy(256, 0)
+    stale = keras.ops.convert_to_numpy(gan.generator_ema(z, training=False))
+    gan.refresh_ema_statistics(n=256, seed=0)
+    fresh = keras.ops.convert_to_numpy(gan.generator_ema(z, training=False))
+    assert not np.allclose(stale, fresh, atol=1e-3)
+    # inference with the refreshed statistics equals batch-statistics mode on that batch
+    norms = [layer for layer in gan.generator_ema._flatten_layers()
+             if isinstance(layer, keras.layers.BatchNormalization)]
+    for layer in norms:
+        layer.trainable, layer.momentum = True, 1.0  # batch statistics, running ones untouched
+    batch_mode = keras.ops.convert_to_numpy(gan.generator_ema(z, training=True))
+    np.testing.assert_allclose(fresh, batch_mode, atol=2e-4)

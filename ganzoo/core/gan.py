@@ -119,6 +119,27 @@ class GAN(keras.Model):
         """The generator that samples: the moving average of G's weights when there is one."""
         return self.generator_ema if self.generator_ema is not None else self.generator
 
+    def refresh_ema_statistics(self, n=1024, seed=0):
+        """Measure the averaged generator's batch-norm statistics on its own activations.
+
+        The running statistics copied from G during training belong to G's weights, not to
+        their average; sampling with them loses contrast and classes. Called before the
+        EMA generator samples a grid or is exported. Deterministic for a given seed.
+        """
+        if self.generator_ema is None:
+            return
+        norms = [layer for layer in self.generator_ema._flatten_layers()
+                 if isinstance(layer, keras.layers.BatchNormalization)]
+        saved = [(layer.momentum, layer.trainable) for layer in norms]
+        for layer in norms:  # a frozen BN layer ignores training=True; momentum 0 keeps this batch
+            layer.momentum, layer.trainable = 0.0, True
+        try:
+            with no_grad():
+                self.generator_ema(self.latent_numpy(n, seed), training=True)
+        finally:
+            for layer, (momentum, trainable) in zip(norms, saved):
+                layer.momentum, layer.trainable = momentum, trainable
+
     def update_ema(self):
         """ema <- decay * ema + (1 - decay) * weights; batch-norm statistics are copied."""
         decay = self.ema_decay
