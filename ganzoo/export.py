@@ -40,11 +40,12 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
 def metrics_table(metrics):
     if not metrics:
         return "Not measured yet.\n"
-    rows = ["| metric | value | measured with |", "|---|---|---|"]
+    rows = ["| metric | value | samples | seed | measured with |", "|---|---|---|---|---|"]
     for key, record in metrics.items():
         value = record["value"]
         value = f"{value:.4g}" if isinstance(value, float) else value
-        rows.append(f"| {key} | {value} | `{record['command']}` |")
+        rows.append(f"| {key} | {value} | {record.get('n_samples', '')} | {record.get('seed', '')} "
+                    f"| `{record['command']}` |")
     return "\n".join(rows) + "\n"
 
 
