@@ -58,3 +58,41 @@ def test_optimal_discriminator_value_is_minus_log4():
 def test_unknown_objective_names_the_choices():
     with pytest.raises(ValueError, match="hinge"):
         objectives.get_objective("hingee")
+
+
+# --- regularisers: closed forms with a linear critic f(x) = <w, x> -----------------------
+def linear_critic(w):
+    return lambda x: ops.sum(x * w, axis=(1, 2, 3))
+
+
+def test_gradient_penalty_and_r1_closed_forms():
+    import keras
+
+    w_np = np.array([0.3, -1.2, 2.0, 0.5], np.float32).reshape(1, 2, 2, 1)
+    w = keras.Variable(w_np)
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(5, 2, 2, 1)).astype(np.float32)
+    fake = rng.normal(size=(5, 2, 2, 1)).astype(np.float32)
+    alpha = rng.uniform(size=(5, 1, 1, 1)).astype(np.float32)
+    norm = np.linalg.norm(w_np)
+    gp = objectives.gradient_penalty(linear_critic(w), real, fake, alpha)
+    assert value(gp) == pytest.approx((norm - 1.0) ** 2, rel=1e-5)
+    assert value(objectives.r1_penalty(linear_critic(w), real)) == pytest.approx(norm ** 2, rel=1e-5)
+
+
+def test_penalties_are_differentiable_in_the_weights():
+    # the gradient of a gradient penalty: d/dw (||w|| - 1)^2 = 2 (||w|| - 1) w / ||w||
+    import keras
+
+    from ganzoo.core.gan import value_and_grad
+
+    w_np = np.array([0.3, -1.2, 2.0, 0.5], np.float32).reshape(1, 2, 2, 1)
+    w = keras.Variable(w_np)
+    rng = np.random.default_rng(1)
+    real = rng.normal(size=(4, 2, 2, 1)).astype(np.float32)
+    alpha = np.full((4, 1, 1, 1), 0.5, np.float32)
+    _, (grad,) = value_and_grad(lambda: objectives.gradient_penalty(linear_critic(w), real, -real, alpha), [w])
+    norm = np.linalg.norm(w_np)
+    np.testing.assert_allclose(ops.convert_to_numpy(grad), 2 * (norm - 1) * w_np / norm, rtol=1e-4)
+    _, (grad,) = value_and_grad(lambda: objectives.r1_penalty(linear_critic(w), real), [w])
+    np.testing.assert_allclose(ops.convert_to_numpy(grad), 2 * w_np, rtol=1e-4)

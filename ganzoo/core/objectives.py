@@ -76,3 +76,46 @@ def get_objective(name):
         raise ValueError(
             f"Unknown objective {name!r}; expected one of {sorted(OBJECTIVES)}."
         ) from None
+
+
+# --- regularisers: they need gradients of gradients ------------------------------------
+def input_gradients(fn, inputs):
+    """d sum(fn(x)) / dx, built so that it can itself be differentiated (nested tape on
+    TensorFlow, create_graph on torch): penalties on it train the network's weights."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        inputs = tf.convert_to_tensor(inputs)
+        with tf.GradientTape() as tape:
+            tape.watch(inputs)
+            total = ops.sum(fn(inputs))
+        return tape.gradient(total, inputs)
+    if backend == "torch":
+        import torch
+
+        inputs = ops.convert_to_tensor(inputs).detach().requires_grad_(True)
+        outputs = fn(inputs)
+        return torch.autograd.grad(ops.sum(outputs), inputs, create_graph=True)[0]
+    raise NotImplementedError(f"no input gradients on the {backend} backend")
+
+
+def _per_example_sq_norm(grads):
+    return ops.sum(ops.reshape(ops.square(grads), (ops.shape(grads)[0], -1)), axis=1)
+
+
+def gradient_penalty(critic, real, fake, alpha):
+    """WGAN-GP (Gulrajani et al. 2017): E[(||grad critic(x_hat)|| - 1)^2] on interpolates
+    x_hat = alpha * real + (1 - alpha) * fake, alpha ~ U(0, 1) per example, shape (N, 1, 1, 1).
+    Multiply by lambda (10 in the paper)."""
+    interpolates = alpha * real + (1.0 - alpha) * fake
+    grads = input_gradients(critic, interpolates)
+    norms = ops.sqrt(_per_example_sq_norm(grads) + 1e-12)
+    return ops.mean(ops.square(norms - 1.0))
+
+
+def r1_penalty(discriminator, real):
+    """R1 (Mescheder et al. 2018): E[||grad D(x)||^2] on real data. Multiply by gamma / 2."""
+    return ops.mean(_per_example_sq_norm(input_gradients(discriminator, real)))
