@@ -20,7 +20,7 @@ def main(argv):
     recipe_flags.run(
         "dcgan_mnist", "dcgan",
         {"resolution": 28, "channels": 1, "width": 64, "latent_dim": 100, "ema_decay": 0.999},
-        load_images, steps=10000, batch_size=128,
+        load_images, steps=6000, batch_size=128,
         evaluation={"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist"},
         dataset={"name": "mnist", "split": "train", "card_license": "cc-by-sa-3.0",
                  "license": "CC BY-SA 3.0 (MNIST, LeCun, Cortes, Burges)",
