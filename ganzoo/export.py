@@ -101,6 +101,7 @@ def model_card(name, entry):
         f"{training.get('steps')} steps at batch {training.get('batch_size')} "
         f"({training.get('epochs_of_data')} passes over the data), "
         f"{training.get('wall_time_s', training.get('wall_time_s_last_run'))} s on {training.get('hardware')}.",
+        training.get("note", ""),
         "",
         "## Metrics",
         metrics_table(entry["metrics"]),

@@ -106,3 +106,11 @@ def test_validation_catches_broken_entries(tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(zoo.ManifestError, match="not valid JSON"):
         zoo.read_manifest(tmp_path / "bad.json")
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST["models"]))
+def test_every_entry_loads_and_samples_its_declared_shape(name):
+    config = MANIFEST["models"][name]["config"]
+    images = ganzoo.load(name).sample(2, seed=0)
+    assert images.shape == (2, config["resolution"], config["resolution"], config["channels"])
+    assert images.std() > 10  # not a blank image
