@@ -76,6 +76,7 @@ def record(name, results, command, n, seed):
     """Write measured results into the manifest entry and refresh its model card."""
     from ganzoo import hub
 
+    zoo.refresh()  # the file may have changed during a long evaluation
     entry = zoo.get_entry(name)
     for key, value in results.items():
         entry["metrics"][key] = {"value": value, "n_samples": n, "seed": seed, "command": command}

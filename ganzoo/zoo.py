@@ -88,6 +88,11 @@ def _read(path):
     return validate_manifest(manifest)
 
 
+def refresh():
+    """Forget the cached manifest (read it again from disk on next use)."""
+    _read.cache_clear()
+
+
 def read_manifest(path=None):
     return _read(str(path or MANIFEST_PATH))
 
@@ -150,4 +155,4 @@ def write_entry(name, entry, manifest_path=None, section="models"):
     manifest.setdefault(section, {})[name] = entry
     manifest[section] = dict(sorted(manifest[section].items()))
     path.write_text(json.dumps(manifest, indent=2) + "\n")
-    _read.cache_clear()
+    refresh()
