@@ -61,7 +61,7 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
                                  len(real_images))
         real = fid.real_statistics(key, lambda: real_images, progress=progress)
         fake = fid.inception_features(_sample_batches(model, n, seed, batch_size, False, ""),
-                                      progress=progress)
+                                      progress=progress, total=n)
         reference = f"{ref['dataset']}/{ref['split']}"
         results[f"fid/{reference}"] = round(float(fid.frechet_distance(*fid.feature_statistics(fake),
                                                                        real.mu, real.sigma)), 3)

@@ -170,11 +170,12 @@ def _batches(images, batch_size):
             yield batch[start : start + batch_size]
 
 
-def inception_features(images, batch_size=50, progress=True, device=None):
+def inception_features(images, batch_size=50, progress=True, device=None, total=None):
     """pool3 features, float64 (N, 2048), of uint8 NHWC images (1 or 3 channels, any size).
 
     `images` is an array or any iterable of uint8 NHWC batches (a generator of samples, a
-    tf.data iterator converted to numpy, ...), so a 50k-image set never has to be in memory.
+    tf.data iterator converted to numpy, ...), so a 50k-image set never has to be in memory;
+    `total` (the image count of such an iterable) lets the progress bar show what is left.
     Gray images are repeated to RGB; every image is resized to 299x299 (see resize_bilinear).
     """
     import torch
@@ -184,7 +185,7 @@ def inception_features(images, batch_size=50, progress=True, device=None):
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
     device = device or default_device()
     model = load_inception(device)
-    total = len(images) if isinstance(images, np.ndarray) else None
+    total = len(images) if isinstance(images, np.ndarray) else total
     out = []
     # optimized_execution(False): TorchScript's profiling executor otherwise spends seconds
     # re-optimising the graph for each new batch shape (5 s per call vs 0.1 s on a CPU).
