@@ -17,7 +17,8 @@ SHOWN = {  # metric key -> column text
     "classifier_mnist/class_coverage": "coverage",
     "classifier_mnist/confident_fraction": "confident",
     "classifier_mnist/classifier_score": "score",
-    "fid": "FID",
+    "fid/celeba/train": "FID",
+    "kid/celeba/train": "KID",
 }
 
 
