@@ -39,7 +39,7 @@ def hardware_description():
 
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
-          verbose=None):
+          verbose=None, mixed_precision=None):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
@@ -49,6 +49,10 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     output_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
     dist = get_strategy(strategy)
+    if mixed_precision not in (None, "none", "float16", "bfloat16"):
+        raise ValueError(f"mixed_precision must be None, 'float16' or 'bfloat16', got {mixed_precision!r}.")
+    if mixed_precision in ("float16", "bfloat16"):  # variables stay float32; float16 scales losses
+        keras.mixed_precision.set_dtype_policy(f"mixed_{mixed_precision}")
     # An epoch here is at most one pass over the data (Keras stops a numpy epoch there).
     steps_per_epoch = min(steps_per_epoch, steps, math.ceil(len(images) / batch_size))
     epochs = math.ceil(steps / steps_per_epoch)
@@ -75,6 +79,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         "hardware": hardware_description(),
         "backend": keras.backend.backend(),
         "strategy": strategy,
+        "mixed_precision": mixed_precision or "none",
         "seed": seed,
     }
     (output_dir / "training.json").write_text(json.dumps(info, indent=2))

@@ -28,6 +28,8 @@ flags.DEFINE_string("output_dir", None, "Checkpoints, sample grids, logs (defaul
 flags.DEFINE_integer("seed", 0, "Random seed for weights, latents and shuffling.")
 flags.DEFINE_enum("strategy", "auto", ["auto", "one_device", "mirrored", "multi_worker", "tpu"],
                   "tf.distribute strategy (TensorFlow backend).")
+flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"],
+                  "Mixed precision: float16 (with loss scaling) or bfloat16 compute, float32 variables.")
 flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.")
 flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")
 flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/<name>).")
@@ -55,7 +57,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     model, info = training.train(
         family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
         seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
-        compile_kwargs=compile_kwargs)
+        compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision)
     if FLAGS.export:
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only)

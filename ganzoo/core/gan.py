@@ -59,6 +59,12 @@ def _replica_info():
     return context.num_replicas_in_sync, context.replica_id_in_sync_group
 
 
+def _loss_scaled(optimizer):
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return optimizer
+    return keras.optimizers.LossScaleOptimizer(optimizer, name=f"{optimizer.name}_loss_scaled")
+
+
 def check_positive_int(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
@@ -166,8 +172,12 @@ class GAN(keras.Model):
         d_settings = dict(settings, learning_rate=kwargs.pop("d_learning_rate", settings["learning_rate"]))
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(**g_settings, name="g_optimizer")
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(**d_settings, name="d_optimizer")
+        if self.dtype_policy.name == "mixed_float16":  # float16 gradients underflow unscaled
+            self.g_optimizer = _loss_scaled(self.g_optimizer)
+            self.d_optimizer = _loss_scaled(self.d_optimizer)
         # Keras' own `optimizer` slot holds the generator's, so its iteration count is
         # the training step count that callbacks and checkpoints see.
+        kwargs.setdefault("auto_scale_loss", False)  # done above, for both players
         super().compile(optimizer=self.g_optimizer, **kwargs)
         # Built now: halves the first epoch, and must happen inside a strategy's scope.
         self.g_optimizer.build(self.generator.trainable_variables)
@@ -234,12 +244,20 @@ class GAN(keras.Model):
 
     def _step(self, loss_fn, optimizer, variables):
         replicas, _ = _replica_info()
-        # The TF optimizer sums gradients over replicas: divide so the update is the
-        # gradient of the loss averaged over the global batch.
-        loss, grads = value_and_grad(lambda: loss_fn() / replicas, variables)
+        unscaled = {}
+
+        def scaled_loss():
+            # The TF optimizer sums gradients over replicas: divide so the update is the
+            # gradient of the loss averaged over the global batch.
+            unscaled["loss"] = loss_fn() / replicas
+            if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+                return optimizer.scale_loss(unscaled["loss"])  # apply() unscales the gradients
+            return unscaled["loss"]
+
+        _, grads = value_and_grad(scaled_loss, variables)
         with no_grad():
             optimizer.apply(grads, variables)
-        return loss * replicas
+        return unscaled["loss"] * replicas
 
     def train_step(self, data):
         batch = self.prepare_batch(data)

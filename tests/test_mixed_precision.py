@@ -1,0 +1,49 @@
+"""Mixed precision in the base class (TensorFlow pass only: torch has no float16 convolutions
+on the CPU, where CI runs)."""
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import tiny_dcgan
+
+
+@pytest.fixture
+def policy():
+    def use(name):
+        keras.mixed_precision.set_dtype_policy(name)
+
+    yield use
+    keras.mixed_precision.set_dtype_policy("float32")
+
+
+def test_float16_scales_the_loss_and_keeps_float32_variables(policy, tiny_images):
+    policy("mixed_float16")
+    gan = tiny_dcgan()
+    gan.compile()
+    assert isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    assert isinstance(gan.d_optimizer, keras.optimizers.LossScaleOptimizer)
+    conv = gan.generator.get_layer("up0")
+    assert conv.compute_dtype == "float16" and conv.kernel.dtype == "float32"
+    assert all(v.dtype == "float32" for v in gan.generator.weights + gan.discriminator.weights)
+    scaled = []
+    for optimizer in (gan.g_optimizer, gan.d_optimizer):
+        original = optimizer.scale_loss
+        optimizer.scale_loss = lambda loss, original=original: scaled.append(1) or original(loss)
+    before = [np.array(w) for w in gan.generator.trainable_weights]
+    history = gan.fit(tiny_images, batch_size=16, epochs=1, verbose=0, steps_per_epoch=2)
+    assert len(scaled) == 2  # both players' losses are scaled (traced once each)
+    assert float(gan.g_optimizer.dynamic_scale) > 1.0
+    assert np.isfinite(history.history["g_loss"][0])
+    assert any(not np.allclose(a, np.array(b)) for a, b in zip(before, gan.generator.trainable_weights))
+    images = gan.sample(3, seed=0)
+    assert images.dtype == np.uint8 and images.shape == (3, 28, 28, 1)
+
+
+def test_bfloat16_needs_no_loss_scale(policy, tiny_images):
+    policy("mixed_bfloat16")
+    gan = tiny_dcgan()
+    gan.compile()
+    assert not isinstance(gan.g_optimizer, keras.optimizers.LossScaleOptimizer)
+    history = gan.fit(tiny_images, batch_size=16, epochs=1, verbose=0, steps_per_epoch=2)
+    assert np.isfinite(history.history["d_loss"][0])
