@@ -6,6 +6,7 @@ weights/<name>/ as an `evaluators` entry of the manifest.
     python recipes/classifier_mnist.py --dataset=mnist --export
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -45,7 +46,7 @@ def main(argv):
     twin.set_weights(model.get_weights())
     twin.save_weights(folder / "model.weights.h5")
     config = {"num_classes": 10, "image_shape": list(x_train.shape[1:])}
-    (folder / "config.json").write_text(__import__("json").dumps({"family": "classifier", "config": config}, indent=2))
+    (folder / "config.json").write_text(json.dumps({"family": "classifier", "config": config}, indent=2))
     info = data.DATASETS[FLAGS.dataset]
     entry = {
         "family": "classifier",
