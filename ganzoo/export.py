@@ -53,6 +53,7 @@ def model_card(name, entry):
     """README.md in the Hub's model-card format: YAML front matter, then prose."""
     dataset, training = entry["dataset"], entry["training"]
     license_id = dataset.get("card_license", "other")
+    classifier = entry["family"] == "classifier"  # the scorers are cards too, not GANs
     lines = [
         "---",
         f"license: {license_id}",
@@ -60,12 +61,11 @@ def model_card(name, entry):
         "datasets:",
         f"- {dataset['name']}",
         "tags:",
-        *([] if entry["family"] == "classifier" else ["- gan"]),
+        *([] if classifier else ["- gan"]),
         f"- {entry['family']}",
         "- ganzoo",
         "- keras",
-        "pipeline_tag: " + ("image-classification" if entry["family"] == "classifier"
-                            else "unconditional-image-generation"),
+        "pipeline_tag: " + ("image-classification" if classifier else "unconditional-image-generation"),
         "---",
         "",
         f"# {name}",
@@ -74,11 +74,11 @@ def model_card(name, entry):
         "",
         "```python",
         *(["from ganzoo.metrics.classifier import load_classifier",
-            f"logits = load_classifier({name!r})(uint8_images)"] if entry["family"] == "classifier" else
+            f"logits = load_classifier({name!r})(uint8_images)"] if classifier else
           ["import ganzoo", f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC"]),
         "```",
         "",
-        *([] if entry["family"] == "classifier" else ["![64 samples, seed 0](samples.png)"]),
+        *([] if classifier else ["![64 samples, seed 0](samples.png)"]),
         "",
         "## Model",
         f"Family `{entry['family']}`, config:",

@@ -8,12 +8,14 @@ killed run started again with the same arguments continues where it stopped.
 import contextlib
 import json
 import math
+import os
 import platform
 import sys
 import time
 from pathlib import Path
 
 import keras
+
 from ganzoo import callbacks as gz_callbacks
 from ganzoo.distribute import get_strategy
 from ganzoo.families import get_family
@@ -32,8 +34,6 @@ def hardware_description():
         gpus = tf.config.list_physical_devices("GPU")
         if gpus:
             return f"{len(gpus)}x GPU (tensorflow {tf.__version__})"
-    import os
-
     return f"CPU, {os.cpu_count()} cores, {platform.machine()} ({backend} backend)"
 
 
