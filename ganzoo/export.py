@@ -49,6 +49,17 @@ def metrics_table(metrics):
     return "\n".join(rows) + "\n"
 
 
+def training_summary(training):
+    """One sentence from what the entry's training record holds (GAN steps or classifier epochs)."""
+    if "steps" in training:
+        length = (f"{training['steps']} steps at batch {training.get('batch_size')} "
+                  f"({training.get('epochs_of_data')} passes over the data)")
+    else:
+        length = f"{training.get('epochs')} epochs at batch {training.get('batch_size')}"
+    seconds = training.get("wall_time_s", training.get("wall_time_s_last_run"))
+    return f"{length}{f', {seconds} s' if seconds is not None else ''} on {training.get('hardware')}."
+
+
 def model_card(name, entry):
     """README.md in the Hub's model-card format: YAML front matter, then prose."""
     dataset, training = entry["dataset"], entry["training"]
@@ -98,10 +109,8 @@ def model_card(name, entry):
         entry["command"],
         "```",
         "",
-        f"{training.get('steps')} steps at batch {training.get('batch_size')} "
-        f"({training.get('epochs_of_data')} passes over the data), "
-        f"{training.get('wall_time_s', training.get('wall_time_s_last_run'))} s on {training.get('hardware')}.",
-        training.get("note", ""),
+        training_summary(training),
+        *([training["note"]] if training.get("note") else []),
         "",
         "## Metrics",
         metrics_table(entry["metrics"]),
