@@ -23,5 +23,5 @@ class SampleGrid(keras.callbacks.Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         step = int(keras.ops.convert_to_numpy(self.model.g_optimizer.iterations))
         self.model.refresh_ema_statistics()  # no effect on training: G's are copied each step
-        grid = images.grid(self.model.sample(self.n, seed=self.seed))
+        grid = self.model.preview_grid(self.n, seed=self.seed)
         images.save_png(grid, self.folder / f"step_{step:07d}.png", scale=self.scale)

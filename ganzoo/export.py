@@ -32,7 +32,7 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
     config = {"family": model.family, "config": model.get_config(),
               "weights_scope": "generator" if generator_only else "gan"}
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    grid = images.grid(model.sample(64, seed=grid_seed))
+    grid = model.preview_grid(64, seed=grid_seed)
     images.save_png(grid, folder / "samples.png", scale=2)
     return folder
 

@@ -89,6 +89,8 @@ class GAN(keras.Model):
 
     # Published optimiser settings; families override. Keys are keras.optimizers.Adam args.
     default_optimizer_settings = {"learning_rate": 2e-4, "beta_1": 0.5, "beta_2": 0.999}
+    # Per-player learning rates where a paper gives different ones (InfoGAN: G 1e-3, D 2e-4).
+    default_learning_rates = {}
     # Discriminator (critic) steps per generator step (WGAN uses 5).
     d_steps = 1
 
@@ -141,7 +143,7 @@ class GAN(keras.Model):
             layer.momentum, layer.trainable = 0.0, True
         try:
             with no_grad():
-                self.generator_ema(self.latent_numpy(n, seed), training=True)
+                self.generator_ema(self.sampling_inputs(n, seed)[0], training=True)
         finally:
             for layer, (momentum, trainable) in zip(norms, saved):
                 layer.momentum, layer.trainable = momentum, trainable
@@ -165,11 +167,16 @@ class GAN(keras.Model):
         The rest goes to keras.Model.compile (jit_compile, steps_per_execution, ...).
         """
         settings = dict(self.default_optimizer_settings)
-        for key in ("learning_rate", "beta_1", "beta_2"):
+        for key in ("beta_1", "beta_2"):
             if key in kwargs:
                 settings[key] = kwargs.pop(key)
-        g_settings = dict(settings, learning_rate=kwargs.pop("g_learning_rate", settings["learning_rate"]))
-        d_settings = dict(settings, learning_rate=kwargs.pop("d_learning_rate", settings["learning_rate"]))
+        shared = "learning_rate" in kwargs or not self.default_learning_rates
+        if "learning_rate" in kwargs:
+            settings["learning_rate"] = kwargs.pop("learning_rate")
+        rates = {player: settings["learning_rate"] if shared else self.default_learning_rates[player]
+                 for player in ("generator", "discriminator")}
+        g_settings = dict(settings, learning_rate=kwargs.pop("g_learning_rate", rates["generator"]))
+        d_settings = dict(settings, learning_rate=kwargs.pop("d_learning_rate", rates["discriminator"]))
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(**g_settings, name="g_optimizer")
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(**d_settings, name="d_optimizer")
         if self.dtype_policy.name == "mixed_float16":  # float16 gradients underflow unscaled
@@ -278,15 +285,29 @@ class GAN(keras.Model):
         rng = np.random.default_rng(check_seed(seed))
         return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
 
-    def generate(self, z, batch_size=256):
-        """Run the generator on latent inputs in batches; returns uint8 NHWC numpy."""
+    def sampling_inputs(self, n, seed=None):
+        """(generator inputs, conditions) for n samples: conditions names what each sample
+        was asked to be ({} here; {"labels": ...} or {"codes": ...} in conditional families),
+        which is what evaluation checks the samples against."""
+        return self.latent_numpy(n, seed), {}
+
+    def generate(self, inputs, batch_size=256):
+        """Run the generator on its inputs (an array, or a list of arrays for several
+        inputs) in batches; returns uint8 NHWC numpy."""
+        parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         out = []
         with no_grad():
-            for i in range(0, len(z), batch_size):
-                out.append(ops.convert_to_numpy(self.sampling_generator(z[i : i + batch_size], training=False)))
+            for i in range(0, len(parts[0]), batch_size):
+                chunk = [part[i : i + batch_size] for part in parts]
+                chunk = chunk if len(chunk) > 1 else chunk[0]
+                out.append(ops.convert_to_numpy(self.sampling_generator(chunk, training=False)))
         return image_utils.to_uint8(np.concatenate(out))
 
     def sample(self, n, seed=None, batch_size=256):
         """n images as uint8 NHWC numpy; the same seed gives the same images."""
         n = check_positive_int(n, "n")
-        return self.generate(self.latent_numpy(n, seed), check_positive_int(batch_size, "batch_size"))
+        return self.generate(self.sampling_inputs(n, seed)[0], check_positive_int(batch_size, "batch_size"))
+
+    def preview_grid(self, n=64, seed=0):
+        """The picture of this model in cards and training logs: a grid of n samples."""
+        return image_utils.grid(self.sample(n, seed=seed))

@@ -24,4 +24,8 @@ def get_family(name):
 
 
 def _import_all():
-    from ganzoo.families import dcgan  # noqa: F401
+    import importlib
+
+    for module in ("dcgan", "gan", "cgan", "lsgan", "wgan_gp", "infogan"):
+        if importlib.util.find_spec(f"ganzoo.families.{module}"):
+            importlib.import_module(f"ganzoo.families.{module}")

@@ -29,12 +29,12 @@ def _upsamplings(resolution):
     return n
 
 
-def build_generator(resolution, channels, width, latent_dim):
+def generator_body(x, resolution, channels, width):
+    """DCGAN's generator from a latent tensor x (z, or z joined with a condition) to tanh pixels."""
     n_up = _upsamplings(resolution)
     start = _START_SIZE[resolution]
     filters = width * 2 ** (n_up - 1)
-    z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=_init(), name="project")(z)
+    x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=_init(), name="project")(x)
     x = layers.Reshape((start, start, filters))(x)
     x = layers.BatchNormalization(name="project_bn")(x)
     x = layers.ReLU()(x)
@@ -46,24 +46,36 @@ def build_generator(resolution, channels, width, latent_dim):
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=_init(),
                                name="to_image")(x)
-    image = layers.Activation("tanh", dtype="float32", name="tanh")(x)
-    return keras.Model(z, image, name="generator")
+    return layers.Activation("tanh", dtype="float32", name="tanh")(x)
 
 
-def build_discriminator(resolution, channels, width):
-    n_down = _upsamplings(resolution)
-    image = keras.Input((resolution, resolution, channels), name="image")
+def build_generator(resolution, channels, width, latent_dim):
+    z = keras.Input((latent_dim,), name="z")
+    return keras.Model(z, generator_body(z, resolution, channels, width), name="generator")
+
+
+def discriminator_features(image, resolution, width, batch_norm=True):
+    """DCGAN's discriminator body: strided convolutions, flattened (no logit).
+
+    batch_norm=False leaves the body unnormalised, as WGAN-GP's critic must be: the
+    gradient penalty is per example, and batch norm mixes the examples of a batch.
+    """
     x, filters = image, width
-    for i in range(n_down):
-        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0,
+    for i in range(_upsamplings(resolution)):
+        x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0 or not batch_norm,
                           kernel_initializer=_init(), name=f"down{i}")(x)
-        if i > 0:  # no batch norm on D's input layer (paper)
+        if i > 0 and batch_norm:  # no batch norm on D's input layer (paper)
             x = layers.BatchNormalization(name=f"down{i}_bn")(x)
         x = layers.LeakyReLU(0.2)(x)
         filters *= 2
-    x = layers.Flatten()(x)
+    return layers.Flatten()(x)
+
+
+def build_discriminator(resolution, channels, width, batch_norm=True, name="discriminator"):
+    image = keras.Input((resolution, resolution, channels), name="image")
+    x = discriminator_features(image, resolution, width, batch_norm)
     logit = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit")(x)
-    return keras.Model(image, logit, name="discriminator")
+    return keras.Model(image, logit, name=name)
 
 
 @register_family("dcgan")
