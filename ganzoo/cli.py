@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample (more subcommands arrive with their families).
+"""The `ganzoo` command: list, info, sample, evaluate (more subcommands arrive with their families).
 
 Bad input exits with status 2 and one line on stderr that says what to do.
 """
@@ -58,17 +58,44 @@ def cmd_info(args):
         print(f"  {metric}: {record['value']}  ({record['command']})")
 
 
+def _rows_of(model, name, args):
+    """(sample() keyword, images per row, image count) for --labels / --codes: a row per value."""
+    text, keyword = (args.labels, "labels") if args.labels is not None else (args.codes, "codes")
+    values = [v.strip() for v in text.split(",") if v.strip()]
+    if not values:
+        raise ValueError(f"--{keyword} needs comma-separated values, e.g. --{keyword} 0,1,2.")
+    per_row = args.n or 8
+    if keyword == "labels":
+        if not hasattr(model, "class_ids"):
+            raise ValueError(f"{name} is not class-conditional: --labels needs a cgan entry.")
+        # names and digit strings alike: the model's class_ids resolves both
+        return {"labels": [v for v in values for _ in range(per_row)]}, per_row, per_row * len(values)
+    if not hasattr(model, "num_categories"):
+        raise ValueError(f"{name} has no categorical code: --codes needs an infogan entry.")
+    try:
+        ids = [int(v) for v in values]
+    except ValueError:
+        raise ValueError(f"--codes takes category ids 0..{model.num_categories - 1}, got {text!r}.") from None
+    return {"codes": {"category": [i for i in ids for _ in range(per_row)]}}, per_row, per_row * len(ids)
+
+
 def cmd_sample(args):
     import ganzoo
     from ganzoo import images
 
     if not args.output.lower().endswith(".png"):
         raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    if args.labels is not None and args.codes is not None:
+        raise ValueError("give --labels (cgan) or --codes (infogan), not both.")
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
-    batch = model.sample(args.n, seed=args.seed)
+    if args.labels is None and args.codes is None:
+        batch, cols = model.sample(args.n or 16, seed=args.seed), None
+    else:
+        condition, cols, count = _rows_of(model, args.name, args)
+        batch = model.sample(count, seed=args.seed, **condition)
     scale = args.scale or max(1, 128 // batch.shape[1])
-    images.save_png(images.grid(batch), args.output, scale=scale)
-    print(f"wrote {args.n} samples of {args.name} to {args.output}")
+    images.save_png(images.grid(batch, cols=cols), args.output, scale=scale)
+    print(f"wrote {len(batch)} samples of {args.name} to {args.output}")
 
 
 def cmd_evaluate(args):
@@ -108,8 +135,13 @@ def build_parser():
     p = sub.add_parser("sample", help="write a grid of samples to PNG",
                        description="Sample images from a zoo entry into a PNG grid.")
     p.add_argument("name")
-    p.add_argument("-n", type=_positive_int, default=16, help="number of images (default 16)")
+    p.add_argument("-n", type=_positive_int, default=None,
+                   help="number of images (default 16); with --labels/--codes, per row (default 8)")
     p.add_argument("-o", "--output", default="samples.png", help="PNG file to write")
+    p.add_argument("--labels", default=None,
+                   help="cgan: comma-separated class ids or names, one row each (e.g. 0,1,2 or Sandal,Bag)")
+    p.add_argument("--codes", default=None,
+                   help="infogan: comma-separated categorical code values, one row each (e.g. 0,1,2)")
     p.add_argument("--seed", type=_non_negative_int, default=None, help="same seed, same images")
     p.add_argument("--scale", type=_positive_int, default=None, help="enlarge each pixel (default: to ~128 px)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")

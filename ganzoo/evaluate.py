@@ -7,7 +7,9 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
 
 - classifier: scores from a classifier trained on the real data (manifest `evaluators`).
 - fid: FID and KID on the standard Inception network against every image of the named
-  real split (its statistics cached on disk after the first run).
+  real split, or its first `n_real`, with the first `n_samples` samples (statistics cached on disk after the first run).
+- conditional families also report label accuracy (cGAN) or code purity (InfoGAN), from
+  the conditions that `sampling_inputs` says each sample was asked to meet.
 """
 
 import numpy as np
@@ -24,16 +26,32 @@ def evaluation_spec(entry):
     return spec
 
 
-def _sample_batches(model, n, seed, batch_size, progress, desc):
+def _generate(model, n, seed, batch_size, progress, name):
+    """(n samples as uint8 NHWC, the conditions they were asked to meet), in batches."""
     from tqdm.auto import tqdm
 
-    z = model.latent_numpy(n, seed)
-    for start in tqdm(range(0, n, batch_size), desc=desc, unit="batch", disable=not progress):
-        yield model.generate(z[start : start + batch_size])
+    inputs, conditions = model.sampling_inputs(n, seed)
+    parts = inputs if isinstance(inputs, (list, tuple)) else [inputs]
+    batches = []
+    for start in tqdm(range(0, n, batch_size), desc=f"sampling {name}", unit="batch", disable=not progress):
+        chunk = [part[start : start + batch_size] for part in parts]
+        batches.append(model.generate(chunk if len(chunk) > 1 else chunk[0]))
+    return np.concatenate(batches), conditions
+
+
+def _real_images(ref):
+    """The real images of an fid reference, the first `n_real` of the split if it says so."""
+    from ganzoo import data
+
+    images = data.load(ref["dataset"], ref["split"], resolution=ref.get("resolution"))[0]
+    return images[: ref["n_real"]] if ref.get("n_real") else images
 
 
 def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250):
-    """{metric: value} for entry `name`; n and seed default to the entry's declared ones."""
+    """{metric: value} for entry `name`; n and seed default to the entry's declared ones.
+
+    The samples are generated once and shared by every declared metric.
+    """
     from ganzoo.core.gan import check_positive_int, check_seed
 
     entry = zoo.get_entry(name)
@@ -41,27 +59,27 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
     n = check_positive_int(spec["n_samples"] if n is None else n, "n")
     seed = check_seed(spec["seed"] if seed is None else seed)
     model = zoo.load(name, weights_dir=weights_dir)
+    samples, conditions = _generate(model, n, seed, batch_size, progress, name)
     results = {}
     if "classifier" in spec:
         from ganzoo.metrics import classifier as clf
 
         scorer = clf.load_classifier(spec["classifier"])
-        probabilities = np.concatenate([
-            clf.predict_probabilities(scorer, batch)
-            for batch in _sample_batches(model, n, seed, batch_size, progress, f"classifying {name}")])
-        scores = clf.class_scores(probabilities)
+        probabilities = clf.predict_probabilities(scorer, samples)
+        scores = clf.class_scores(probabilities, labels=conditions.get("labels"))
+        if "category" in conditions:
+            scores.update(clf.code_purity(probabilities, conditions["category"]))
         results.update({f"{spec['classifier']}/{key}": round(value, 4) for key, value in scores.items()})
     if "fid" in spec:
-        from ganzoo import data
         from ganzoo.metrics import fid
 
         ref = spec["fid"]
-        real_images = data.load(ref["dataset"], ref["split"], resolution=ref.get("resolution"))[0]
+        real_images = _real_images(ref)
         key = fid.statistics_key(ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1],
                                  len(real_images))
         real = fid.real_statistics(key, lambda: real_images, progress=progress)
-        fake = fid.inception_features(_sample_batches(model, n, seed, batch_size, False, ""),
-                                      progress=progress, total=n)
+        n_fid = min(n, ref.get("n_samples", n))  # Inception is slow: a metric may use fewer
+        fake = fid.inception_features(samples[:n_fid], progress=progress)
         reference = f"{ref['dataset']}/{ref['split']}"
         results[f"fid/{reference}"] = round(float(fid.frechet_distance(*fid.feature_statistics(fake),
                                                                        real.mu, real.sigma)), 3)
@@ -69,6 +87,7 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
         results[f"kid/{reference}"] = round(float(kid_mean), 5)
         results[f"kid_std/{reference}"] = round(float(kid_std), 5)
         results["fid_reference_images"] = len(real_images)
+        results["fid_samples"] = n_fid
     return results, n, seed
 
 

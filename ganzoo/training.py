@@ -42,9 +42,12 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
           verbose=None, mixed_precision=None):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
+    `images` may be a pair (images, labels) for the conditional families.
+
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
     history in output_dir/log.csv.
     """
+    images, labels = images if isinstance(images, tuple) else (images, None)
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
@@ -69,7 +72,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     if verbose is None:  # a progress bar on a terminal, one line per epoch in a log
         verbose = 1 if sys.stdout.isatty() else 2
     start = time.time()
-    model.fit(images, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
+    model.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
               shuffle=True, callbacks=callbacks, verbose=verbose)
     info = {
         "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),

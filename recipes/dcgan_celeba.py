@@ -13,6 +13,18 @@ import recipe_flags
 flags.DEFINE_integer("width", 64, "Filters of D's first / G's last hidden layer (paper: 64).")
 FLAGS = flags.FLAGS
 
+CELEBA_DATASET = {
+    "name": "celeba", "split": "train (faces 000001-009000)", "card_license": "other",
+    "license": "CelebA: non-commercial research purposes only",
+    "description": "the first 9,000 of 10,000 aligned CelebA faces provided at 89x109, short side "
+                   "resized to 64 and centre-cropped to 64x64. Full CelebA has 202,599 faces at "
+                   "178x218: this set is 22x smaller."}
+CELEBA_FID = {"dataset": "celeba", "split": "train", "resolution": 64}
+CELEBA_LIMITATIONS = (
+    "Trained on 9,000 faces (4.4% of CelebA) on a CPU: expect lower diversity and detail than "
+    "models trained on the full data set. CelebA's celebrities skew young and light-skinned; "
+    "samples inherit that bias. Non-commercial research use only, as CelebA's terms require.")
+
 
 def load_images(data_dir, source):
     from ganzoo import data
@@ -27,18 +39,10 @@ def main(argv):
         "dcgan_celeba", "dcgan",
         {"resolution": 64, "channels": 3, "width": FLAGS.width, "latent_dim": 100, "ema_decay": 0.999},
         load_images, steps=6000, batch_size=64, generator_only=True,
-        evaluation={"n_samples": 5000, "seed": 0,
-                    "fid": {"dataset": "celeba", "split": "train", "resolution": 64}},
-        dataset={"name": "celeba", "split": "train (faces 000001-009000)", "card_license": "other",
-                 "license": "CelebA: non-commercial research purposes only",
-                 "description": "the first 9,000 of 10,000 aligned CelebA faces provided at 89x109, "
-                                "short side resized to 64 and centre-cropped to 64x64. Full CelebA "
-                                "has 202,599 faces at 178x218: this set is 22x smaller."},
+        evaluation={"n_samples": 5000, "seed": 0, "fid": CELEBA_FID},
+        dataset=CELEBA_DATASET,
         description="DCGAN (Radford et al. 2016) trained on 64x64 CelebA faces, non-saturating loss.",
-        limitations="Trained on 9,000 faces (4.4% of CelebA) on a CPU: expect lower diversity and "
-                    "detail than DCGANs trained on the full data set. CelebA's celebrities skew "
-                    "young and light-skinned; samples inherit that bias. Non-commercial research "
-                    "use only, as CelebA's terms require.")
+        limitations=CELEBA_LIMITATIONS)
 
 
 if __name__ == "__main__":

@@ -76,3 +76,22 @@ def class_scores(probabilities, labels=None):
     if labels is not None:
         scores["label_accuracy"] = float((predicted == np.asarray(labels)).mean())
     return scores
+
+
+def code_purity(probabilities, codes):
+    """How purely each categorical code value maps to one class (InfoGAN).
+
+    For each code value, the share of its samples in its most frequent predicted class;
+    `code_purity` is their mean (1.0: every value draws one class only) and
+    `classes_matched` the number of distinct classes that are some value's majority
+    (10 for MNIST when the codes found all ten digits).
+    """
+    predicted = np.asarray(probabilities).argmax(axis=1)
+    codes = np.asarray(codes)
+    k = np.asarray(probabilities).shape[1]
+    purities, majorities = [], set()
+    for value in np.unique(codes):
+        counts = np.bincount(predicted[codes == value], minlength=k)
+        purities.append(counts.max() / counts.sum())
+        majorities.add(int(counts.argmax()))
+    return {"code_purity": float(np.mean(purities)), "classes_matched": len(majorities)}

@@ -1,0 +1,46 @@
+"""cgan_mnist: class-conditional DCGAN (projection discriminator) on the 60,000 MNIST digits.
+
+    python recipes/cgan_mnist.py --export
+"""
+
+from absl import app
+
+import recipe_flags
+from dcgan_mnist import MNIST_DATASET
+
+FLAGS = recipe_flags.FLAGS
+
+
+def images_and_labels(dataset):
+    def load(data_dir, source):
+        from ganzoo import data
+
+        return data.load(dataset, "train", data_dir=data_dir, source=source)
+
+    return load
+
+
+def train_conditional(name, dataset, dataset_card, fid_reference, classifier, what):
+    from ganzoo import data
+
+    recipe_flags.run(
+        name, "cgan",
+        {"resolution": 28, "channels": 1, "width": 64, "latent_dim": 100, "num_classes": 10,
+         "class_names": data.DATASETS[dataset]["classes"], "embed_dim": 50, "ema_decay": 0.999},
+        images_and_labels(dataset), steps=5000, batch_size=64,
+        evaluation={"n_samples": 10000, "seed": 0, "classifier": classifier, "fid": fid_reference},
+        dataset=dataset_card,
+        description=f"Conditional GAN (Mirza & Osindero 2014) on DCGAN networks with a projection "
+                    f"discriminator (Miyato & Koyama 2018), trained on {what}, 28x28 grayscale; "
+                    "sample(n, labels=...) picks the classes. Samples come from an exponential "
+                    "moving average (decay 0.999) of G's weights.")
+
+
+def main(argv):
+    del argv
+    train_conditional("cgan_mnist", "mnist", MNIST_DATASET, recipe_flags.MNIST_FID, "classifier_mnist",
+                      "MNIST digits")
+
+
+if __name__ == "__main__":
+    app.run(main)
