@@ -24,8 +24,4 @@ def get_family(name):
 
 
 def _import_all():
-    import importlib
-
-    for module in ("dcgan", "gan", "cgan", "lsgan", "wgan_gp", "infogan"):
-        if importlib.util.find_spec(f"ganzoo.families.{module}"):
-            importlib.import_module(f"ganzoo.families.{module}")
+    from ganzoo.families import cgan, dcgan, gan, infogan, lsgan, wgan_gp  # noqa: F401
