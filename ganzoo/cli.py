@@ -101,7 +101,8 @@ def cmd_sample(args):
 def cmd_evaluate(args):
     from ganzoo import evaluate
 
-    results, n, seed = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir)
+    results, n, seed = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir,
+                                         metrics=args.metric)
     width = max(map(len, results))
     print(f"{args.name}: {n} samples, seed {seed}")
     for key, value in results.items():
@@ -153,6 +154,8 @@ def build_parser():
     p.add_argument("-n", type=_positive_int, default=None, help="number of samples (default: the entry's)")
     p.add_argument("--seed", type=_non_negative_int, default=None, help="sampling seed (default: the entry's)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.add_argument("--metric", action="append", choices=["classifier", "fid"], default=None,
+                   help="only this declared metric (repeatable; default: all the entry declares)")
     p.add_argument("--write", action="store_true", help="record the results in the manifest and model card")
     p.set_defaults(func=cmd_evaluate)
     return parser

@@ -19,10 +19,21 @@ from ganzoo import export, zoo
 DEFAULT_EVALUATION = {"n_samples": 10000, "seed": 0}
 
 
-def evaluation_spec(entry):
+METRICS = ("classifier", "fid")
+
+
+def evaluation_spec(entry, metrics=None):
+    """The entry's evaluation block, restricted to `metrics` (a subset of METRICS) if given."""
     spec = dict(DEFAULT_EVALUATION, **entry.get("evaluation", {}))
-    if "classifier" not in spec and "fid" not in spec:
+    declared = [m for m in METRICS if m in spec]
+    if not declared:
         raise ValueError("The entry declares no metric: its 'evaluation' names no classifier or fid reference.")
+    for metric in metrics or ():
+        if metric not in declared:
+            raise ValueError(f"The entry declares no {metric!r} metric; it declares: {', '.join(declared)}.")
+    for metric in declared:
+        if metrics and metric not in metrics:
+            del spec[metric]
     return spec
 
 
@@ -47,15 +58,16 @@ def _real_images(ref):
     return images[: ref["n_real"]] if ref.get("n_real") else images
 
 
-def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250):
-    """{metric: value} for entry `name`; n and seed default to the entry's declared ones.
+def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250, metrics=None):
+    """{metric: value} for entry `name`; n and seed default to the entry's declared ones,
+    and `metrics` (e.g. ["classifier"]) to all it declares.
 
     The samples are generated once and shared by every declared metric.
     """
     from ganzoo.core.gan import check_positive_int, check_seed
 
     entry = zoo.get_entry(name)
-    spec = evaluation_spec(entry)
+    spec = evaluation_spec(entry, metrics)
     n = check_positive_int(spec["n_samples"] if n is None else n, "n")
     seed = check_seed(spec["seed"] if seed is None else seed)
     model = zoo.load(name, weights_dir=weights_dir)

@@ -80,3 +80,26 @@ def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, mo
     assert results["fid/mnist/test"] > 50  # an untrained generator is far from real digits
     assert results["kid/mnist/test"] > 0
     assert list((tmp_path / "cache").glob("mnist-test-28-32-*.npz"))
+
+
+def test_code_purity_closed_form():
+    from ganzoo.metrics.classifier import code_purity
+
+    k = 10
+    codes = np.repeat(np.arange(k), 10)
+    perfect = np.eye(k)[(codes + 3) % k]  # each code value is one (permuted) class
+    assert code_purity(perfect, codes) == {"code_purity": 1.0, "classes_matched": 10}
+    # code 0 splits 6/4 between classes 0 and 1, the rest map to class 2: 0.6 and 1.0 purities
+    predicted = np.where(codes == 0, np.array([0] * 6 + [1] * 4 + [2] * 90)[: len(codes)], 2)
+    scores = code_purity(np.eye(k)[predicted], codes)
+    assert scores["code_purity"] == pytest.approx((0.6 + 9 * 1.0) / 10)
+    assert scores["classes_matched"] == 2
+
+
+def test_evaluate_a_declared_metric_only():
+    from ganzoo.evaluate import evaluate, evaluation_spec
+
+    entry = {"evaluation": {"n_samples": 10, "classifier": "classifier_mnist", "fid": {"dataset": "mnist"}}}
+    assert "fid" not in evaluation_spec(entry, ["classifier"]) and "classifier" in evaluation_spec(entry)
+    with pytest.raises(ValueError, match="declares no 'fid' metric"):
+        evaluate("dcgan_mnist", n=10, metrics=["fid"], progress=False)
