@@ -60,11 +60,26 @@ def training_summary(training):
     return f"{length}{f', {seconds} s' if seconds is not None else ''} on {training.get('hardware')}."
 
 
+def _usage(name, family):
+    """(python lines, caption of samples.png) for a family's model card."""
+    load = f"model = ganzoo.load({name!r})"
+    if family == "cgan":
+        return ([load, "images = model.sample(16, labels=3, seed=0)  # uint8 NHWC, class 3 (id or name)",
+                 f"# command line: ganzoo sample {name} --labels 0,1,2 -o rows.png"],
+                "one row per class, seed 0")
+    if family == "infogan":
+        return ([load, "images = model.sample(16, codes={'category': 3, 'continuous': [0.5, 0.0]}, seed=0)",
+                 f"# command line: ganzoo sample {name} --codes 0,1,2 -o rows.png"],
+                "rows: the categorical code's values; columns: the first continuous code from -1 to 1; one z")
+    return [f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC"], "64 samples, seed 0"
+
+
 def model_card(name, entry):
     """README.md in the Hub's model-card format: YAML front matter, then prose."""
     dataset, training = entry["dataset"], entry["training"]
     license_id = dataset.get("card_license", "other")
     classifier = entry["family"] == "classifier"  # the scorers are cards too, not GANs
+    usage, caption = _usage(name, entry["family"])
     lines = [
         "---",
         f"license: {license_id}",
@@ -86,10 +101,10 @@ def model_card(name, entry):
         "```python",
         *(["from ganzoo.metrics.classifier import load_classifier",
             f"logits = load_classifier({name!r})(uint8_images)"] if classifier else
-          ["import ganzoo", f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC"]),
+          ["import ganzoo", *usage]),
         "```",
         "",
-        *([] if classifier else ["![64 samples, seed 0](samples.png)"]),
+        *([] if classifier else [f"![{caption}](samples.png)"]),
         "",
         "## Model",
         f"Family `{entry['family']}`, config:",
