@@ -1,8 +1,10 @@
 """The training driver every recipe shares: strategy, model, fit with checkpoints, export.
 
 Resumable: `keras.callbacks.BackupAndRestore` checkpoints the whole state (both
-networks, both optimizers, the latent seed generator, the epoch) every epoch, so a
-killed run started again with the same arguments continues where it stopped.
+networks, both optimizers, the latent seed generator, the epoch) every epoch, and the
+input stream is a function of (seed, step) (ganzoo.pipeline), so a killed run started
+again with the same arguments continues where it stopped and ends in the state an
+uninterrupted run reaches.
 """
 
 import contextlib
@@ -17,6 +19,8 @@ from pathlib import Path
 import keras
 
 from ganzoo import callbacks as gz_callbacks
+from ganzoo import pipeline
+from ganzoo.images import check_uint8_images
 from ganzoo.distribute import get_strategy
 from ganzoo.families import get_family
 
@@ -35,6 +39,14 @@ def hardware_description():
         if gpus:
             return f"{len(gpus)}x GPU (tensorflow {tf.__version__})"
     return f"CPU, {os.cpu_count()} cores, {platform.machine()} ({backend} backend)"
+
+
+def resumed_epoch(backup_dir):
+    """The epoch a BackupAndRestore checkpoint in backup_dir resumes at (0 without one)."""
+    metadata = Path(backup_dir) / "training_metadata.json"
+    if not (metadata.exists() and (Path(backup_dir) / "latest.weights.h5").exists()):
+        return 0
+    return int(json.loads(metadata.read_text())["epoch"])
 
 
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
@@ -56,13 +68,17 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         raise ValueError(f"mixed_precision must be None, 'float16' or 'bfloat16', got {mixed_precision!r}.")
     if mixed_precision in ("float16", "bfloat16"):  # variables stay float32; float16 scales losses
         keras.mixed_precision.set_dtype_policy(f"mixed_{mixed_precision}")
-    # An epoch here is at most one pass over the data (Keras stops a numpy epoch there).
-    steps_per_epoch = min(steps_per_epoch, steps, math.ceil(len(images) / batch_size))
+    # An epoch is a checkpoint interval: at most one pass over the data, so that a short
+    # data set still checkpoints and draws a grid once per pass.
+    steps_per_epoch = min(steps_per_epoch, steps, pipeline.steps_per_pass(len(images), batch_size))
     epochs = math.ceil(steps / steps_per_epoch)
+    start_step = resumed_epoch(output_dir / "backup") * steps_per_epoch
+    batches = pipeline.training_batches(images, labels, batch_size, seed, start_step)
     scope = dist.scope() if dist is not None else contextlib.nullcontext()
     with scope:
         model = get_family(family)(**config, seed=seed)
         model.compile(**(compile_kwargs or {}))
+    check_uint8_images(images, model.image_shape, what="training images")
     callbacks = [
         keras.callbacks.BackupAndRestore(str(output_dir / "backup")),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
@@ -72,8 +88,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     if verbose is None:  # a progress bar on a terminal, one line per epoch in a log
         verbose = 1 if sys.stdout.isatty() else 2
     start = time.time()
-    model.fit(images, labels, batch_size=batch_size, epochs=epochs, steps_per_epoch=steps_per_epoch,
-              shuffle=True, callbacks=callbacks, verbose=verbose)
+    model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
     info = {
         "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
         "batch_size": batch_size,

@@ -122,6 +122,29 @@ class GAN(keras.Model):
             self.generator_ema.trainable = False
         self.built = True
 
+    # -- the random state is part of the checkpoint -----------------------------------
+    def _seed_states(self):
+        """The state variables of every seed generator (latents, dropout), in a fixed order."""
+        return [generator.state for layer in self._flatten_layers()
+                for generator in getattr(layer, "_seed_generators", [])]
+
+    def save_own_variables(self, store):
+        # Keras saves variables but not seed-generator states: without them a resumed run
+        # would draw the latents of step 0 again, and differ from an uninterrupted one.
+        own = self._trainable_variables + self._non_trainable_variables
+        for i, variable in enumerate([*own, *self._seed_states()]):
+            store[f"{i}"] = variable
+
+    def load_own_variables(self, store):
+        own = self._trainable_variables + self._non_trainable_variables
+        seeds = self._seed_states()
+        if len(store.keys()) not in (len(own), len(own) + len(seeds)):
+            raise ValueError(f"{self.name}: the weights file holds {len(store.keys())} own variables; "
+                             f"this model has {len(own)} (+ {len(seeds)} seed states).")
+        # files written without seed states (exported weights) leave the seeds as they are
+        for i, variable in enumerate([*own, *seeds][: len(store.keys())]):
+            variable.assign(store[f"{i}"])
+
     @property
     def sampling_generator(self):
         """The generator that samples: the moving average of G's weights when there is one."""
