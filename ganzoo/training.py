@@ -41,6 +41,22 @@ def hardware_description():
     return f"CPU, {os.cpu_count()} cores, {platform.machine()} ({backend} backend)"
 
 
+def resolve_jit_compile(choice="auto"):
+    """XLA for the train step: 'on', 'off', or 'auto' = on for TensorFlow with a GPU only.
+
+    Auto follows what benchmarks/train_throughput.py measured (README, "Speed").
+    """
+    if choice not in ("auto", "on", "off", True, False):
+        raise ValueError(f"jit_compile must be 'auto', 'on' or 'off', got {choice!r}.")
+    if choice in ("on", True):
+        return True
+    if choice in ("off", False) or keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
+
+
 def resumed_epoch(backup_dir):
     """The epoch a BackupAndRestore checkpoint in backup_dir resumes at (0 without one)."""
     metadata = Path(backup_dir) / "training_metadata.json"
@@ -51,7 +67,7 @@ def resumed_epoch(backup_dir):
 
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
-          verbose=None, mixed_precision=None):
+          verbose=None, mixed_precision=None, jit_compile="auto"):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     `images` may be a pair (images, labels) for the conditional families.
@@ -77,7 +93,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     scope = dist.scope() if dist is not None else contextlib.nullcontext()
     with scope:
         model = get_family(family)(**config, seed=seed)
-        model.compile(**(compile_kwargs or {}))
+        model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
     check_uint8_images(images, model.image_shape, what="training images")
     callbacks = [
         keras.callbacks.BackupAndRestore(str(output_dir / "backup")),
@@ -98,6 +114,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         "backend": keras.backend.backend(),
         "strategy": strategy,
         "mixed_precision": mixed_precision or "none",
+        "jit_compile": bool(model.jit_compile),
         "seed": seed,
     }
     (output_dir / "training.json").write_text(json.dumps(info, indent=2))

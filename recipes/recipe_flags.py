@@ -30,6 +30,8 @@ flags.DEFINE_enum("strategy", "auto", ["auto", "one_device", "mirrored", "multi_
                   "tf.distribute strategy (TensorFlow backend).")
 flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"],
                   "Mixed precision: float16 (with loss scaling) or bfloat16 compute, float32 variables.")
+flags.DEFINE_enum("jit_compile", "auto", ["auto", "on", "off"],
+                  "XLA for the train step (auto: on for TensorFlow with a GPU, off on CPUs).")
 flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.")
 flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")
 flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/<name>).")
@@ -62,7 +64,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     model, info = training.train(
         family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
         seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
-        compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision)
+        compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile)
     if FLAGS.export:
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only)

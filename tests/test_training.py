@@ -1,0 +1,39 @@
+"""The shared training driver: XLA choice, labels for conditional families, input checks."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import BACKEND
+from ganzoo import training
+
+xla_backend = pytest.mark.skipif(BACKEND != "tensorflow", reason="the XLA choice is the TensorFlow backend's")
+
+
+def test_auto_xla_is_off_without_a_gpu_and_bad_choices_are_named():
+    assert training.resolve_jit_compile("auto") is False  # CI and this machine have no GPU
+    assert training.resolve_jit_compile("on") is True and training.resolve_jit_compile("off") is False
+    with pytest.raises(ValueError, match="'auto', 'on' or 'off'"):
+        training.resolve_jit_compile("fast")
+
+
+@xla_backend
+def test_train_with_xla_on_records_it(tmp_path, tiny_images):
+    model, info = training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images,
+                                 steps=4, batch_size=16, output_dir=tmp_path, jit_compile="on", verbose=0)
+    assert model.jit_compile is True and info["jit_compile"] is True and info["steps"] == 4
+    assert json.loads((tmp_path / "training.json").read_text())["jit_compile"] is True
+
+
+def test_train_a_conditional_family_on_images_and_labels(tmp_path, tiny_images):
+    labels = np.arange(len(tiny_images)) % 10
+    model, info = training.train("cgan", dict(width=8, latent_dim=8, embed_dim=4), (tiny_images, labels),
+                                 steps=3, batch_size=16, output_dir=tmp_path, verbose=0)
+    assert info["steps"] == 3 and (tmp_path / "samples").is_dir()
+
+
+def test_train_rejects_images_of_the_wrong_kind(tmp_path, tiny_images):
+    with pytest.raises(ValueError, match="uint8"):
+        training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8),
+                       tiny_images.astype("float32"), steps=2, batch_size=16, output_dir=tmp_path, verbose=0)
