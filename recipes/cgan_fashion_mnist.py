@@ -17,7 +17,7 @@ def main(argv):
     del argv
     train_conditional("cgan_fashion_mnist", "fashion_mnist", FASHION_MNIST_DATASET,
                       recipe_flags.FASHION_MNIST_FID, "classifier_fashion_mnist",
-                      "Fashion-MNIST clothes (10 classes)")
+                      "Fashion-MNIST clothes (10 classes)", steps=3000, ema_decay=0.998)
 
 
 if __name__ == "__main__":
