@@ -45,6 +45,20 @@ def get_strategy(name="auto"):
     return tf.distribute.OneDeviceStrategy(gpus[0].name if gpus else "/cpu:0")
 
 
+def worker_task():
+    """(task type, index) from TF_CONFIG; ("worker", 0) without one."""
+    task = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {})
+    return task.get("type", "worker"), int(task.get("index", 0))
+
+
+def is_chief():
+    """Whether this process writes the shared outputs (exports, logs): the chief, or worker 0
+    when the cluster names no chief. Single-process runs are their own chief."""
+    cluster = json.loads(os.environ.get("TF_CONFIG") or "{}").get("cluster", {})
+    task_type, index = worker_task()
+    return task_type == "chief" or (task_type == "worker" and index == 0 and "chief" not in cluster)
+
+
 def _tf_config_has_workers():
     try:
         cluster = json.loads(os.environ.get("TF_CONFIG", "{}")).get("cluster", {})

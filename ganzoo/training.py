@@ -21,7 +21,7 @@ import keras
 from ganzoo import callbacks as gz_callbacks
 from ganzoo import pipeline
 from ganzoo.images import check_uint8_images
-from ganzoo.distribute import get_strategy
+from ganzoo.distribute import get_strategy, is_chief, worker_task
 from ganzoo.families import get_family
 
 
@@ -77,6 +77,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     """
     images, labels = images if isinstance(images, tuple) else (images, None)
     output_dir = Path(output_dir)
+    if not is_chief():  # multi-worker: the other workers keep their own checkpoints and logs
+        output_dir = output_dir / "workers" / "{}{}".format(*worker_task())
     output_dir.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(seed)
     dist = get_strategy(strategy)

@@ -53,6 +53,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         evaluation, limitations=None, generator_only=False):
     """Train `family(**config)` on load_images(data_dir, source) and optionally export it."""
     from ganzoo import export, training, zoo
+    from ganzoo.distribute import is_chief
 
     images = load_images(FLAGS.data_dir, FLAGS.source)
     compile_kwargs = {k: v for k, v in {"g_learning_rate": FLAGS.g_learning_rate,
@@ -65,7 +66,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
         seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
         compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile)
-    if FLAGS.export:
+    if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only)
         entry = export.build_entry(

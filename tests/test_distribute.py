@@ -1,8 +1,13 @@
-"""tf.distribute: the CPU split into two logical devices, training under MirroredStrategy."""
+"""tf.distribute: the CPU split into two logical devices, training under MirroredStrategy,
+and two worker processes on 127.0.0.1 training together under MultiWorkerMirroredStrategy."""
 
 import json
+import os
+import socket
+import subprocess
+import sys
 
-from conftest import run_python, tf_only
+from conftest import REPO_ROOT, run_python, tf_only
 
 SETUP = """
 import json, numpy as np, tensorflow as tf
@@ -47,3 +52,48 @@ print(json.dumps({"replicas": mirrored.num_replicas_in_sync, "ratio": mirrored_s
     assert 0.7 < result["ratio"] < 1.4, result
     assert result["z_differ"]
     assert result["history"]["ema_moved"] == [True]  # the EMA update runs in replica context
+
+
+WORKER = """
+import json, sys
+import numpy as np
+from ganzoo import training
+images = np.random.default_rng(0).integers(0, 256, (64, 28, 28, 1)).astype("uint8")
+model, info = training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), images,
+                             steps=4, batch_size=16, output_dir=sys.argv[1], strategy="multi_worker", verbose=0)
+print(json.dumps({"steps": info["steps"], "replicas": model.distribute_strategy.num_replicas_in_sync,
+                  "g0": np.asarray(model.generator.get_weights()[0]).ravel()[:50].tolist()}))
+"""
+
+
+def free_ports(n):
+    sockets = [socket.socket() for _ in range(n)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+@tf_only
+def test_two_workers_train_together(tmp_path):
+    ports = free_ports(2)
+    cluster = {"worker": [f"127.0.0.1:{port}" for port in ports]}
+    workers = []
+    for index in range(2):
+        env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow",
+               "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
+        workers.append(subprocess.Popen([sys.executable, "-c", WORKER, str(tmp_path / "run")], cwd=REPO_ROOT,
+                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for worker in workers:
+        out, err = worker.communicate(timeout=300)
+        assert worker.returncode == 0, err[-3000:]
+        results.append(json.loads(out.strip().splitlines()[-1]))
+    assert [r["replicas"] for r in results] == [2, 2]  # one strategy spanning both processes
+    assert [r["steps"] for r in results] == [4, 4]
+    assert results[0]["g0"] == results[1]["g0"]  # gradients all-reduced: the workers agree
+    # the chief (worker 0) writes output_dir; the other worker its own folder inside it
+    assert (tmp_path / "run" / "training.json").exists()
+    assert (tmp_path / "run" / "workers" / "worker1" / "training.json").exists()

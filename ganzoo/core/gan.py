@@ -59,6 +59,15 @@ def _replica_info():
     return context.num_replicas_in_sync, context.replica_id_in_sync_group
 
 
+def _multi_worker():
+    """Whether training runs under MultiWorkerMirroredStrategy (TensorFlow backend)."""
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    return isinstance(tf.distribute.get_strategy(), tf.distribute.MultiWorkerMirroredStrategy)
+
+
 def _loss_scaled(optimizer):
     if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return optimizer
@@ -232,6 +241,14 @@ class GAN(keras.Model):
                 "ema_decay": self.ema_decay}
 
     # -- training ----------------------------------------------------------------------
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras' TF trainer all-reduces the first input batch across replicas only to learn
+        # its shapes for a symbolic build; our networks and optimizers are built already,
+        # and MultiWorkerMirroredStrategy's collectives reject uint8 images.
+        if all(layer.built for layer in self._flatten_layers()) and self.optimizer.built:
+            return
+        super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+
     def fit(self, x=None, *args, **kwargs):
         if isinstance(x, np.ndarray):
             image_utils.check_uint8_images(x, self.image_shape, what="fit(x)")
@@ -300,7 +317,10 @@ class GAN(keras.Model):
             self.update_ema()
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
+        logs = {m.name: m.result() for m in self.metrics}
+        if _multi_worker():  # Keras reduces multi-worker logs along axis 0: scalars have none
+            logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
+        return logs
 
     # -- inference ---------------------------------------------------------------------
     def latent_numpy(self, n, seed=None):
