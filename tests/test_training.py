@@ -37,3 +37,19 @@ def test_train_rejects_images_of_the_wrong_kind(tmp_path, tiny_images):
     with pytest.raises(ValueError, match="uint8"):
         training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8),
                        tiny_images.astype("float32"), steps=2, batch_size=16, output_dir=tmp_path, verbose=0)
+
+
+def test_what_each_backend_distributes():
+    from ganzoo.distribute import get_strategy
+
+    if BACKEND == "torch":  # one device: strategies are TensorFlow's
+        assert get_strategy("auto") is None and get_strategy("one_device") is None
+        with pytest.raises(ValueError, match="needs the tensorflow backend; torch trains on one device"):
+            get_strategy("mirrored")
+    else:
+        import tensorflow as tf
+
+        assert isinstance(get_strategy("auto"), tf.distribute.OneDeviceStrategy)  # no TF_CONFIG, no GPU
+        assert isinstance(get_strategy("mirrored"), tf.distribute.MirroredStrategy)
+    with pytest.raises(ValueError, match="strategy must be one of"):
+        get_strategy("horovod")
