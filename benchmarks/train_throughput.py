@@ -11,6 +11,7 @@ non-saturating loss, Adam(2e-4, beta_1=0.5), one D step then one G step, uint8 i
     plain-tf        the same networks trained by a hand-written tf.function + GradientTape loop
     plain-torch     the same shapes as torch.nn modules, torch.optim.Adam, BCEWithLogits losses
 Sampling, in images/s of model.sample(steps * batch_size):   sample-tf, sample-torch
+Input, in images/s of ganzoo's tf.data pipeline alone:       input-tf
 Loading, in seconds of ganzoo.load("dcgan_celeba"):         load-tf, load-torch
     cold: first call in a fresh process (import + build + weights read); warm: second call.
 
@@ -50,8 +51,9 @@ LEARNING_RATE, BETA_1, BETA_2 = 2e-4, 0.5, 0.999
 TRAINING = {"ganzoo-tf": "tensorflow", "ganzoo-tf-xla": "tensorflow", "ganzoo-torch": "torch",
             "plain-tf": "tensorflow", "plain-torch": "torch"}
 SAMPLING = {"sample-tf": "tensorflow", "sample-torch": "torch"}
+INPUT = {"input-tf": "tensorflow"}
 LOADING = {"load-tf": "tensorflow", "load-torch": "torch"}
-BACKENDS = {**TRAINING, **SAMPLING, **LOADING}
+BACKENDS = {**TRAINING, **SAMPLING, **INPUT, **LOADING}
 RATIOS = [("ganzoo-tf", "plain-tf"), ("ganzoo-tf-xla", "plain-tf"),
           ("ganzoo-torch", "plain-torch"), ("ganzoo-tf-xla", "ganzoo-tf")]
 LOAD_NAME = "dcgan_celeba"
@@ -306,8 +308,24 @@ def plain_torch_worker(args, proto, device_name):
     proto.serve(args.repeats, lambda: run(args.steps), sync, args.steps * batch)
 
 
-def sample_worker(args, proto, device):
+def input_worker(args, proto, device):
+    """The tf.data input pipeline alone: if it delivers far more images/s than a training
+    step consumes, the device never waits on data (prefetch overlaps the two)."""
     from ganzoo import pipeline
+
+    batches = iter(pipeline.tf_dataset(uint8_images(max(args.steps, 8) * args.batch_size), None,
+                                       args.batch_size, seed=0))
+
+    def run(steps):
+        for _ in range(steps):
+            next(batches).numpy()
+
+    run(args.warmup)
+    proto.send(ready=True, device=device)
+    proto.serve(args.repeats, lambda: run(args.steps), lambda: None, args.steps * args.batch_size)
+
+
+def sample_worker(args, proto, device):
     from ganzoo.families.dcgan import DCGAN
 
     set_keras_policy(args)
@@ -341,6 +359,8 @@ def run_worker(args):
         load_worker(args, proto, start)
     elif args.worker in SAMPLING:
         sample_worker(args, proto, device)
+    elif args.worker in INPUT:
+        input_worker(args, proto, device)
     elif args.worker.startswith("ganzoo-"):
         ganzoo_worker(args, proto, device)
     elif args.worker == "plain-tf":
