@@ -32,6 +32,47 @@ def check_uint8_images(images, image_shape, what="images"):
     return images
 
 
+def input_batch(images, image_shape, resize=False, what="images"):
+    """(uint8 NHWC batch of image_shape, whether a single HWC image was given) for the inference
+    methods that take images (translate): a ValueError says what was expected otherwise.
+
+    resize=True brings other sizes to image_shape as the training images were made: the short
+    side scaled to the model's size, then a centre crop.
+    """
+    images = np.asarray(images)
+    height, width, channels = image_shape
+    expected = f"one uint8 image ({height}, {width}, {channels}) or a batch (N, {height}, {width}, {channels})"
+    if images.dtype != np.uint8:
+        hint = " (scale [0, 1] floats with (x * 255).round().astype('uint8'))" if images.dtype.kind == "f" else ""
+        raise ValueError(f"{what}: expected {expected}, got dtype {images.dtype}{hint}.")
+    if images.ndim not in (3, 4):
+        raise ValueError(f"{what}: expected {expected}, got an array of rank {images.ndim}, shape {images.shape}.")
+    single = images.ndim == 3
+    batch = images[None] if single else images
+    if batch.shape[0] == 0:
+        raise ValueError(f"{what}: expected at least one image, got an empty array.")
+    if batch.shape[-1] != channels:
+        raise ValueError(f"{what}: this model takes {channels}-channel images, got {batch.shape[-1]} channels "
+                         f"(shape {images.shape}).")
+    if batch.shape[1:3] != (height, width):
+        if not resize:
+            raise ValueError(f"{what}: this model takes {height}x{width} images, got {batch.shape[1]}x"
+                             f"{batch.shape[2]}; resize=True resizes them (short side, then a centre crop).")
+        if height != width:
+            raise ValueError(f"{what}: resize=True makes square images; this model takes {height}x{width}.")
+        batch = np.stack([resize_square(image, height) for image in batch])
+    return batch, single
+
+
+def resize_square(image, size):
+    """An HWC uint8 image with its short side scaled to `size` and centre-cropped to a square."""
+    from ganzoo.data import center_crop_resize
+
+    if image.shape[-1] == 1:  # PIL reads a 2-D array as grey
+        return center_crop_resize(image[..., 0], size)[..., None]
+    return center_crop_resize(image, size)
+
+
 def grid(images, rows=None, cols=None, pad=2, pad_value=255):
     """Tile uint8 NHWC images into one HWC image, row-major, with `pad` pixels between tiles."""
     images = np.asarray(images)

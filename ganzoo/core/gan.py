@@ -88,6 +88,16 @@ def check_seed(seed):
     return int(seed)
 
 
+def scale_images(images, image_shape, what="Training images"):
+    """A batch of uint8 images of image_shape as float32 in [-1, 1] (in the train step)."""
+    if tuple(images.shape[1:]) != tuple(image_shape):
+        raise ValueError(f"{what} must have shape (batch, {tuple(image_shape)}), got {tuple(images.shape)}.")
+    dtype = keras.backend.standardize_dtype(images.dtype)
+    if dtype != "uint8":
+        raise ValueError(f"{what} must be uint8 in [0, 255] (as the models return them), got dtype {dtype}.")
+    return ops.cast(images, "float32") / 127.5 - 1.0
+
+
 class GAN(keras.Model):
     """Base class of every family: `fit` runs discriminator then generator steps.
 
@@ -260,13 +270,7 @@ class GAN(keras.Model):
     def prepare_batch(self, data):
         """A training batch as a dict; uint8 images are scaled to [-1, 1] here."""
         real = data[0] if isinstance(data, (tuple, list)) else data
-        if tuple(real.shape[1:]) != tuple(self.image_shape):
-            raise ValueError(f"Training images must have shape (batch, {self.image_shape}), "
-                             f"got {tuple(real.shape)}.")
-        if keras.backend.standardize_dtype(real.dtype) != "uint8":
-            raise ValueError(f"Training images must be uint8 in [0, 255] (as sample() returns "
-                             f"them), got dtype {keras.backend.standardize_dtype(real.dtype)}.")
-        return {"images": ops.cast(real, "float32") / 127.5 - 1.0}
+        return {"images": scale_images(real, self.image_shape)}
 
     def latent_batch(self, batch_size):
         """z ~ N(0, I), different on every replica (the seed generator is mirrored)."""
@@ -334,16 +338,18 @@ class GAN(keras.Model):
         which is what evaluation checks the samples against."""
         return self.latent_numpy(n, seed), {}
 
-    def generate(self, inputs, batch_size=256):
-        """Run the generator on its inputs (an array, or a list of arrays for several
-        inputs) in batches; returns uint8 NHWC numpy."""
+    def generate(self, inputs, batch_size=256, network=None):
+        """Run the generator (or another image-making `network`, e.g. one of CycleGAN's two) on
+        its inputs (an array, or a list of arrays for several inputs) in batches; returns
+        uint8 NHWC numpy."""
+        network = self.sampling_generator if network is None else network
         parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         out = []
         with no_grad():
             for i in range(0, len(parts[0]), batch_size):
                 chunk = [part[i : i + batch_size] for part in parts]
                 chunk = chunk if len(chunk) > 1 else chunk[0]
-                out.append(ops.convert_to_numpy(self.sampling_generator(chunk, training=False)))
+                out.append(ops.convert_to_numpy(network(chunk, training=False)))
         return image_utils.to_uint8(np.concatenate(out))
 
     def sample(self, n, seed=None, batch_size=256):
