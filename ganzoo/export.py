@@ -71,6 +71,13 @@ def _usage(name, family):
         return ([load, "images = model.sample(16, codes={'category': 3, 'continuous': [0.5, 0.0]}, seed=0)",
                  f"# command line: ganzoo sample {name} --codes 0,1,2 -o rows.png"],
                 "rows: the categorical code's values; columns: the first continuous code from -1 to 1; one z")
+    if family == "pix2pix":
+        return ([load, "outputs = model.translate(inputs)  # uint8 NHWC (or one HWC image) in and out",
+                 f"# command line: ganzoo translate {name} in.png -o out.png"], "input | output pairs")
+    if family == "cyclegan":
+        return ([load, "b_images = model.translate(a_images, direction='a2b')  # uint8 NHWC in and out",
+                 f"# command line: ganzoo translate {name} in.png -o out.png --direction b2a"],
+                "rows of a | a to b | b | b to a")
     return [f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC"], "64 samples, seed 0"
 
 
@@ -91,7 +98,9 @@ def model_card(name, entry):
         f"- {entry['family']}",
         "- ganzoo",
         "- keras",
-        "pipeline_tag: " + ("image-classification" if classifier else "unconditional-image-generation"),
+        "pipeline_tag: " + ("image-classification" if classifier else
+                            "image-to-image" if entry["family"] in ("pix2pix", "cyclegan") else
+                            "unconditional-image-generation"),
         "---",
         "",
         f"# {name}",

@@ -96,7 +96,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     with scope:
         model = get_family(family)(**config, seed=seed)
         model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
-    check_uint8_images(images, model.image_shape, what="training images")
+    # image-to-image families read inputs of another shape than the images they make
+    check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
     callbacks = [
         keras.callbacks.BackupAndRestore(str(output_dir / "backup")),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
