@@ -1,0 +1,283 @@
+"""CycleGAN (Zhu et al. 2017): unpaired translation between two image domains A and B.
+
+Two ResNet generators, G_ab and G_ba (c7s1-64, d128, d256, residual blocks R256 with
+reflection padding, u128, u64, c7s1-3, tanh; instance norm throughout) and two 70x70-style
+PatchGANs with instance norm, D_a and D_b. The generators minimise the least-squares
+adversarial loss, lambda = 10 times the cycle-consistency L1 (a -> b -> a, b -> a -> b)
+and 0.5 * lambda times the identity L1 (G_ab(b) ~ b, G_ba(a) ~ a). Each discriminator
+also judges a history of 50 earlier fakes (ImagePool). Adam(2e-4, beta_1=0.5), constant
+for the first half of training and then falling linearly to 0 (compile(total_steps=...)).
+
+How it sits on the base class: `generator` is one functional model [a, b] -> [G_ab(a),
+G_ba(b)] and `discriminator` one model [a, b] -> [D_a(a), D_b(b)]. The players' losses are
+sums over both networks, whose weights are disjoint, so one Adam over both of them steps
+exactly as two separate Adams would; the base class's gradient mechanics (both backends,
+replicas, loss scaling) then serve unchanged. G_ab, G_ba, D_a and D_b are the nested models.
+"""
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from ganzoo import images as image_utils
+from ganzoo.core.gan import check_positive_int
+from ganzoo.core.layers import ReflectionPadding2D, instance_norm
+from ganzoo.core.translation import TranslationGAN, side_by_side
+from ganzoo.families import register_family
+from ganzoo.families.pix2pix import patch_logits, patch_strides
+from ganzoo.paired import align_domains
+
+DIRECTIONS = ("a2b", "b2a")
+
+
+def _init():
+    return keras.initializers.RandomNormal(stddev=0.02)
+
+
+def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
+    conv = layers.Conv2DTranspose if transpose else layers.Conv2D
+    # a bias before instance norm would be subtracted away with the mean
+    x = conv(filters, kernel, strides=strides, padding="same" if strides > 1 else "valid", use_bias=False,
+             kernel_initializer=_init(), name=name)(x)
+    return layers.ReLU()(instance_norm(f"{name}_norm")(x))
+
+
+def build_resnet_generator(resolution, channels, width, residual_blocks, name):
+    image = keras.Input((resolution, resolution, channels), name="image")
+    x = _conv_norm_relu(ReflectionPadding2D(3)(image), width, 7, name="c7s1")
+    for i in (1, 2):  # d128, d256
+        x = _conv_norm_relu(x, width * 2**i, 3, strides=2, name=f"down{i}")
+    for i in range(residual_blocks):  # R256
+        y = _conv_norm_relu(ReflectionPadding2D(1)(x), width * 4, 3, name=f"res{i}_a")
+        y = layers.Conv2D(width * 4, 3, use_bias=False, kernel_initializer=_init(), name=f"res{i}_b")(
+            ReflectionPadding2D(1)(y))
+        x = layers.Add(name=f"res{i}")([x, instance_norm(f"res{i}_b_norm")(y)])
+    for i in (1, 0):  # u128, u64
+        x = _conv_norm_relu(x, width * 2**i, 3, strides=2, transpose=True, name=f"up{i}")
+    x = layers.Conv2D(channels, 7, kernel_initializer=_init(), name="to_image")(ReflectionPadding2D(3)(x))
+    return keras.Model(image, layers.Activation("tanh", dtype="float32", name="tanh")(x), name=name)
+
+
+def build_patch_discriminator(resolution, channels, width, name):
+    image = keras.Input((resolution, resolution, channels), name="image")
+    return keras.Model(image, patch_logits(image, width, patch_strides(resolution), instance_norm), name=name)
+
+
+def _pair_model(first, second, image_shape, name):
+    """[a, b] -> [first(a), second(b)]: two networks as one player."""
+    a, b = keras.Input(image_shape, name="a"), keras.Input(image_shape, name="b")
+    return keras.Model([a, b], [first(a), second(b)], name=name)
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ImagePool(layers.Layer):
+    """A history of generated images (Shrivastava et al. 2017), so that D does not forget
+    earlier fakes and G cannot oscillate between modes D has forgotten.
+
+    call(images) returns a batch of the same shape. Until the pool holds `size` images each new
+    image is stored and returned as it is; once full, each new image is, with probability 1/2,
+    returned as it is, or else swapped for a stored image chosen at random (returned) and stored
+    in its place. A batch is handled at once against the pool as it was before the call (the
+    authors' code goes image by image: the same for their batches of one). Keras variables and
+    backend ops only, so it runs inside the compiled train step on TensorFlow and torch alike,
+    and the pool is part of the checkpoint.
+    """
+
+    def __init__(self, size, image_shape, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.size = check_positive_int(size, "size")
+        self.image_shape = tuple(image_shape)
+        self.seed = seed
+        self.images = self.add_weight(shape=(self.size, *self.image_shape), initializer="zeros",
+                                      trainable=False, name="images")
+        self.count = self.add_weight(shape=(), initializer="zeros", dtype="int32", trainable=False, name="count")
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.built = True
+
+    def call(self, images):
+        n = ops.shape(images)[0]
+        count = ops.convert_to_tensor(self.count)
+        # each image's rank among those that find the pool full; a negative one fills a free slot
+        rank = ops.arange(n, dtype="int32") - (self.size - count)
+        fills = rank < 0
+        # a swap takes a distinct random slot among those filled before the call (they sort first);
+        # in a batch larger than the pool, the images beyond those slots are returned, not kept
+        keys = keras.random.uniform((self.size,), seed=self.seed_generator)
+        order = ops.argsort(keys + ops.cast(ops.arange(self.size, dtype="int32") >= count, "float32"))
+        swaps = ops.logical_and(ops.logical_and(rank >= 0, rank < count),
+                                keras.random.uniform((n,), seed=self.seed_generator) < 0.5)
+        stored_slots = ops.take(ops.cast(order, "int32"), ops.clip(rank, 0, self.size - 1))
+        slots = ops.where(fills, rank + self.size, stored_slots)
+        returned = ops.where(swaps[:, None, None, None], ops.take(self.images, slots, axis=0), images)
+        # pool slot j takes the image that writes to it, if any (written slots are distinct)
+        writes = ops.logical_and(ops.logical_or(fills, swaps)[:, None],
+                                 slots[:, None] == ops.arange(self.size, dtype="int32")[None, :])
+        incoming = ops.take(images, ops.argmax(ops.cast(writes, "int32"), axis=0), axis=0)
+        self.images.assign(ops.where(ops.any(writes, axis=0)[:, None, None, None], incoming, self.images))
+        self.count.assign(ops.minimum(count + n, self.size))
+        return returned
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "size": self.size, "image_shape": list(self.image_shape),
+                "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """The paper's learning rate: `initial_learning_rate` for the first `constant_steps` steps
+    (default: half of `total_steps`), then linearly down to 0 at `total_steps`, 0 after."""
+
+    def __init__(self, initial_learning_rate, total_steps, constant_steps=None):
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.total_steps = check_positive_int(total_steps, "total_steps")
+        self.constant_steps = self.total_steps // 2 if constant_steps is None else int(constant_steps)
+        if not 0 <= self.constant_steps < self.total_steps:
+            raise ValueError(f"constant_steps must be in [0, total_steps={self.total_steps}), "
+                             f"got {constant_steps!r}.")
+
+    def __call__(self, step):
+        decayed = (ops.cast(step, "float32") - self.constant_steps) / (self.total_steps - self.constant_steps)
+        return self.initial_learning_rate * ops.clip(1.0 - decayed, 0.0, 1.0)
+
+    def get_config(self):
+        return {"initial_learning_rate": self.initial_learning_rate, "total_steps": self.total_steps,
+                "constant_steps": self.constant_steps}
+
+
+@register_family("cyclegan")
+class CycleGAN(TranslationGAN):
+    """Unpaired translation between domains A and B of `channels`-channel images.
+
+    fit((domain_a, domain_b)) on uint8 NHWC batches (the two sets may differ in size);
+    translate(images, direction="a2b" | "b2a") -> uint8 images.
+    """
+
+    pair_names = ("a", "b")
+
+    def __init__(self, resolution=256, channels=3, width=64, residual_blocks=None, cycle_weight=10.0,
+                 identity_weight=0.5, pool_size=50, objective="least_squares", seed=None, **kwargs):
+        super().__init__(objective=objective, seed=seed, **kwargs)
+        self.resolution = check_positive_int(resolution, "resolution")
+        if self.resolution % 4 or self.resolution < 16:
+            raise ValueError(f"resolution must be a multiple of 4 (G halves it twice), at least 16; "
+                             f"got {resolution}.")
+        self.channels = check_positive_int(channels, "channels")
+        self.width = check_positive_int(width, "width")
+        # the paper: 6 blocks at 128 px, 9 at 256 px and above
+        self.residual_blocks = check_positive_int(
+            residual_blocks if residual_blocks is not None else 6 if self.resolution <= 128 else 9,
+            "residual_blocks")
+        for name, value in (("cycle_weight", cycle_weight), ("identity_weight", identity_weight)):
+            if not float(value) >= 0.0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}.")
+        self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
+        self.pool_size = check_positive_int(pool_size, "pool_size")
+        # least_squares_g_loss is Mao et al.'s 1/2 E[(D(G(x)) - 1)^2]; the paper's generator term has
+        # no 1/2, and lambda = 10 is weighed against that: double it to keep the paper's balance.
+        self.adversarial_scale = 2.0 if objective == "least_squares" else 1.0
+        self.image_shape = self.source_shape = (self.resolution, self.resolution, self.channels)
+        self.pair_shapes = (self.image_shape, self.image_shape)
+        networks = [build_resnet_generator(self.resolution, self.channels, self.width, self.residual_blocks, name)
+                    for name in ("generator_ab", "generator_ba")]
+        self.generator = _pair_model(*networks, self.image_shape, "generator")
+        critics = [build_patch_discriminator(self.resolution, self.channels, self.width, name)
+                   for name in ("discriminator_a", "discriminator_b")]
+        self.discriminator = _pair_model(*critics, self.image_shape, "discriminator")
+        pool_seeds = (None, None) if self.seed is None else (self.seed + 1, self.seed + 2)
+        self.pool_a, self.pool_b = (ImagePool(self.pool_size, self.image_shape, seed, name=f"pool_{domain}")
+                                    for seed, domain in zip(pool_seeds, "ab"))
+        self.cycle_tracker = keras.metrics.Mean(name="cycle_loss")
+        self.identity_tracker = keras.metrics.Mean(name="identity_loss")
+        self.build()
+
+    @property
+    def generator_ab(self):
+        return self.generator.get_layer("generator_ab")
+
+    @property
+    def generator_ba(self):
+        return self.generator.get_layer("generator_ba")
+
+    @property
+    def metrics(self):
+        return [*super().metrics, self.cycle_tracker, self.identity_tracker]
+
+    def get_config(self):
+        return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
+                "residual_blocks": self.residual_blocks, "cycle_weight": self.cycle_weight,
+                "identity_weight": self.identity_weight, "pool_size": self.pool_size,
+                "objective": self.objective, "seed": self.seed}
+
+    def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
+        """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
+        the learning rate stays constant for the first half, then falls linearly to 0."""
+        if total_steps is not None:
+            rate = kwargs.get("learning_rate", self.default_optimizer_settings["learning_rate"])
+            kwargs["learning_rate"] = ConstantThenLinearDecay(rate, total_steps)
+        super().compile(g_optimizer, d_optimizer, **kwargs)
+
+    # -- training: unpaired batches of each domain ---------------------------------------------
+    def training_pair(self, pair):
+        """Domains of different sizes are brought to one length (the two orders are independent)."""
+        pair = super().training_pair(pair)
+        if all(isinstance(images, np.ndarray) for images in pair) and len(pair[0]) != len(pair[1]):
+            pair = align_domains(*pair, seed=self.seed or 0)
+        return pair
+
+    def discriminator_loss(self, batch):
+        a, b = batch["a"], batch["b"]
+        fake_b, fake_a = (ops.stop_gradient(x) for x in self.generator([a, b], training=True))
+        real_logits_a, real_logits_b = self.discriminator([a, b], training=True)
+        fake_logits_a, fake_logits_b = self.discriminator([self.pool_a(fake_a), self.pool_b(fake_b)], training=True)
+        return self.d_objective(real_logits_a, fake_logits_a) + self.d_objective(real_logits_b, fake_logits_b)
+
+    def generator_loss(self, batch):
+        a, b = batch["a"], batch["b"]
+        fake_b, fake_a = self.generator([a, b], training=True)
+        logits_a, logits_b = self.discriminator([fake_a, fake_b], training=True)
+        adversarial = self.adversarial_scale * (self.g_objective(logits_a) + self.g_objective(logits_b))
+        cycled_b, cycled_a = self.generator([fake_a, fake_b], training=True)  # G_ab(G_ba(b)), G_ba(G_ab(a))
+        cycle = ops.mean(ops.abs(cycled_a - a)) + ops.mean(ops.abs(cycled_b - b))
+        self.cycle_tracker.update_state(ops.stop_gradient(cycle))
+        loss = adversarial + self.cycle_weight * cycle
+        if self.identity_weight:  # G_ab should leave an image of B alone, G_ba one of A
+            same_b, same_a = self.generator([b, a], training=True)
+            identity = ops.mean(ops.abs(same_a - a)) + ops.mean(ops.abs(same_b - b))
+            self.identity_tracker.update_state(ops.stop_gradient(identity))
+            loss = loss + self.identity_weight * self.cycle_weight * identity
+        return loss
+
+    # -- inference ----------------------------------------------------------------------------
+    def _direction(self, direction):
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be 'a2b' (domain A to B) or 'b2a' (B to A), got {direction!r}.")
+        return self.generator_ab if direction == "a2b" else self.generator_ba
+
+    def translate(self, images, direction="a2b", batch_size=32, resize=False):
+        """uint8 (N, r, r, channels) or one (r, r, channels) image of one domain -> uint8 images of the
+        other, same leading shape. Other sizes raise a ValueError unless resize=True (short side, centre crop)."""
+        return self._translate(self._direction(direction), images, batch_size, resize)
+
+    def sampling_inputs(self, n, seed=None, images=None, direction="a2b"):
+        """(generator inputs in [-1, 1], {"inputs": the uint8 images}) for n translations in `direction`
+        of `images`, else of that domain's `preview_inputs` (a pair (a, b)), else of seeded noise."""
+        self._direction(direction)
+        if images is None and self.preview_inputs is not None:
+            images = self.preview_inputs[DIRECTIONS.index(direction)]
+        sources = self._sources(n, seed, images, self.image_shape)
+        return image_utils.from_uint8(sources), {"inputs": sources}
+
+    def preview_grid(self, n=64, seed=0, inputs=None):
+        """Rows of a | G_ab(a) | b | G_ba(b), twice per row; `inputs`: a pair (images of A, images of B)."""
+        count = max(1, n // 4)
+        pairs = []
+        for i, direction in enumerate(DIRECTIONS):
+            generator_inputs, conditions = self.sampling_inputs(count, seed + i, None if inputs is None else inputs[i],
+                                                                direction)
+            pairs.append(side_by_side(conditions["inputs"],
+                                      self.generate(generator_inputs, network=self._direction(direction))))
+        tiles = np.stack(pairs, axis=1)  # (count, direction, source | output, H, W, C)
+        return image_utils.grid(tiles.reshape(-1, *tiles.shape[3:]), cols=8)
