@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample, evaluate (more subcommands arrive with their families).
+"""The `ganzoo` command: list, info, sample, translate, evaluate.
 
 Bad input exits with status 2 and one line on stderr that says what to do.
 """
@@ -98,6 +98,45 @@ def cmd_sample(args):
     print(f"wrote {len(batch)} samples of {args.name} to {args.output}")
 
 
+def _channels_for(image, channels):
+    """A loaded HWC image with the model's channel count: colour files made grey, grey ones RGB."""
+    from ganzoo import paired
+
+    if image.shape[-1] == channels:
+        return image
+    if channels == 1:
+        return paired.grayscale(image[None])[0]
+    return image.repeat(channels, axis=-1) if image.shape[-1] == 1 else image
+
+
+def cmd_translate(args):
+    import ganzoo
+    from ganzoo import images, zoo
+    from ganzoo.core.translation import side_by_side
+    from ganzoo.families import get_family
+
+    if not args.output.lower().endswith(".png"):
+        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    family = zoo.get_entry(args.name)["family"]
+    if not hasattr(get_family(family), "translate"):
+        raise ValueError(f"{args.name} is a {family} model: it samples images, it does not translate them; "
+                         f"try `ganzoo sample {args.name}`.")
+    if args.direction is not None and family != "cyclegan":
+        raise ValueError(f"--direction is for cyclegan entries; {args.name} ({family}) translates one way only.")
+    image = images.load_image(args.input)
+    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    height, width, channels = model.source_shape
+    if image.shape[:2] != (height, width) and not args.resize:
+        raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} translates "
+                         f"{width}x{height} images: add --resize to resize it (short side, then a centre crop).")
+    source = images.input_batch(_channels_for(image, channels), model.source_shape, resize=True)[0][0]
+    kwargs = {"direction": args.direction or "a2b"} if family == "cyclegan" else {}
+    output = model.translate(source, **kwargs)
+    picture = output if args.output_only else images.grid(side_by_side(source[None], output[None])[0], cols=2)
+    images.save_png(picture, args.output)
+    print(f"wrote the translation of {args.input} by {args.name} to {args.output}")
+
+
 def cmd_evaluate(args):
     from ganzoo import evaluate
 
@@ -147,6 +186,22 @@ def build_parser():
     p.add_argument("--scale", type=_positive_int, default=None, help="enlarge each pixel (default: to ~128 px)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("translate", help="translate an image with a pix2pix or cyclegan entry",
+                       description="Translate one PNG or JPEG image with an image-to-image entry. Writes the "
+                                   "input (as the model saw it) beside its translation, or only the translation "
+                                   "with --output-only. Colour and grey files are converted to the channels "
+                                   "the model takes.")
+    p.add_argument("name")
+    p.add_argument("input", help="the image file to translate (PNG or JPEG)")
+    p.add_argument("-o", "--output", default="translated.png", help="PNG file to write")
+    p.add_argument("--direction", choices=["a2b", "b2a"], default=None,
+                   help="cyclegan: from domain A to B (default) or B to A")
+    p.add_argument("--resize", action="store_true",
+                   help="resize an image of another size (short side to the model's, then a centre crop)")
+    p.add_argument("--output-only", action="store_true", help="write only the translation, at the model's size")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.set_defaults(func=cmd_translate)
 
     p = sub.add_parser("evaluate", help="measure an entry's quality",
                        description="Compute an entry's metrics with a fixed seed and sample count.")
