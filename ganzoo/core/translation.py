@@ -48,10 +48,9 @@ class TranslationGAN(GAN):
         raise ValueError(f"A {self.family} model translates images rather than sampling them: use "
                          "translate(images) (command line: ganzoo translate NAME in.png -o out.png).")
 
-    def _translate(self, network, images, batch_size, resize, source_shape=None):
+    def _translate(self, network, images, batch_size, resize):
         """uint8 translations of uint8 images (HWC or NHWC, the same leading shape returned)."""
-        batch, single = image_utils.input_batch(images, source_shape or self.source_shape, resize,
-                                                what="translate(images)")
+        batch, single = image_utils.input_batch(images, self.source_shape, resize, what="translate(images)")
         out = self.generate(image_utils.from_uint8(batch), check_positive_int(batch_size, "batch_size"),
                             network=network)
         return out[0] if single else out

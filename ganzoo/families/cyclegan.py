@@ -152,7 +152,8 @@ class CycleGAN(TranslationGAN):
     """Unpaired translation between domains A and B of `channels`-channel images.
 
     fit((domain_a, domain_b)) on uint8 NHWC batches (the two sets may differ in size);
-    translate(images, direction="a2b" | "b2a") -> uint8 images.
+    translate(images, direction="a2b" | "b2a") -> uint8 images. identity_weight is relative
+    to cycle_weight (the paper's 0.5 * lambda); preview_inputs, when set, is a pair (a, b).
     """
 
     pair_names = ("a", "b")
