@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample, translate, evaluate.
+"""The `ganzoo` command: list, info, sample, translate, evaluate, train.
 
 Bad input exits with status 2 and one line on stderr that says what to do.
 """
@@ -152,6 +152,24 @@ def cmd_evaluate(args):
         print(f"wrote the results into weights_manifest.json and weights/{args.name}/README.md")
 
 
+def cmd_train(args):
+    """Run the entry's recipe (its published hyper-parameters) with any extra recipe flags."""
+    import subprocess
+
+    from ganzoo import zoo
+
+    entry = zoo.get_entry(args.name)
+    recipe = zoo.REPO_ROOT / entry["recipe"]
+    if not recipe.exists():
+        raise FileNotFoundError(f"{entry['recipe']} is not here: `ganzoo train` runs the recipes of a "
+                                "source checkout (git clone the repository and pip install -e it).")
+    command = [sys.executable, str(recipe), *args.recipe_flags]
+    print("running:", " ".join(command), flush=True)
+    returncode = subprocess.call(command, cwd=zoo.REPO_ROOT)
+    if returncode:
+        raise OSError(f"the recipe exited with status {returncode}; see its output above.")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and `ganzoo CMD --help` shows the usage)."""
 
@@ -213,6 +231,14 @@ def build_parser():
                    help="only this declared metric (repeatable; default: all the entry declares)")
     p.add_argument("--write", action="store_true", help="record the results in the manifest and model card")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("train", help="reproduce an entry with its recipe",
+                       description="Train a zoo entry with its recipe and published hyper-parameters; "
+                                   "flags after NAME go to the recipe (see `python recipes/<name>.py --help`).")
+    p.add_argument("name")
+    p.add_argument("recipe_flags", nargs=argparse.REMAINDER,
+                   help="e.g. --steps=2000 --output_dir=runs/mine --export")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

@@ -294,11 +294,12 @@ def test_evaluate_without_an_evaluator(capsys):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    ([], ["list", "info", "sample", "evaluate"]),
+    ([], ["list", "info", "sample", "evaluate", "train"]),
     (["list"], ["pattern", "glob filter"]),
     (["info"], ["name", "--json"]),
     (["sample"], ["-n N", "--output", "--seed", "--scale", "--weights-dir"]),
-    (["evaluate"], ["-n N", "--seed", "--weights-dir", "--write"]),
+    (["evaluate"], ["-n N", "--seed", "--weights-dir", "--metric", "--write"]),
+    (["train"], ["name", "recipe_flags", "--steps=2000"]),
 ])
 def test_help(capsys, argv, expected):
     code, out, err = run(capsys, *argv, "--help")
@@ -306,6 +307,23 @@ def test_help(capsys, argv, expected):
     assert out.startswith("usage: " + " ".join(["ganzoo", *argv]))
     for word in expected:
         assert word in out
+
+
+# ---------------------------------------------------------------- train
+
+
+def test_train_runs_the_entry_recipe_with_extra_flags(capsys, tmp_path):
+    code, out, err = run(capsys, "train", NAME, "--steps=2", "--batch_size=8", f"--output_dir={tmp_path / 'run'}")
+    assert code == 0, err
+    assert f"{COMMAND.split()[1]} --steps=2" in out  # the entry's recipe, as run
+    info = json.loads((tmp_path / "run" / "training.json").read_text())
+    assert info["steps"] == 2 and info["batch_size"] == 8
+
+
+def test_train_reports_a_failing_recipe_on_one_line(capsys, tmp_path):
+    code, _, err = run(capsys, "train", NAME, "--steps=many", f"--output_dir={tmp_path / 'run'}")
+    assert code == 2 and err.strip().splitlines()[-1] == \
+        "ganzoo: error: the recipe exited with status 1; see its output above."
 
 
 # ---------------------------------------------------------------- the installed console script

@@ -103,3 +103,13 @@ def test_evaluate_a_declared_metric_only():
     assert "fid" not in evaluation_spec(entry, ["classifier"]) and "classifier" in evaluation_spec(entry)
     with pytest.raises(ValueError, match="declares no 'fid' metric"):
         evaluate("dcgan_mnist", n=10, metrics=["fid"], progress=False)
+
+
+@pytest.mark.parametrize("name,minimum", [("cgan_mnist", 0.95)])
+def test_conditional_samples_are_recognised_as_their_labels(name, minimum):
+    # A classifier trained on the real data reads the class each sample was asked to be.
+    from ganzoo.evaluate import evaluate
+
+    results, _, _ = evaluate(name, n=500, metrics=["classifier"], progress=False)
+    (accuracy,) = [value for key, value in results.items() if key.endswith("/label_accuracy")]
+    assert accuracy >= minimum, results
