@@ -8,6 +8,7 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
 - classifier: scores from a classifier trained on the real data (manifest `evaluators`).
 - fid: FID and KID on the standard Inception network against every image of the named
   real split, or its first `n_real`, with the first `n_samples` samples (statistics cached on disk after the first run).
+- translation: image-to-image entries on the held-out CelebA faces (see _translation).
 - conditional families also report label accuracy (cGAN) or code purity (InfoGAN), from
   the conditions that `sampling_inputs` says each sample was asked to meet.
 """
@@ -19,7 +20,7 @@ from ganzoo import export, zoo
 DEFAULT_EVALUATION = {"n_samples": 10000, "seed": 0}
 
 
-METRICS = ("classifier", "fid")
+METRICS = ("classifier", "fid", "translation")
 
 
 def evaluation_spec(entry, metrics=None):
@@ -27,7 +28,8 @@ def evaluation_spec(entry, metrics=None):
     spec = dict(DEFAULT_EVALUATION, **entry.get("evaluation", {}))
     declared = [m for m in METRICS if m in spec]
     if not declared:
-        raise ValueError("The entry declares no metric: its 'evaluation' names no classifier or fid reference.")
+        raise ValueError("The entry declares no metric: its 'evaluation' names no classifier, fid or "
+                         "translation reference.")
     for metric in metrics or ():
         if metric not in declared:
             raise ValueError(f"The entry declares no {metric!r} metric; it declares: {', '.join(declared)}.")
@@ -58,6 +60,51 @@ def _real_images(ref):
     return images[: ref["n_real"]] if ref.get("n_real") else images
 
 
+def _fid(samples, real_images, key, reference, progress):
+    """FID and KID of samples against real images whose statistics are cached under key
+    (dataset, split, resolution), with the counts of both sets."""
+    from ganzoo.metrics import fid
+
+    real = fid.real_statistics(fid.statistics_key(*key, len(real_images)), lambda: real_images, progress=progress)
+    fake = fid.inception_features(samples, progress=progress)
+    kid_mean, kid_std = fid.kid(fake, real.features)
+    return {f"fid/{reference}": round(float(fid.frechet_distance(*fid.feature_statistics(fake), real.mu,
+                                                                 real.sigma)), 3),
+            f"kid/{reference}": round(float(kid_mean), 5), f"kid_std/{reference}": round(float(kid_std), 5),
+            "fid_reference_images": len(real_images), "fid_samples": len(samples)}
+
+
+def _psnr(outputs, targets):
+    """Mean over images of the RGB PSNR in dB (peak 255)."""
+    mse = ((outputs.astype(np.float64) - targets.astype(np.float64)) ** 2).mean(axis=(1, 2, 3))
+    return float(np.mean(10.0 * np.log10(255.0**2 / np.maximum(mse, 1e-10))))
+
+
+def _translation(model, ref, n, progress):
+    """Image-to-image entries on held-out CelebA faces.
+
+    pix2pix ({"task": "edges" | "grayscale"}): L1 (on [0, 1]) and PSNR of the outputs against
+    the true faces, FID of the outputs against the training faces. CycleGAN ({"a": attribute,
+    "b": attribute}): FID of the held-out a faces turned into b against the training b faces.
+    """
+    from ganzoo import data, paired
+
+    if "task" in ref:
+        inputs, targets = (part[:n] for part in paired.celeba_pairs(ref["task"], "test"))
+        outputs = model.translate(inputs)
+        results = {"l1": round(float(np.abs(outputs / 255.0 - targets / 255.0).mean()), 4),
+                   "psnr": round(_psnr(outputs, targets), 3)}
+        real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    else:
+        a_test = paired.celeba_domains(ref["a"], ref["b"], "test")[0][:n]
+        outputs = model.translate(a_test, direction="a2b")
+        real = paired.celeba_domains(ref["a"], ref["b"], "train")[1]
+        key, reference = ("celeba", f"train_{ref['b']}", 64), f"celeba/train_{ref['b']}"
+        results = {"translated_faces": len(outputs)}
+    results.update(_fid(outputs, real, key, reference, progress))
+    return results
+
+
 def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250, metrics=None):
     """{metric: value} for entry `name`; n and seed default to the entry's declared ones,
     and `metrics` (e.g. ["classifier"]) to all it declares.
@@ -71,6 +118,8 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
     n = check_positive_int(spec["n_samples"] if n is None else n, "n")
     seed = check_seed(spec["seed"] if seed is None else seed)
     model = zoo.load(name, weights_dir=weights_dir)
+    if "translation" in spec:
+        return _translation(model, spec["translation"], n, progress), n, seed
     samples, conditions = _generate(model, n, seed, batch_size, progress, name)
     results = {}
     if "classifier" in spec:
@@ -83,23 +132,11 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
             scores.update(clf.code_purity(probabilities, conditions["category"]))
         results.update({f"{spec['classifier']}/{key}": round(value, 4) for key, value in scores.items()})
     if "fid" in spec:
-        from ganzoo.metrics import fid
-
         ref = spec["fid"]
         real_images = _real_images(ref)
-        key = fid.statistics_key(ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1],
-                                 len(real_images))
-        real = fid.real_statistics(key, lambda: real_images, progress=progress)
+        key = (ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1])
         n_fid = min(n, ref.get("n_samples", n))  # Inception is slow: a metric may use fewer
-        fake = fid.inception_features(samples[:n_fid], progress=progress)
-        reference = f"{ref['dataset']}/{ref['split']}"
-        results[f"fid/{reference}"] = round(float(fid.frechet_distance(*fid.feature_statistics(fake),
-                                                                       real.mu, real.sigma)), 3)
-        kid_mean, kid_std = fid.kid(fake, real.features)
-        results[f"kid/{reference}"] = round(float(kid_mean), 5)
-        results[f"kid_std/{reference}"] = round(float(kid_std), 5)
-        results["fid_reference_images"] = len(real_images)
-        results["fid_samples"] = n_fid
+        results.update(_fid(samples[:n_fid], real_images, key, f"{ref['dataset']}/{ref['split']}", progress))
     return results, n, seed
 
 

@@ -91,3 +91,25 @@ def align_domains(a, b, seed=0):
         return images[np.concatenate([rng.permutation(len(images)) for _ in range(passes)])[:n]]
 
     return stretched(a), stretched(b)
+
+
+TASKS = ("edges", "grayscale")
+
+
+def celeba_pairs(task, split="train", data_dir=None, source="auto"):
+    """(inputs, faces) for a pix2pix task on the CelebA faces: 'edges' or 'grayscale' inputs."""
+    from ganzoo import data
+
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}, got {task!r}.")
+    faces, _ = data.load("celeba", split, data_dir=data_dir, source=source)
+    return (edges(faces) if task == "edges" else grayscale(faces)), faces
+
+
+def celeba_domains(a, b, split="train", data_dir=None, source="auto"):
+    """Two unpaired CelebA domains (faces with attribute a and not b, and the reverse)."""
+    from ganzoo import data
+
+    faces, attributes = data.load("celeba", split, data_dir=data_dir, source=source)
+    names = data.load_celeba_attributes(data_dir)[1]  # the file's order; TFDS sorts the names
+    return attribute_domains(faces, attributes, sorted(names) if source == "tfds" else names, a, b)

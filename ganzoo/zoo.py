@@ -58,8 +58,8 @@ def validate_entry(name, entry):
     if not entry["recipe"].startswith("recipes/"):
         problems.append(f"{name}: recipe must be a path under recipes/")
     evaluation = entry.get("evaluation", {})
-    if not isinstance(evaluation, dict) or (evaluation and not {"classifier", "fid"} & set(evaluation)):
-        problems.append(f"{name}: evaluation must name a classifier or fid reference")
+    if not isinstance(evaluation, dict) or (evaluation and not {"classifier", "fid", "translation"} & set(evaluation)):
+        problems.append(f"{name}: evaluation must name a classifier, fid or translation reference")
     for metric, record in entry["metrics"].items():
         if not isinstance(record, dict) or "value" not in record or "command" not in record:
             problems.append(f"{name}: metrics.{metric} needs 'value' and 'command'")
