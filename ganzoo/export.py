@@ -4,6 +4,8 @@ card, and the manifest entry that names every file with its sha256."""
 import json
 from pathlib import Path
 
+import numpy as np
+
 from ganzoo import images
 from ganzoo.hub import sha256_of
 
@@ -16,8 +18,37 @@ def file_records(folder, names):
     return [{"path": n, "sha256": sha256_of(folder / n), "size": (folder / n).stat().st_size} for n in names]
 
 
-def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
-    """config.json, model.weights.h5 (no optimizer state) and samples.png."""
+def _store_as_float16(path):
+    """Rewrite every float32 array of a Keras weights file as float16 (half the bytes).
+    Keras casts them back to the float32 variables when the file is loaded."""
+    import h5py
+
+    with h5py.File(path, "r+") as f:
+        arrays = []
+        f.visititems(lambda key, item: arrays.append(key)
+                     if isinstance(item, h5py.Dataset) and item.dtype == np.float32 else None)
+        for key in arrays:
+            values = f[key][()]
+            del f[key]
+            f.create_dataset(key, data=values.astype(np.float16))
+    # h5py leaves the freed space in the file: copy it to a compact one
+    compact = path.with_suffix(".compact")
+    with h5py.File(path, "r") as src, h5py.File(compact, "w") as dst:
+        for key in src:
+            src.copy(src[key], dst, name=key)
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+    compact.replace(path)
+
+
+def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, weights_dtype="float32"):
+    """config.json, model.weights.h5 (no optimizer state) and samples.png.
+
+    weights_dtype="float16" stores the weights at half precision (for a large generator that
+    would not fit the size budget); samples.png is then drawn from the stored weights.
+    """
+    if weights_dtype not in ("float32", "float16"):
+        raise ValueError(f"weights_dtype must be 'float32' or 'float16', got {weights_dtype!r}.")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model.refresh_ema_statistics()
@@ -30,8 +61,15 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0):
         twin.set_weights(model.get_weights())
         twin.save_weights(folder / "model.weights.h5")
     config = {"family": model.family, "config": model.get_config(),
-              "weights_scope": "generator" if generator_only else "gan"}
+              "weights_scope": "generator" if generator_only else "gan",
+              **({"weights_dtype": weights_dtype} if weights_dtype != "float32" else {})}
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    if weights_dtype == "float16":
+        from ganzoo.zoo import load_weights_folder
+
+        _store_as_float16(folder / "model.weights.h5")
+        model = type(model).from_config(model.get_config())
+        load_weights_folder(model, folder)  # the picture shows what users will load
     grid = model.preview_grid(64, seed=grid_seed)
     images.save_png(grid, folder / "samples.png", scale=2)
     return folder

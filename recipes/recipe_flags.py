@@ -50,7 +50,7 @@ def recorded_command():
 
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
-        evaluation, limitations=None, generator_only=False):
+        evaluation, limitations=None, generator_only=False, weights_dtype="float32"):
     """Train `family(**config)` on load_images(data_dir, source) and optionally export it."""
     from ganzoo import export, training, zoo
     from ganzoo.distribute import is_chief
@@ -68,7 +68,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile)
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
-        export.save_weights_folder(model, folder, generator_only=generator_only)
+        export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype)
         entry = export.build_entry(
             name, model, folder, description=description, dataset=dataset,
             recipe=os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT),

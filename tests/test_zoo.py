@@ -114,3 +114,34 @@ def test_every_entry_loads_and_samples_its_declared_shape(name):
     images = ganzoo.load(name).sample(2, seed=0)
     assert images.shape == (2, config["resolution"], config["resolution"], config["channels"])
     assert images.std() > 10  # not a blank image
+
+
+def test_float16_weights_folder_is_half_the_size_and_samples_alike(tmp_path):
+    import h5py
+
+    from conftest import tiny_dcgan
+    from ganzoo import export
+
+    model = tiny_dcgan(width=64)  # large enough that the arrays outweigh the file's structure
+    full = export.save_weights_folder(model, tmp_path / "full", generator_only=True)
+    half = export.save_weights_folder(model, tmp_path / "half", generator_only=True, weights_dtype="float16")
+    size = lambda folder: (folder / "model.weights.h5").stat().st_size  # noqa: E731
+    assert size(half) < 0.6 * size(full)
+    with h5py.File(half / "model.weights.h5") as f:
+        dtypes = set()
+        f.visititems(lambda key, item: dtypes.add(item.dtype.name) if isinstance(item, h5py.Dataset) else None)
+    assert "float16" in dtypes and "float32" not in dtypes
+    assert json.loads((half / "config.json").read_text())["weights_dtype"] == "float16"
+    loaded = DCGAN.from_config(model.get_config())
+    zoo.load_weights_folder(loaded, half)
+    assert keras_dtype(loaded.generator.weights[0]) == "float32"  # cast back on load
+    difference = np.abs(loaded.sample(16, seed=0).astype(int) - model.sample(16, seed=0).astype(int))
+    assert difference.max() <= 2
+    with pytest.raises(ValueError, match="weights_dtype"):
+        export.save_weights_folder(model, tmp_path / "x", weights_dtype="int8")
+
+
+def keras_dtype(variable):
+    import keras
+
+    return keras.backend.standardize_dtype(variable.dtype)
