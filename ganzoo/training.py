@@ -67,10 +67,12 @@ def resumed_epoch(backup_dir):
 
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
-          verbose=None, mixed_precision=None, jit_compile="auto"):
+          verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
-    `images` may be a pair (images, labels) for the conditional families.
+    `images` may be a pair (images, labels) for the conditional families, or (inputs, targets)
+    / (domain a, domain b) for the image-to-image ones; `preview_inputs` are the images those
+    translate in the sample grids (held-out ones, so the grids show generalisation).
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
     history in output_dir/log.csv.
@@ -96,6 +98,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     with scope:
         model = get_family(family)(**config, seed=seed)
         model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
+    if preview_inputs is not None:
+        model.preview_inputs = preview_inputs
     # image-to-image families read inputs of another shape than the images they make
     check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
     callbacks = [

@@ -50,22 +50,29 @@ def recorded_command():
 
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
-        evaluation, limitations=None, generator_only=False, weights_dtype="float32"):
-    """Train `family(**config)` on load_images(data_dir, source) and optionally export it."""
+        evaluation, limitations=None, generator_only=False, weights_dtype="float32",
+        compile_kwargs=None, preview_inputs=None):
+    """Train `family(**config)` on load_images(data_dir, source) and optionally export it.
+
+    compile_kwargs: the family's own compile arguments (e.g. CycleGAN's total_steps);
+    preview_inputs: (data_dir, source) -> the images that translation families show in grids.
+    """
     from ganzoo import export, training, zoo
     from ganzoo.distribute import is_chief
 
     images = load_images(FLAGS.data_dir, FLAGS.source)
-    compile_kwargs = {k: v for k, v in {"g_learning_rate": FLAGS.g_learning_rate,
-                                        "d_learning_rate": FLAGS.d_learning_rate,
-                                        "beta_1": FLAGS.beta_1}.items() if v is not None}
     steps = FLAGS.steps or steps
+    compile_kwargs = {**{k: v(steps) if callable(v) else v for k, v in (compile_kwargs or {}).items()},
+                      **{k: v for k, v in {"g_learning_rate": FLAGS.g_learning_rate,
+                                           "d_learning_rate": FLAGS.d_learning_rate,
+                                           "beta_1": FLAGS.beta_1}.items() if v is not None}}
     batch_size = FLAGS.batch_size or batch_size
     output_dir = Path(FLAGS.output_dir or REPO_ROOT / "runs" / name)
     model, info = training.train(
         family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
         seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
-        compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile)
+        compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
+        preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None)
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype)
