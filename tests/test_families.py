@@ -131,6 +131,13 @@ def test_lsgan_is_dcgan_with_the_least_squares_objective():
     assert float(numpy(gan.d_objective(np.ones(3), np.zeros(3)))) == 0.0  # D's optimum: real 1, fake 0
 
 
+def test_lsgan_discriminator_may_go_without_batch_norm():
+    gan = tiny("lsgan", d_batch_norm=False)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in gan.discriminator.layers)
+    assert type(gan).from_config(gan.get_config()).d_batch_norm is False
+    assert "d_batch_norm" not in tiny("lsgan").get_config()  # the default keeps published configs as they were
+
+
 # --- WGAN-GP ---------------------------------------------------------------------------
 def test_wgan_gp_critic_has_no_batch_norm_and_the_paper_settings():
     gan = tiny("wgan_gp")

@@ -83,16 +83,21 @@ class DCGAN(GAN):
     """DCGAN; `width` is the filter count of D's first and G's last hidden layer."""
 
     def __init__(self, resolution=64, channels=3, width=64, latent_dim=100,
-                 objective="non_saturating", seed=None, ema_decay=None, **kwargs):
+                 objective="non_saturating", seed=None, ema_decay=None, d_batch_norm=True, **kwargs):
         super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, ema_decay=ema_decay, **kwargs)
+        self.d_batch_norm = bool(d_batch_norm)
         self.resolution = check_positive_int(resolution, "resolution")
         self.channels = check_positive_int(channels, "channels")
         self.width = check_positive_int(width, "width")
         self.image_shape = (self.resolution, self.resolution, self.channels)
         self.generator = build_generator(self.resolution, self.channels, self.width, self.latent_dim)
-        self.discriminator = build_discriminator(self.resolution, self.channels, self.width)
+        self.discriminator = build_discriminator(self.resolution, self.channels, self.width,
+                                                 batch_norm=self.d_batch_norm)
         self.build()
 
     def get_config(self):
-        return {**super().get_config(), "resolution": self.resolution,
-                "channels": self.channels, "width": self.width}
+        config = {**super().get_config(), "resolution": self.resolution,
+                  "channels": self.channels, "width": self.width}
+        if not self.d_batch_norm:  # the default is left out, so published configs stay as they were
+            config["d_batch_norm"] = False
+        return config

@@ -13,6 +13,7 @@ from ganzoo.families.dcgan import DCGAN
 @register_family("lsgan")
 class LSGAN(DCGAN):
     def __init__(self, resolution=64, channels=3, width=64, latent_dim=100,
-                 objective="least_squares", seed=None, ema_decay=None, **kwargs):
+                 objective="least_squares", seed=None, ema_decay=None, d_batch_norm=True, **kwargs):
         super().__init__(resolution=resolution, channels=channels, width=width, latent_dim=latent_dim,
-                         objective=objective, seed=seed, ema_decay=ema_decay, **kwargs)
+                         objective=objective, seed=seed, ema_decay=ema_decay, d_batch_norm=d_batch_norm,
+                         **kwargs)
