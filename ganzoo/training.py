@@ -112,7 +112,9 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     if verbose is None:  # a progress bar on a terminal, one line per epoch in a log
         verbose = 1 if sys.stdout.isatty() else 2
     start = time.time()
-    model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose)
+    # shuffle=False: the stream is already shuffled, by (seed, step)
+    model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=callbacks,
+              verbose=verbose)
     info = {
         "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
         "batch_size": batch_size,
