@@ -17,6 +17,9 @@ ALL_ENTRIES = {**MANIFEST["models"], **MANIFEST.get("evaluators", {})}
 
 def test_manifest_is_valid_and_names_the_foundation_entries():
     assert "dcgan_mnist" in MANIFEST["models"]
+    # issue 4's six entries, each measured
+    for name in ("gan_mnist", "cgan_mnist", "cgan_fashion_mnist", "infogan_mnist", "wgan_gp_celeba", "lsgan_celeba"):
+        assert any(key.startswith("fid/") for key in MANIFEST["models"][name]["metrics"]), name
     assert "classifier_mnist" in MANIFEST["evaluators"]
 
 
