@@ -41,3 +41,27 @@ def run_python(code, env=None, timeout=300):
                             env=full_env, cwd=REPO_ROOT, timeout=timeout)
     assert result.returncode == 0, f"subprocess failed:\n{result.stdout}\n{result.stderr[-4000:]}"
     return result.stdout
+
+
+def add_to_private_zoo(root, name, model, description, dataset, recipe, command=None):
+    """Export `model` to root/weights/<name>/ and list it in root/manifest.json; the entry."""
+    from ganzoo import export, zoo
+
+    folder = export.save_weights_folder(model, root / "weights" / name)
+    entry = export.build_entry(name, model, folder, description=description, dataset=dataset, recipe=recipe,
+                               command=command or f"python {recipe}", training={"steps": 0})
+    zoo.write_entry(name, entry, root / "manifest.json")
+    return entry
+
+
+def point_cli_at(root, tmp_path, monkeypatch):
+    """Make the zoo read root's manifest and weights only: nothing from the repo's weights/ or the Hub."""
+    from ganzoo import hub, zoo
+
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", root / "manifest.json")
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(root / "weights"))
+    monkeypatch.setattr(hub, "REPO_WEIGHTS_DIR", tmp_path / "no_repo_weights")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf_cache"))
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    monkeypatch.chdir(tmp_path)  # a default output PNG lands here, never in the repo

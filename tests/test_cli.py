@@ -17,7 +17,7 @@ import pytest
 
 import ganzoo
 from ganzoo import cli, export, hub, images, zoo
-from conftest import REPO_ROOT, tiny_dcgan
+from conftest import REPO_ROOT, add_to_private_zoo, point_cli_at, tiny_dcgan
 
 NAME = "tiny_dcgan"
 OTHER = "wide_dcgan"  # a second entry, so that filters have something to filter out
@@ -35,13 +35,10 @@ def private_zoo(tmp_path_factory):
     rng = np.random.default_rng(1)
     model.generator.set_weights([w + rng.normal(0, 0.05, w.shape).astype(w.dtype)
                                  for w in model.generator.get_weights()])
-    folder = export.save_weights_folder(model, root / "weights" / NAME)
-    entry = export.build_entry(
-        NAME, model, folder, description="A tiny untrained DCGAN for the CLI tests.",
-        dataset={"name": "mnist", "split": "train", "license": "CC BY-SA 3.0"},
-        recipe="recipes/dcgan_mnist.py", command=COMMAND, training={"steps": 0})
+    entry = add_to_private_zoo(root, NAME, model, "A tiny untrained DCGAN for the CLI tests.",
+                               {"name": "mnist", "split": "train", "license": "CC BY-SA 3.0"},
+                               "recipes/dcgan_mnist.py", COMMAND)
     manifest = root / "manifest.json"
-    zoo.write_entry(NAME, entry, manifest)
     other = json.loads(json.dumps(entry))
     other["dataset"] = {"name": "fashion_mnist", "split": "train", "license": "MIT"}
     other["hub"]["repo_id"] = f"ganzoo/{OTHER}"
@@ -52,14 +49,7 @@ def private_zoo(tmp_path_factory):
 @pytest.fixture(autouse=True)
 def use_private_zoo(private_zoo, tmp_path, monkeypatch):
     """Point the CLI at the private zoo; nothing comes from the repo's weights/ or the Hub."""
-    root = private_zoo[0]
-    monkeypatch.setattr(zoo, "MANIFEST_PATH", root / "manifest.json")
-    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(root / "weights"))
-    monkeypatch.setattr(hub, "REPO_WEIGHTS_DIR", tmp_path / "no_repo_weights")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf_cache"))
-    monkeypatch.delenv("HF_ENDPOINT", raising=False)
-    monkeypatch.chdir(tmp_path)  # a default samples.png lands here, never in the repo
+    point_cli_at(private_zoo[0], tmp_path, monkeypatch)
 
 
 def run(capsys, *argv):

@@ -4,7 +4,8 @@ against a private zoo of two tiny untrained conditional models."""
 import numpy as np
 import pytest
 
-from ganzoo import export, hub, images, zoo
+from conftest import add_to_private_zoo, point_cli_at
+from ganzoo import images
 from ganzoo.families.cgan import ConditionalGAN
 from ganzoo.families.infogan import InfoGAN
 from test_cli import fails_on_one_line, png_pixels, run
@@ -18,23 +19,14 @@ def conditional_zoo(tmp_path_factory):
     models = {"tiny_cgan": ConditionalGAN(width=8, latent_dim=8, embed_dim=4, class_names=CLASSES, seed=0),
               "tiny_infogan": InfoGAN(latent_dim=8, seed=0)}
     for name, model in models.items():
-        folder = export.save_weights_folder(model, root / "weights" / name)
-        entry = export.build_entry(
-            name, model, folder, description="A tiny untrained conditional model for the CLI tests.",
-            dataset={"name": "mnist", "split": "train", "license": "CC BY-SA 3.0"},
-            recipe="recipes/cgan_mnist.py", command="python recipes/cgan_mnist.py", training={"steps": 0})
-        zoo.write_entry(name, entry, root / "manifest.json")
+        add_to_private_zoo(root, name, model, "A tiny untrained conditional model for the CLI tests.",
+                           {"name": "mnist", "split": "train", "license": "CC BY-SA 3.0"}, "recipes/cgan_mnist.py")
     return root, models
 
 
 @pytest.fixture(autouse=True)
 def use_conditional_zoo(conditional_zoo, tmp_path, monkeypatch):
-    root = conditional_zoo[0]
-    monkeypatch.setattr(zoo, "MANIFEST_PATH", root / "manifest.json")
-    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(root / "weights"))
-    monkeypatch.setattr(hub, "REPO_WEIGHTS_DIR", tmp_path / "no_repo_weights")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.chdir(tmp_path)
+    point_cli_at(conditional_zoo[0], tmp_path, monkeypatch)
 
 
 def test_labels_give_one_row_per_label(capsys, tmp_path, conditional_zoo):

@@ -4,8 +4,8 @@ in, colour out), a CycleGAN (16 px colour) and a DCGAN that does not translate."
 import numpy as np
 import pytest
 
-from conftest import tiny_dcgan
-from ganzoo import export, hub, images, paired, zoo
+from conftest import add_to_private_zoo, point_cli_at, tiny_dcgan
+from ganzoo import images, paired
 from ganzoo.core.translation import side_by_side
 from ganzoo.families.cyclegan import CycleGAN
 from ganzoo.families.pix2pix import Pix2Pix
@@ -19,23 +19,15 @@ def translation_zoo(tmp_path_factory):
               "tiny_cyclegan": CycleGAN(resolution=16, width=4, residual_blocks=1, pool_size=2, seed=0),
               "tiny_dcgan": tiny_dcgan()}
     for name, model in models.items():
-        folder = export.save_weights_folder(model, root / "weights" / name)
-        entry = export.build_entry(
-            name, model, folder, description="A tiny untrained model for the translate CLI tests.",
-            dataset={"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"},
-            recipe=f"recipes/{name}.py", command=f"python recipes/{name}.py", training={"steps": 0})
-        zoo.write_entry(name, entry, root / "manifest.json")
+        add_to_private_zoo(root, name, model, "A tiny untrained model for the translate CLI tests.",
+                           {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"},
+                           f"recipes/{name}.py")
     return root, models
 
 
 @pytest.fixture(autouse=True)
 def use_translation_zoo(translation_zoo, tmp_path, monkeypatch):
-    root = translation_zoo[0]
-    monkeypatch.setattr(zoo, "MANIFEST_PATH", root / "manifest.json")
-    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(root / "weights"))
-    monkeypatch.setattr(hub, "REPO_WEIGHTS_DIR", tmp_path / "no_repo_weights")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.chdir(tmp_path)
+    point_cli_at(translation_zoo[0], tmp_path, monkeypatch)
 
 
 @pytest.fixture
