@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample, translate, evaluate, train.
+"""The `ganzoo` command: list, info, sample, translate, upscale, evaluate, train.
 
 Bad input exits with status 2 and one line on stderr that says what to do.
 """
@@ -137,6 +137,25 @@ def cmd_translate(args):
     print(f"wrote the translation of {args.input} by {args.name} to {args.output}")
 
 
+def cmd_upscale(args):
+    import ganzoo
+    from ganzoo import images, zoo
+    from ganzoo.families import get_family
+
+    if not args.output.lower().endswith(".png"):
+        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    family = zoo.get_entry(args.name)["family"]
+    if not hasattr(get_family(family), "upscale"):
+        raise ValueError(f"{args.name} is a {family} model: it does not upscale images; "
+                         "`ganzoo list` shows the srresnet and srgan entries.")
+    image = _channels_for(images.load_image(args.input), 3)
+    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    output = model.upscale(image, tile=args.tile)
+    images.save_png(output, args.output)
+    print(f"wrote {args.input} ({image.shape[1]}x{image.shape[0]}) upscaled x{model.scale} by {args.name} "
+          f"to {args.output} ({output.shape[1]}x{output.shape[0]})")
+
+
 def cmd_evaluate(args):
     from ganzoo import evaluate
 
@@ -220,6 +239,17 @@ def build_parser():
     p.add_argument("--output-only", action="store_true", help="write only the translation, at the model's size")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_translate)
+
+    p = sub.add_parser("upscale", help="upscale an image with a super-resolution entry",
+                       description="Upscale one PNG or JPEG image of any size with an srresnet or srgan entry "
+                                   "(x4). Large images are processed in tiles, so memory stays bounded.")
+    p.add_argument("name")
+    p.add_argument("input", help="the image file to upscale (PNG or JPEG; grey files are made RGB)")
+    p.add_argument("-o", "--output", default="upscaled.png", help="PNG file to write")
+    p.add_argument("--tile", type=_positive_int, default=96,
+                   help="side of the low-res tiles processed at once (memory grows with its square)")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.set_defaults(func=cmd_upscale)
 
     p = sub.add_parser("evaluate", help="measure an entry's quality",
                        description="Compute an entry's metrics with a fixed seed and sample count.")

@@ -9,6 +9,8 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
 - fid: FID and KID on the standard Inception network against every image of the named
   real split, or its first `n_real`, with the first `n_samples` samples (statistics cached on disk after the first run).
 - translation: image-to-image entries on the held-out CelebA faces (see _translation).
+- super_resolution: PSNR and SSIM (Y channel, border shaved) on the x4 benchmarks, beside
+  bicubic (see _super_resolution).
 - conditional families also report label accuracy (cGAN) or code purity (InfoGAN), from
   the conditions that `sampling_inputs` says each sample was asked to meet.
 """
@@ -20,7 +22,7 @@ from ganzoo import export, zoo
 DEFAULT_EVALUATION = {"n_samples": 10000, "seed": 0}
 
 
-METRICS = ("classifier", "fid", "translation")
+METRICS = zoo.EVALUATION_METRICS
 
 
 def evaluation_spec(entry, metrics=None):
@@ -28,8 +30,7 @@ def evaluation_spec(entry, metrics=None):
     spec = dict(DEFAULT_EVALUATION, **entry.get("evaluation", {}))
     declared = [m for m in METRICS if m in spec]
     if not declared:
-        raise ValueError("The entry declares no metric: its 'evaluation' names no classifier, fid or "
-                         "translation reference.")
+        raise ValueError(f"The entry declares no metric: its 'evaluation' names none of {', '.join(METRICS)}.")
     for metric in metrics or ():
         if metric not in declared:
             raise ValueError(f"The entry declares no {metric!r} metric; it declares: {', '.join(declared)}.")
@@ -105,6 +106,28 @@ def _translation(model, ref, n, progress):
     return results
 
 
+def _super_resolution(model, ref, progress):
+    """Mean PSNR (dB) and SSIM over each benchmark's images, of the model and of bicubic, on the
+    Y channel with `shave` border pixels removed, the LR images as provided (ganzoo.metrics.sr)."""
+    from tqdm.auto import tqdm
+
+    from ganzoo import superres
+    from ganzoo.metrics import sr
+
+    results, count = {}, 0
+    for benchmark in ref["benchmarks"]:
+        scores = {"psnr": [], "ssim": [], "bicubic_psnr": [], "bicubic_ssim": []}
+        for _, low_res, high_res in tqdm(superres.load_benchmark(benchmark), desc=f"upscaling {benchmark}",
+                                         unit="image", disable=not progress):
+            for prefix, upscaled in (("", model.upscale(low_res)), ("bicubic_", superres.upscale_bicubic(low_res))):
+                scores[f"{prefix}psnr"].append(sr.psnr_y(upscaled, high_res, shave=ref["shave"]))
+                scores[f"{prefix}ssim"].append(sr.ssim_y(upscaled, high_res, shave=ref["shave"]))
+            count += 1
+        results.update({f"{benchmark}/{key}": round(float(np.mean(values)), 4 if "ssim" in key else 2)
+                        for key, values in scores.items()})
+    return results, count
+
+
 def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250, metrics=None):
     """{metric: value} for entry `name`; n and seed default to the entry's declared ones,
     and `metrics` (e.g. ["classifier"]) to all it declares.
@@ -118,6 +141,9 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
     n = check_positive_int(spec["n_samples"] if n is None else n, "n")
     seed = check_seed(spec["seed"] if seed is None else seed)
     model = zoo.load(name, weights_dir=weights_dir)
+    if "super_resolution" in spec:  # every benchmark image once: n and seed do not apply
+        results, count = _super_resolution(model, spec["super_resolution"], progress)
+        return results, count, None
     if "translation" in spec:
         return _translation(model, spec["translation"], n, progress), n, seed
     samples, conditions = _generate(model, n, seed, batch_size, progress, name)

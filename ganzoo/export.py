@@ -116,11 +116,20 @@ def _usage(name, family):
         return ([load, "b_images = model.translate(a_images, direction='a2b')  # uint8 NHWC in and out",
                  f"# command line: ganzoo translate {name} in.png -o out.png --direction b2a"],
                 "rows of a | a to b | b | b to a")
+    if family in ("srresnet", "srgan"):
+        return ([load, "large = model.upscale(image)  # uint8 (H, W, 3) or NHWC of any size -> 4x larger",
+                 f"# command line: ganzoo upscale {name} in.png -o out.png"],
+                "pairs of bicubic | this model on 24x24 crops of Set14's LR images")
     return [f"images = ganzoo.load({name!r}).sample(16, seed=0)  # uint8 NHWC"], "64 samples, seed 0"
 
 
-def model_card(name, entry):
-    """README.md in the Hub's model-card format: YAML front matter, then prose."""
+# Pictures a card shows besides samples.png when its folder has them (made by benchmark scripts).
+EXTRA_PICTURES = {"comparison.png": "Side by side on benchmark crops (benchmarks/sr_benchmark.py)"}
+
+
+def model_card(name, entry, pictures=()):
+    """README.md in the Hub's model-card format: YAML front matter, then prose; `pictures`: the
+    EXTRA_PICTURES files the folder has."""
     dataset, training = entry["dataset"], entry["training"]
     license_id = dataset.get("card_license", "other")
     classifier = entry["family"] == "classifier"  # the scorers are cards too, not GANs
@@ -137,7 +146,7 @@ def model_card(name, entry):
         "- ganzoo",
         "- keras",
         "pipeline_tag: " + ("image-classification" if classifier else
-                            "image-to-image" if entry["family"] in ("pix2pix", "cyclegan") else
+                            "image-to-image" if entry["family"] in ("pix2pix", "cyclegan", "srresnet", "srgan") else
                             "unconditional-image-generation"),
         "---",
         "",
@@ -153,6 +162,7 @@ def model_card(name, entry):
         "",
         *([] if classifier else [f"![{caption}](samples.png)"]),
         "",
+        *[line for picture in pictures for line in (f"## {EXTRA_PICTURES[picture]}", "", f"![{picture}]({picture})", "")],
         "## Model",
         f"Family `{entry['family']}`, config:",
         "",
@@ -210,7 +220,8 @@ def build_entry(name, model, folder, *, description, dataset, recipe, command, t
 def refresh_card(name, entry, folder):
     """Rewrite README.md from the entry and recompute the file records (in place)."""
     folder = Path(folder)
-    (folder / "README.md").write_text(model_card(name, entry))
+    pictures = [picture for picture in EXTRA_PICTURES if (folder / picture).exists()]
+    (folder / "README.md").write_text(model_card(name, entry, pictures))
     names = ["config.json", "model.weights.h5", "README.md"]
     names += [p.name for p in sorted(folder.glob("*.png"))]
     entry["files"] = file_records(folder, names)

@@ -64,8 +64,35 @@ def numpy_batches(images, labels, batch_size, seed, start_step=0):
         step += 1
 
 
+def stream_batches(stream, batch_size, seed, start_step=0):
+    """The batches of a stream (an object whose batch_at(seed, step, batch_size) makes a tuple of
+    uint8 arrays, e.g. ganzoo.superres.CropStream) from start_step on: made in parallel by tf.data
+    on TensorFlow, in order by a generator elsewhere."""
+    if keras.backend.backend() != "tensorflow":
+        return (stream.batch_at(seed, step, batch_size) for step in range(start_step, np.iinfo(np.int64).max))
+    import tensorflow as tf
+
+    example = stream.batch_at(seed, start_step, batch_size)
+
+    def make(step):
+        parts = tf.numpy_function(lambda k: stream.batch_at(seed, k, batch_size), [step],
+                                  [tf.as_dtype(part.dtype) for part in example])
+        for part, like in zip(parts, example):
+            part.set_shape(like.shape)
+        return tuple(parts)
+
+    options = tf.data.Options()
+    options.deterministic = True
+    return (tf.data.Dataset.range(start_step, np.iinfo(np.int64).max)
+            .map(make, num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE)
+            .with_options(options))
+
+
 def training_batches(images, labels, batch_size, seed, start_step=0):
-    """tf.data on the TensorFlow backend, a generator elsewhere."""
+    """tf.data on the TensorFlow backend, a generator elsewhere; `images` may be a stream."""
+    if hasattr(images, "batch_at"):
+        return stream_batches(images, batch_size, seed, start_step)
     if keras.backend.backend() == "tensorflow":
         return tf_dataset(images, labels, batch_size, seed, start_step)
     return numpy_batches(images, labels, batch_size, seed, start_step)

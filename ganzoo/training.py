@@ -68,12 +68,15 @@ def resumed_epoch(backup_dir):
 
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
-          verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None):
+          verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     `images` may be a pair (images, labels) for the conditional families, or (inputs, targets)
     / (domain a, domain b) for the image-to-image ones; `preview_inputs` are the images those
-    translate in the sample grids (held-out ones, so the grids show generalisation).
+    translate in the sample grids (held-out ones, so the grids show generalisation). Or `images`
+    is a stream of batches (ganzoo.pipeline.stream_batches), as super-resolution's crops are.
+
+    `initialize(model)` runs on a fresh start, after compile (a resumed run takes the checkpoint's).
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
     history in output_dir/log.csv.
@@ -91,7 +94,9 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         keras.mixed_precision.set_dtype_policy(f"mixed_{mixed_precision}")
     # An epoch is a checkpoint interval: at most one pass over the data, so that a short
     # data set still checkpoints and draws a grid once per pass.
-    steps_per_epoch = min(steps_per_epoch, steps, pipeline.steps_per_pass(len(images), batch_size))
+    streamed = hasattr(images, "batch_at")  # a stream of crops (super-resolution), not an array
+    data_steps = steps if streamed else pipeline.steps_per_pass(len(images), batch_size)
+    steps_per_epoch = min(steps_per_epoch, steps, data_steps)
     epochs = math.ceil(steps / steps_per_epoch)
     start_step = resumed_epoch(output_dir / "backup") * steps_per_epoch
     batches = pipeline.training_batches(images, labels, batch_size, seed, start_step)
@@ -99,10 +104,13 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     with scope:
         model = get_family(family)(**config, seed=seed)
         model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
+    if initialize is not None and start_step == 0:  # e.g. SRGAN starts from SRResNet's weights
+        initialize(model)
     if preview_inputs is not None:
         model.preview_inputs = preview_inputs
     # image-to-image families read inputs of another shape than the images they make
-    check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
+    if not streamed:
+        check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
     callbacks = [
         keras.callbacks.BackupAndRestore(str(output_dir / "backup")),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),

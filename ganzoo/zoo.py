@@ -25,6 +25,10 @@ class UnknownModelError(ValueError):
     """The name is not a zoo entry."""
 
 
+# what an entry's evaluation block may declare (ganzoo.evaluate.METRICS, kept import-free here)
+EVALUATION_METRICS = ("classifier", "fid", "translation", "super_resolution")
+
+
 class ManifestError(ValueError):
     """weights_manifest.json is malformed."""
 
@@ -58,8 +62,8 @@ def validate_entry(name, entry):
     if not entry["recipe"].startswith("recipes/"):
         problems.append(f"{name}: recipe must be a path under recipes/")
     evaluation = entry.get("evaluation", {})
-    if not isinstance(evaluation, dict) or (evaluation and not {"classifier", "fid", "translation"} & set(evaluation)):
-        problems.append(f"{name}: evaluation must name a classifier, fid or translation reference")
+    if not isinstance(evaluation, dict) or (evaluation and not set(EVALUATION_METRICS) & set(evaluation)):
+        problems.append(f"{name}: evaluation must name one of: {', '.join(EVALUATION_METRICS)}")
     for metric, record in entry["metrics"].items():
         if not isinstance(record, dict) or "value" not in record or "command" not in record:
             problems.append(f"{name}: metrics.{metric} needs 'value' and 'command'")

@@ -101,7 +101,8 @@ def scale_images(images, image_shape, what="Training images"):
 class GAN(keras.Model):
     """Base class of every family: `fit` runs discriminator then generator steps.
 
-    Subclasses set `self.generator`, `self.discriminator`, `self.image_shape` and
+    Subclasses set `self.generator`, `self.discriminator` (None: G trains alone on its
+    generator_loss), `self.image_shape` and
     implement `get_config`; they may override `discriminator_loss`, `generator_loss`,
     `prepare_batch`, `default_optimizer_settings` and `latent_batch`.
     """
@@ -230,7 +231,8 @@ class GAN(keras.Model):
         super().compile(optimizer=self.g_optimizer, **kwargs)
         # Built now: halves the first epoch, and must happen inside a strategy's scope.
         self.g_optimizer.build(self.generator.trainable_variables)
-        self.d_optimizer.build(self.discriminator.trainable_variables)
+        if self.discriminator is not None:  # None: G trains alone (SRResNet's pixel loss)
+            self.d_optimizer.build(self.discriminator.trainable_variables)
 
     def get_compile_config(self):
         if not getattr(self, "compiled", False):
@@ -312,14 +314,15 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         batch = self.prepare_batch(data)
-        d_vars = self.discriminator.trainable_variables
-        g_vars = self.generator.trainable_variables
-        for _ in range(self.d_steps):
-            d_loss = self._step(lambda: self.discriminator_loss(batch), self.d_optimizer, d_vars)
-        g_loss = self._step(lambda: self.generator_loss(batch), self.g_optimizer, g_vars)
+        if self.discriminator is not None:
+            d_vars = self.discriminator.trainable_variables
+            for _ in range(self.d_steps):
+                d_loss = self._step(lambda: self.discriminator_loss(batch), self.d_optimizer, d_vars)
+            self.d_loss_tracker.update_state(d_loss)
+        g_loss = self._step(lambda: self.generator_loss(batch), self.g_optimizer,
+                            self.generator.trainable_variables)
         if self.generator_ema is not None:
             self.update_ema()
-        self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         logs = {m.name: m.result() for m in self.metrics}
         if _multi_worker():  # Keras reduces multi-worker logs along axis 0: scalars have none
