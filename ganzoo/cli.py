@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample, translate, upscale, evaluate, train.
+"""The `ganzoo` command: list, info, sample, style-mix, translate, upscale, evaluate, train.
 
 Bad input exits with status 2 and one line on stderr that says what to do.
 """
@@ -88,14 +88,49 @@ def cmd_sample(args):
     if args.labels is not None and args.codes is not None:
         raise ValueError("give --labels (cgan) or --codes (infogan), not both.")
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    if args.truncation is not None and model.family != "stylegan_lite":
+        raise ValueError(f"--truncation is for stylegan_lite entries; {args.name} is a {model.family} model.")
     if args.labels is None and args.codes is None:
-        batch, cols = model.sample(args.n or 16, seed=args.seed), None
+        truncation = {} if args.truncation is None else {"truncation": args.truncation}
+        batch, cols = model.sample(args.n or 16, seed=args.seed, **truncation), None
     else:
         condition, cols, count = _rows_of(model, args.name, args)
         batch = model.sample(count, seed=args.seed, **condition)
     scale = args.scale or max(1, 128 // batch.shape[1])
     images.save_png(images.grid(batch, cols=cols), args.output, scale=scale)
     print(f"wrote {len(batch)} samples of {args.name} to {args.output}")
+
+
+def _seed_list(text, what):
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{what} must be comma-separated non-negative ints, got {text!r}.") from None
+    if not values or min(values) < 0:
+        raise ValueError(f"{what} must be comma-separated non-negative ints, got {text!r}.")
+    return values
+
+
+def cmd_style_mix(args):
+    import ganzoo
+    from ganzoo import images
+
+    if not args.output.lower().endswith(".png"):
+        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    if not hasattr(model, "style_mix"):
+        raise ValueError(f"{args.name} is a {model.family} model: style mixing needs a stylegan_lite entry.")
+    layers = None
+    if args.layers is not None:
+        low, _, high = args.layers.partition("-")
+        try:
+            layers = list(range(int(low), int(high or low) + 1))
+        except ValueError:
+            raise ValueError(f"--layers must be a range like 0-3 (or one index), got {args.layers!r}.") from None
+    grid = model.style_mix(_seed_list(args.rows, "--rows"), _seed_list(args.cols, "--cols"), layers=layers,
+                           truncation=args.truncation)
+    images.save_png(grid, args.output, scale=args.scale)
+    print(f"wrote the style-mixing grid of {args.name} to {args.output}")
 
 
 def _channels_for(image, channels):
@@ -220,9 +255,28 @@ def build_parser():
     p.add_argument("--codes", default=None,
                    help="infogan: comma-separated categorical code values, one row each (e.g. 0,1,2)")
     p.add_argument("--seed", type=_non_negative_int, default=None, help="same seed, same images")
+    p.add_argument("--truncation", type=float, default=None,
+                   help="stylegan_lite: psi in [0, 2]; below 1 pulls w towards the average (less variety, "
+                        "fewer failures)")
     p.add_argument("--scale", type=_positive_int, default=None, help="enlarge each pixel (default: to ~128 px)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("style-mix", help="write a style-mixing grid (stylegan_lite)",
+                       description="The classic mixing grid: the top row shows the --cols seeds' images, the "
+                                   "left column the --rows seeds'; each cell takes its row's styles except "
+                                   "--layers, which come from its column.")
+    p.add_argument("name")
+    p.add_argument("--rows", default="1,2,3", help="comma-separated seeds of the rows")
+    p.add_argument("--cols", default="4,5,6,7", help="comma-separated seeds of the columns")
+    p.add_argument("--layers", default=None,
+                   help="range of w indices the columns give, e.g. 0-3 (coarse: pose, shape; default) or 4-9 "
+                        "(fine: colours, texture)")
+    p.add_argument("--truncation", type=float, default=1.0, help="psi in [0, 2]")
+    p.add_argument("-o", "--output", default="style_mix.png", help="PNG file to write")
+    p.add_argument("--scale", type=_positive_int, default=2, help="enlarge each pixel")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.set_defaults(func=cmd_style_mix)
 
     p = sub.add_parser("translate", help="translate an image with a pix2pix or cyclegan entry",
                        description="Translate one PNG or JPEG image with an image-to-image entry. Writes the "

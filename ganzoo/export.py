@@ -72,6 +72,8 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
         load_weights_folder(model, folder)  # the picture shows what users will load
     grid = model.preview_grid(64, seed=grid_seed)
     images.save_png(grid, folder / "samples.png", scale=2)
+    for name, picture in model.card_pictures().items():  # e.g. StyleGAN's mixing grid
+        images.save_png(picture, folder / name, scale=2)
     return folder
 
 
@@ -116,6 +118,11 @@ def _usage(name, family):
         return ([load, "b_images = model.translate(a_images, direction='a2b')  # uint8 NHWC in and out",
                  f"# command line: ganzoo translate {name} in.png -o out.png --direction b2a"],
                 "rows of a | a to b | b | b to a")
+    if family == "stylegan_lite":
+        return ([load, "images = model.sample(16, seed=0, truncation=0.7)  # uint8 NHWC; psi 1: no truncation",
+                 "grid = model.style_mix([1, 2, 3], [4, 5, 6, 7])  # the mixing grid as one image",
+                 f"# command line: ganzoo sample {name} --truncation 0.7; ganzoo style-mix {name} -o mix.png"],
+                "64 samples of the EMA generator, seed 0, no truncation")
     if family in ("srresnet", "srgan"):
         return ([load, "large = model.upscale(image)  # uint8 (H, W, 3) or NHWC of any size -> 4x larger",
                  f"# command line: ganzoo upscale {name} in.png -o out.png"],
@@ -124,7 +131,11 @@ def _usage(name, family):
 
 
 # Pictures a card shows besides samples.png when its folder has them (made by benchmark scripts).
-EXTRA_PICTURES = {"comparison.png": "Side by side on benchmark crops (benchmarks/sr_benchmark.py)"}
+EXTRA_PICTURES = {
+    "comparison.png": "Side by side on benchmark crops (benchmarks/sr_benchmark.py)",
+    "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
+    "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",
+}
 
 
 def model_card(name, entry, pictures=()):

@@ -363,3 +363,7 @@ class GAN(keras.Model):
     def preview_grid(self, n=64, seed=0):
         """The picture of this model in cards and training logs: a grid of n samples."""
         return image_utils.grid(self.sample(n, seed=seed))
+
+    def card_pictures(self):
+        """{file name: uint8 image} that a model card shows besides samples.png (none here)."""
+        return {}

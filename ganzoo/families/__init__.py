@@ -24,4 +24,5 @@ def get_family(name):
 
 
 def _import_all():
-    from ganzoo.families import cgan, cyclegan, dcgan, gan, infogan, lsgan, pix2pix, srgan, wgan_gp  # noqa: F401
+    from ganzoo.families import (  # noqa: F401
+        cgan, cyclegan, dcgan, gan, infogan, lsgan, pix2pix, srgan, stylegan, wgan_gp)
