@@ -197,7 +197,7 @@ def cmd_evaluate(args):
     results, n, seed = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir,
                                          metrics=args.metric)
     width = max(map(len, results))
-    print(f"{args.name}: {n} samples, seed {seed}")
+    print(f"{args.name}: {n} samples, seed {seed}" if seed is not None else f"{args.name}: {n} benchmark images")
     for key, value in results.items():
         print(f"  {key:<{width}}  {value}")
     if args.write:
@@ -232,6 +232,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
+    from ganzoo.zoo import EVALUATION_METRICS
+
     parser = _Parser(prog="ganzoo", description="A model zoo of GANs with pretrained weights.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
@@ -300,7 +302,7 @@ def build_parser():
     p.add_argument("name")
     p.add_argument("input", help="the image file to upscale (PNG or JPEG; grey files are made RGB)")
     p.add_argument("-o", "--output", default="upscaled.png", help="PNG file to write")
-    p.add_argument("--tile", type=_positive_int, default=96,
+    p.add_argument("--tile", type=_positive_int, default=192,
                    help="side of the low-res tiles processed at once (memory grows with its square)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_upscale)
@@ -311,7 +313,7 @@ def build_parser():
     p.add_argument("-n", type=_positive_int, default=None, help="number of samples (default: the entry's)")
     p.add_argument("--seed", type=_non_negative_int, default=None, help="sampling seed (default: the entry's)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
-    p.add_argument("--metric", action="append", choices=["classifier", "fid"], default=None,
+    p.add_argument("--metric", action="append", choices=EVALUATION_METRICS, default=None,
                    help="only this declared metric (repeatable; default: all the entry declares)")
     p.add_argument("--write", action="store_true", help="record the results in the manifest and model card")
     p.set_defaults(func=cmd_evaluate)

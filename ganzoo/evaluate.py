@@ -41,16 +41,9 @@ def evaluation_spec(entry, metrics=None):
 
 
 def _generate(model, n, seed, batch_size, progress, name):
-    """(n samples as uint8 NHWC, the conditions they were asked to meet), in batches."""
-    from tqdm.auto import tqdm
-
+    """(n samples as uint8 NHWC, the conditions they were asked to meet)."""
     inputs, conditions = model.sampling_inputs(n, seed)
-    parts = inputs if isinstance(inputs, (list, tuple)) else [inputs]
-    batches = []
-    for start in tqdm(range(0, n, batch_size), desc=f"sampling {name}", unit="batch", disable=not progress):
-        chunk = [part[start : start + batch_size] for part in parts]
-        batches.append(model.generate(chunk if len(chunk) > 1 else chunk[0]))
-    return np.concatenate(batches), conditions
+    return model.generate(inputs, batch_size, progress=f"sampling {name}" if progress else None), conditions
 
 
 def _real_images(ref):

@@ -341,15 +341,18 @@ class GAN(keras.Model):
         which is what evaluation checks the samples against."""
         return self.latent_numpy(n, seed), {}
 
-    def generate(self, inputs, batch_size=256, network=None):
+    def generate(self, inputs, batch_size=256, network=None, progress=None):
         """Run the generator (or another image-making `network`, e.g. one of CycleGAN's two) on
         its inputs (an array, or a list of arrays for several inputs) in batches; returns
-        uint8 NHWC numpy."""
+        uint8 NHWC numpy. `progress`: a label for a progress bar over the batches."""
+        from tqdm.auto import tqdm
+
         network = self.sampling_generator if network is None else network
         parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         out = []
+        starts = range(0, len(parts[0]), batch_size)
         with no_grad():
-            for i in range(0, len(parts[0]), batch_size):
+            for i in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
                 chunk = [part[i : i + batch_size] for part in parts]
                 chunk = chunk if len(chunk) > 1 else chunk[0]
                 out.append(ops.convert_to_numpy(network(chunk, training=False)))

@@ -132,7 +132,7 @@ class SRResNet(TranslationGAN):
         return ops.mean(ops.square(self.generator(batch["low_res"], training=True) - batch["high_res"]))
 
     # -- inference ------------------------------------------------------------------------
-    def upscale(self, images, tile=96, context=None, batch_size=1):
+    def upscale(self, images, tile=192, context=None, batch_size=1):
         """uint8 (H, W, 3) or (N, H, W, 3) images of any size -> uint8 images `scale` x larger.
 
         The image is cut into tile x tile LR regions, each run with `context` extra LR pixels
