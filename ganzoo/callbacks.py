@@ -25,3 +25,19 @@ class SampleGrid(keras.callbacks.Callback):
         self.model.refresh_ema_statistics()  # no effect on training: G's are copied each step
         grid = self.model.preview_grid(self.n, seed=self.seed)
         images.save_png(grid, self.folder / f"step_{step:07d}.png", scale=self.scale)
+
+
+class LearningRateDrop(keras.callbacks.Callback):
+    """The generator's learning rate: `rate` before epoch `drop_epoch`, rate * factor from it on.
+
+    Set at every epoch's start (so a resumed run sets it too) on the optimizer's own rate
+    variable, which checkpoints hold either way; unlike a schedule object, that keeps
+    checkpoints from before and after the change interchangeable. Nothing goes to the logs.
+    """
+
+    def __init__(self, drop_epoch, rate, factor=0.1):
+        super().__init__()
+        self.drop_epoch, self.rate, self.factor = drop_epoch, rate, factor
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.model.g_optimizer.learning_rate = self.rate * (self.factor if epoch >= self.drop_epoch else 1.0)

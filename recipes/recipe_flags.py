@@ -51,12 +51,13 @@ def recorded_command():
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
         evaluation, limitations=None, generator_only=False, weights_dtype="float32",
-        compile_kwargs=None, preview_inputs=None, initialize=None):
+        compile_kwargs=None, preview_inputs=None, initialize=None, callbacks=()):
     """Train `family(**config)` on load_images(data_dir, source) and optionally export it.
 
     compile_kwargs: the family's own compile arguments (e.g. CycleGAN's total_steps);
     preview_inputs: (data_dir, source) -> the images that translation families show in grids;
-    initialize: model -> None, run on a fresh start (SRGAN loads SRResNet's weights).
+    initialize: model -> None, run on a fresh start (SRGAN loads SRResNet's weights);
+    callbacks: more Keras callbacks for fit (e.g. a learning-rate drop).
     """
     from ganzoo import export, training, zoo
     from ganzoo.distribute import is_chief
@@ -74,7 +75,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
         compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
         preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None,
-        initialize=initialize)
+        initialize=initialize, extra_callbacks=callbacks)
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype)

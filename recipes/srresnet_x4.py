@@ -13,7 +13,24 @@ import recipe_flags
 
 flags.DEFINE_integer("blocks", 16, "Residual blocks of the generator (paper: 16).")
 flags.DEFINE_integer("sr_width", 64, "Filters of the generator's convolutions (paper: 64).")
+flags.DEFINE_integer("lr_drop_step", None, "Step from which the generator's learning rate is a tenth "
+                     "(a multiple of --steps_per_epoch; paper: constant for SRResNet, SRGAN's drops after "
+                     "10^5 steps).")
 FLAGS = flags.FLAGS
+
+
+def learning_rate_drop():
+    """[a callback for --lr_drop_step], or [] without it."""
+    if FLAGS.lr_drop_step is None:
+        return []
+    from ganzoo.callbacks import LearningRateDrop
+
+    if FLAGS.lr_drop_step % FLAGS.steps_per_epoch:
+        raise ValueError(f"--lr_drop_step ({FLAGS.lr_drop_step}) must be a multiple of --steps_per_epoch "
+                         f"({FLAGS.steps_per_epoch}).")
+    # the flag's rate, else the published one
+    return [LearningRateDrop(FLAGS.lr_drop_step // FLAGS.steps_per_epoch, FLAGS.g_learning_rate or 1e-4)]
+
 
 SR_DATASET = {
     "name": "bsds500_train200", "split": "train (200 images)", "card_license": "other",
@@ -59,7 +76,8 @@ def main(argv):
     del argv
     recipe_flags.run(
         "srresnet_x4", "srresnet", sr_config(), load_crops, steps=100000, batch_size=16,
-        generator_only=True, preview_inputs=preview_crops, evaluation=SR_EVALUATION, dataset=SR_DATASET,
+        callbacks=learning_rate_drop(), generator_only=True, preview_inputs=preview_crops,
+        evaluation=SR_EVALUATION, dataset=SR_DATASET,
         description="SRResNet (Ledig et al. 2017): 16 residual blocks, two sub-pixel x2 upsamplers, "
                     "trained on the pixel MSE; upscale(images) takes uint8 RGB of any size and "
                     "returns it 4x larger.",

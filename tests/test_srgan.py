@@ -182,3 +182,19 @@ def test_super_resolution_evaluation_scores_model_and_bicubic_on_set5():
     assert set(results) == {"Set5/psnr", "Set5/ssim", "Set5/bicubic_psnr", "Set5/bicubic_ssim"}
     assert results["Set5/bicubic_psnr"] == pytest.approx(28.43, abs=0.01)  # the paper's bicubic figure
     assert results["Set5/psnr"] < results["Set5/bicubic_psnr"]  # an untrained network
+
+
+def test_learning_rate_drop_sets_a_tenth_from_its_epoch_on_and_leaves_the_logs_alone(crops):
+    from ganzoo.callbacks import LearningRateDrop
+
+    model = tiny()
+    model.compile(learning_rate=1e-3)
+    rates = []
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            rates.append(float(numpy(self.model.g_optimizer.learning_rate)))
+
+    history = model.fit(crops, batch_size=8, epochs=4, verbose=0, callbacks=[LearningRateDrop(2, 1e-3), Record()])
+    assert rates == pytest.approx([1e-3, 1e-3, 1e-4, 1e-4])
+    assert set(history.history) == {"g_loss"}
