@@ -84,7 +84,8 @@ def metrics_table(metrics):
     for key, record in metrics.items():
         value = record["value"]
         value = f"{value:.4g}" if isinstance(value, float) else value
-        rows.append(f"| {key} | {value} | {record.get('n_samples', '')} | {record.get('seed', '')} "
+        seed = "" if record.get("seed") is None else record["seed"]  # benchmarks have none
+        rows.append(f"| {key} | {value} | {record.get('n_samples', '')} | {seed} "
                     f"| `{record['command']}` |")
     return "\n".join(rows) + "\n"
 

@@ -39,6 +39,10 @@ def quality(metrics):
         real = metrics.get("fid_reference_images", {}).get("value")
         parts.append(f"FID {record['value']}" + (f", KID {kid}" if kid is not None else "")
                      + f" ({n} samples vs {real} real {reference})")
+    benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]
+    if benchmarks:  # super-resolution: PSNR beside bicubic's
+        parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "
+                               f"{metrics[f'{b}/bicubic_psnr']['value']})" for b in benchmarks) + " on Y, x4")
     return "; ".join(parts) or "not measured"
 
 
