@@ -6,7 +6,7 @@ same BSDS500 crops. The paper's content loss uses VGG19 (phi_5,4), whose ImageNe
 Keras downloads; offline, --content=inception_stem uses the FID Inception's first layers
 (ganzoo/core/features.py), which is what the shipped weights used.
 
-    python recipes/srgan_x4.py --content=inception_stem --export
+    python recipes/srgan_x4.py --content=inception_stem --pixel_weight=0.1 --export
 """
 
 from absl import app, flags
@@ -17,6 +17,7 @@ from srresnet_x4 import SR_DATASET, SR_EVALUATION, SR_LIMITATIONS, load_crops, p
 flags.DEFINE_enum("content", "vgg19_54", ["vgg19_54", "inception_stem", "mse"],
                   "Content loss: VGG19 phi_5,4 (paper; downloads ImageNet weights), the FID Inception's "
                   "stem (offline), or the pixel MSE.")
+flags.DEFINE_float("pixel_weight", 0.0, "Weight of a pixel MSE added to the content loss (paper: none).")
 flags.DEFINE_string("init_from", "srresnet_x4", "Zoo entry (or weights folder) whose generator SRGAN starts from.")
 FLAGS = flags.FLAGS
 
@@ -38,8 +39,11 @@ def main(argv):
                "inception_stem": "the FID Inception-v3's stem features (conv_4, 192 channels; the paper "
                                  "used VGG19 phi_5,4, whose ImageNet weights could not be downloaded here)",
                "mse": "the pixel MSE"}[FLAGS.content]
+    if FLAGS.pixel_weight and FLAGS.content != "mse":
+        content += f" plus {FLAGS.pixel_weight:g} x the pixel MSE (not in the paper)"
     recipe_flags.run(
-        "srgan_x4", "srgan", {**sr_config(), "content": FLAGS.content, "adversarial_weight": 1e-3},
+        "srgan_x4", "srgan", {**sr_config(), "content": FLAGS.content, "adversarial_weight": 1e-3,
+                                       "pixel_weight": FLAGS.pixel_weight},
         load_crops, steps=100000, batch_size=16, generator_only=True, preview_inputs=preview_crops,
         initialize=initialize_from_srresnet, evaluation=SR_EVALUATION, dataset=SR_DATASET,
         description=f"SRGAN (Ledig et al. 2017): SRResNet's generator, initialised from srresnet_x4, trained "

@@ -198,3 +198,17 @@ def test_learning_rate_drop_sets_a_tenth_from_its_epoch_on_and_leaves_the_logs_a
     history = model.fit(crops, batch_size=8, epochs=4, verbose=0, callbacks=[LearningRateDrop(2, 1e-3), Record()])
     assert rates == pytest.approx([1e-3, 1e-3, 1e-4, 1e-4])
     assert set(history.history) == {"g_loss"}
+
+
+def test_pixel_weight_adds_the_pixel_mse_to_the_feature_content_loss(crops):
+    model = tiny(SRGAN, content="inception_stem", pixel_weight=0.5, adversarial_weight=0.0)
+    plain = SRGAN.from_config({**model.get_config(), "pixel_weight": 0.0})
+    plain.generator.set_weights(model.generator.get_weights())
+    batch = model.prepare_batch(crops)
+    upscaled = model.generator(batch["low_res"], training=True)
+    pixel_mse = float(np.mean((numpy(upscaled) - numpy(batch["high_res"])) ** 2))
+    with_pixels, features_only = (float(numpy(m.content_loss(upscaled, batch["high_res"]))) for m in (model, plain))
+    assert features_only > 0
+    assert with_pixels - features_only == pytest.approx(0.5 * pixel_mse, rel=1e-4)
+    with pytest.raises(ValueError, match="pixel_weight"):
+        tiny(SRGAN, content="mse", pixel_weight=-1)

@@ -193,11 +193,13 @@ class SRGAN(SRResNet):
     the FID Inception's first layers), or "mse" (pixels)."""
 
     def __init__(self, scale=4, blocks=16, width=64, crop=96, content="vgg19_54", adversarial_weight=1e-3,
-                 objective="non_saturating", seed=None, **kwargs):
+                 pixel_weight=0.0, objective="non_saturating", seed=None, **kwargs):
         self.content = content
         self.adversarial_weight = float(adversarial_weight)
-        if not self.adversarial_weight >= 0:
-            raise ValueError(f"adversarial_weight must be >= 0, got {adversarial_weight!r}.")
+        self.pixel_weight = float(pixel_weight)
+        for name, value in (("adversarial_weight", adversarial_weight), ("pixel_weight", pixel_weight)):
+            if not float(value) >= 0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}.")
         super().__init__(scale=scale, blocks=blocks, width=width, crop=crop, seed=seed, objective=objective,
                          **kwargs)
         if content != "mse":
@@ -229,7 +231,7 @@ class SRGAN(SRResNet):
 
     def get_config(self):
         return {**super().get_config(), "content": self.content, "adversarial_weight": self.adversarial_weight,
-                "objective": self.objective}
+                "pixel_weight": self.pixel_weight, "objective": self.objective}
 
     def discriminator_loss(self, batch):
         fake = ops.stop_gradient(self.generator(batch["low_res"], training=True))
@@ -237,12 +239,15 @@ class SRGAN(SRResNet):
                                 self.discriminator(fake, training=True))
 
     def content_loss(self, upscaled, high_res):
+        """The feature network's loss, plus pixel_weight x the pixel MSE (the paper has none: it
+        anchors colours where the features are blind, e.g. flat regions under a ReLU)."""
         network, scale = self._content_network()
+        pixel_mse = ops.mean(ops.square(upscaled - high_res))
         if network is None:
-            return ops.mean(ops.square(upscaled - high_res))
+            return pixel_mse
         from ganzoo.core.features import content_loss
 
-        return content_loss(network, scale, upscaled, high_res)
+        return content_loss(network, scale, upscaled, high_res) + self.pixel_weight * pixel_mse
 
     def generator_loss(self, batch):
         upscaled = self.generator(batch["low_res"], training=True)
