@@ -111,12 +111,26 @@ def test_validation_catches_broken_entries(tmp_path):
         zoo.read_manifest(tmp_path / "bad.json")
 
 
-@pytest.mark.parametrize("name", sorted(MANIFEST["models"]))
+UPSCALERS = ("srresnet", "srgan")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in MANIFEST["models"].items() if e["family"] not in UPSCALERS))
 def test_every_entry_loads_and_samples_its_declared_shape(name):
     config = MANIFEST["models"][name]["config"]
     images = ganzoo.load(name).sample(2, seed=0)
     assert images.shape == (2, config["resolution"], config["resolution"], config["channels"])
     assert images.std() > 10  # not a blank image
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in MANIFEST["models"].items() if e["family"] in UPSCALERS))
+def test_every_super_resolution_entry_loads_and_upscales_by_its_scale(name):
+    from ganzoo import superres
+
+    low = superres.load_benchmark("Set5")[0][1][:20, :30]
+    high = ganzoo.load(name).upscale(low)
+    scale = MANIFEST["models"][name]["config"]["scale"]
+    assert high.shape == (20 * scale, 30 * scale, 3) and high.dtype == np.uint8
+    assert np.abs(superres.imresize(high, (20, 30)).astype(int) - low).mean() < 8  # it is that image
 
 
 def test_float16_weights_folder_is_half_the_size_and_samples_alike(tmp_path):
