@@ -79,12 +79,17 @@ def _rows_of(model, name, args):
     return {"codes": {"category": [i for i in ids for _ in range(per_row)]}}, per_row, per_row * len(ids)
 
 
+def _check_png_output(path):
+    """Commands write PNG only: refuse other names before any model loads."""
+    if not path.lower().endswith(".png"):
+        raise ValueError(f"--output must be a .png file, got {path!r}.")
+
+
 def cmd_sample(args):
     import ganzoo
     from ganzoo import images
 
-    if not args.output.lower().endswith(".png"):
-        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    _check_png_output(args.output)
     if args.labels is not None and args.codes is not None:
         raise ValueError("give --labels (cgan) or --codes (infogan), not both.")
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
@@ -115,8 +120,7 @@ def cmd_style_mix(args):
     import ganzoo
     from ganzoo import images
 
-    if not args.output.lower().endswith(".png"):
-        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    _check_png_output(args.output)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
     if not hasattr(model, "style_mix"):
         raise ValueError(f"{args.name} is a {model.family} model: style mixing needs a stylegan_lite entry.")
@@ -150,8 +154,7 @@ def cmd_translate(args):
     from ganzoo.core.translation import side_by_side
     from ganzoo.families import get_family
 
-    if not args.output.lower().endswith(".png"):
-        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    _check_png_output(args.output)
     family = zoo.get_entry(args.name)["family"]
     if not hasattr(get_family(family), "translate"):
         raise ValueError(f"{args.name} is a {family} model: it samples images, it does not translate them; "
@@ -177,8 +180,7 @@ def cmd_upscale(args):
     from ganzoo import images, zoo
     from ganzoo.families import get_family
 
-    if not args.output.lower().endswith(".png"):
-        raise ValueError(f"--output must be a .png file, got {args.output!r}.")
+    _check_png_output(args.output)
     family = zoo.get_entry(args.name)["family"]
     if not hasattr(get_family(family), "upscale"):
         raise ValueError(f"{args.name} is a {family} model: it does not upscale images; "

@@ -15,6 +15,20 @@ BACKEND = keras.backend.backend()
 tf_only = pytest.mark.skipif(BACKEND != "tensorflow", reason="tf.distribute needs the TensorFlow backend")
 
 
+def numpy(x):
+    """A backend tensor (or array) as numpy."""
+    return keras.ops.convert_to_numpy(x)
+
+
+def weights_of(model):
+    return [np.array(w) for w in model.get_weights()]
+
+
+def moved(before, model):
+    """Whether any of model's weights differ from `before` (weights_of it earlier)."""
+    return any(not np.allclose(a, b) for a, b in zip(before, weights_of(model)))
+
+
 def tiny_dcgan(**overrides):
     from ganzoo.families.dcgan import DCGAN
 
@@ -52,6 +66,14 @@ def add_to_private_zoo(root, name, model, description, dataset, recipe, command=
                                command=command or f"python {recipe}", training={"steps": 0})
     zoo.write_entry(name, entry, root / "manifest.json")
     return entry
+
+
+def private_zoo(root, models, description, dataset, recipe=None):
+    """(root, models) with every {name: model} exported into root's private zoo; each entry's recipe
+    is `recipe`, else recipes/<name>.py."""
+    for name, model in models.items():
+        add_to_private_zoo(root, name, model, description, dataset, recipe or f"recipes/{name}.py")
+    return root, models
 
 
 def point_cli_at(root, tmp_path, monkeypatch):

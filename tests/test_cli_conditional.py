@@ -4,7 +4,7 @@ against a private zoo of two tiny untrained conditional models."""
 import numpy as np
 import pytest
 
-from conftest import add_to_private_zoo, point_cli_at
+from conftest import point_cli_at, private_zoo
 from ganzoo import images
 from ganzoo.families.cgan import ConditionalGAN
 from ganzoo.families.infogan import InfoGAN
@@ -18,10 +18,8 @@ def conditional_zoo(tmp_path_factory):
     root = tmp_path_factory.mktemp("conditional_zoo")
     models = {"tiny_cgan": ConditionalGAN(width=8, latent_dim=8, embed_dim=4, class_names=CLASSES, seed=0),
               "tiny_infogan": InfoGAN(latent_dim=8, seed=0)}
-    for name, model in models.items():
-        add_to_private_zoo(root, name, model, "A tiny untrained conditional model for the CLI tests.",
-                           {"name": "mnist", "split": "train", "license": "CC BY-SA 3.0"}, "recipes/cgan_mnist.py")
-    return root, models
+    return private_zoo(root, models, "A tiny untrained conditional model for the CLI tests.",
+                       {"name": "mnist", "split": "train", "license": "CC BY-SA 3.0"}, "recipes/cgan_mnist.py")
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import add_to_private_zoo, point_cli_at, tiny_dcgan
+from conftest import point_cli_at, private_zoo, tiny_dcgan
 from ganzoo import images
 from ganzoo.families.stylegan import StyleGANLite
 from test_cli import fails_on_one_line, png_pixels, run
@@ -16,10 +16,7 @@ def style_zoo(tmp_path_factory):
     root = tmp_path_factory.mktemp("style_zoo")
     models = {"tiny_stylegan": StyleGANLite(resolution=8, width=4, latent_dim=8, w_dim=8, mapping_layers=1, seed=0),
               "tiny_dcgan": tiny_dcgan()}
-    for name, model in models.items():
-        add_to_private_zoo(root, name, model, "A tiny untrained model for the StyleGAN CLI tests.", CELEBA,
-                           f"recipes/{name}.py")
-    return root, models
+    return private_zoo(root, models, "A tiny untrained model for the StyleGAN CLI tests.", CELEBA)
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,7 @@ in, colour out), a CycleGAN (16 px colour) and a DCGAN that does not translate."
 import numpy as np
 import pytest
 
-from conftest import add_to_private_zoo, point_cli_at, tiny_dcgan
+from conftest import point_cli_at, private_zoo, tiny_dcgan
 from ganzoo import images, paired
 from ganzoo.core.translation import side_by_side
 from ganzoo.families.cyclegan import CycleGAN
@@ -18,11 +18,8 @@ def translation_zoo(tmp_path_factory):
     models = {"tiny_pix2pix": Pix2Pix(resolution=16, input_channels=1, output_channels=3, width=4, seed=0),
               "tiny_cyclegan": CycleGAN(resolution=16, width=4, residual_blocks=1, pool_size=2, seed=0),
               "tiny_dcgan": tiny_dcgan()}
-    for name, model in models.items():
-        add_to_private_zoo(root, name, model, "A tiny untrained model for the translate CLI tests.",
-                           {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"},
-                           f"recipes/{name}.py")
-    return root, models
+    return private_zoo(root, models, "A tiny untrained model for the translate CLI tests.",
+                       {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"})
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import add_to_private_zoo, point_cli_at, tiny_dcgan
+from conftest import point_cli_at, private_zoo, tiny_dcgan
 from ganzoo import images, zoo
 from ganzoo.families.srgan import SRResNet
 from test_cli import fails_on_one_line, png_pixels, run
@@ -15,10 +15,7 @@ BSDS = {"name": "bsds500_train200", "split": "train", "license": "BSDS500: non-c
 def sr_zoo(tmp_path_factory):
     root = tmp_path_factory.mktemp("sr_zoo")
     models = {"tiny_srresnet": SRResNet(blocks=1, width=8, crop=32, seed=0), "tiny_dcgan": tiny_dcgan()}
-    for name, model in models.items():
-        add_to_private_zoo(root, name, model, "A tiny untrained model for the upscale CLI tests.", BSDS,
-                           f"recipes/{name}.py")
-    return root, models
+    return private_zoo(root, models, "A tiny untrained model for the upscale CLI tests.", BSDS)
 
 
 @pytest.fixture(autouse=True)

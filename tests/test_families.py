@@ -7,6 +7,7 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import numpy, weights_of
 from ganzoo.core import objectives
 from ganzoo.families import get_family
 from ganzoo.families.cgan import ConditionalGAN
@@ -16,16 +17,8 @@ from ganzoo.families.lsgan import LSGAN
 from ganzoo.families.wgan_gp import WGANGP
 
 
-def numpy(x):
-    return keras.ops.convert_to_numpy(x)
-
-
 def iterations(optimizer):
     return int(numpy(optimizer.iterations))
-
-
-def weights_of(model):
-    return [np.array(w) for w in model.get_weights()]
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from, shapes, the loss against numpy, and VGG19 without its (unreachable) ImageN
 import keras
 import numpy as np
 import pytest
-from keras import ops
 
+from conftest import numpy
 from ganzoo.core import features
 
 
@@ -29,10 +29,6 @@ def to_unit_range(pixels):
     return pixels.astype(np.float32) / 127.5 - 1.0
 
 
-def numpy_of(x):
-    return ops.convert_to_numpy(x)
-
-
 def torchscript_stem(pixels):
     """The file's own modules conv .. conv_4 (with pool0) on NCHW (p - 128) / 128, as FID feeds it."""
     import torch
@@ -53,12 +49,12 @@ def test_stem_reproduces_the_torchscript_stem():
     assert expected.shape == (2, 16, 16, 192)
     assert (expected > 0).mean() > 0.2  # not a vacuous all-zero ReLU output
     stem = features.inception_stem()
-    got = numpy_of(stem(to_unit_range(pixels)))
+    got = numpy(stem(to_unit_range(pixels)))
     scale = np.abs(expected).max()
     assert np.abs(got - expected).max() < 1e-4 * scale
     # The network is not symmetric under transposing H and W, so a port with kernels'
     # H and W swapped (the same as transposing the image) would fail the check above.
-    transposed = numpy_of(stem(to_unit_range(pixels.transpose(0, 2, 1, 3)))).transpose(0, 2, 1, 3)
+    transposed = numpy(stem(to_unit_range(pixels.transpose(0, 2, 1, 3)))).transpose(0, 2, 1, 3)
     assert np.abs(transposed - expected).max() > 0.1 * scale
 
 
@@ -66,7 +62,7 @@ def test_stem_shape_channels_and_frozen():
     stem = features.inception_stem()
     assert stem.name == "inception_stem"
     assert stem.trainable_weights == [] and len(stem.non_trainable_weights) == 10  # 5 kernels + 5 biases
-    assert numpy_of(stem(np.zeros((1, 96, 96, 3), np.float32))).shape == (1, 20, 20, 192)
+    assert numpy(stem(np.zeros((1, 96, 96, 3), np.float32))).shape == (1, 20, 20, 192)
     assert features.inception_stem([None, None, 3]) is stem  # cached per input_shape
     with pytest.raises(ValueError, match="RGB"):
         features.inception_stem((96, 96, 1))
@@ -79,7 +75,7 @@ def test_content_loss_is_the_mean_squared_difference_of_scaled_features():
     sr = np.clip(hr + np.random.default_rng(2).normal(0, 0.1, hr.shape), -1, 1).astype(np.float32)
     assert float(features.content_loss(network, scale, hr, hr)) == 0.0
     loss = float(features.content_loss(network, scale, sr, hr))
-    diff = numpy_of(network(sr)).astype(np.float64) - numpy_of(network(hr))
+    diff = numpy(network(sr)).astype(np.float64) - numpy(network(hr))
     assert loss > 0
     assert loss == pytest.approx(scale**2 * np.mean(diff**2), rel=1e-5)
 
@@ -94,12 +90,12 @@ def test_vgg19_54_without_weights_is_block5_conv4_with_caffe_preprocessing():
     vgg = features.vgg19_54(weights=None)
     assert vgg.name == "vgg19_54" and vgg.trainable_weights == []
     images = np.random.default_rng(3).uniform(-1, 1, (1, 96, 96, 3)).astype(np.float32)
-    out = numpy_of(vgg(images))
+    out = numpy(vgg(images))
     assert out.shape == (1, 6, 6, 512) and out.min() >= 0  # 1/16 resolution, after the ReLU
     # The preprocessing inside equals Keras' own caffe-mode preprocess_input on [0, 255].
     trunk = vgg.get_layer("vgg19_to_block5_conv4")
     assert trunk.layers[-1].name == "block5_conv4"
-    reference = numpy_of(trunk(keras.applications.vgg19.preprocess_input((images + 1.0) * 127.5)))
+    reference = numpy(trunk(keras.applications.vgg19.preprocess_input((images + 1.0) * 127.5)))
     assert np.abs(out - reference).max() < 1e-4 * np.abs(reference).max()
 
 

@@ -6,12 +6,8 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import tiny_dcgan
+from conftest import tiny_dcgan, weights_of
 from ganzoo.core.gan import value_and_grad
-
-
-def weights_of(model):
-    return [np.array(w) for w in model.get_weights()]
 
 
 def test_value_and_grad_matches_the_analytic_gradient():

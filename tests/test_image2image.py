@@ -7,24 +7,13 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import moved, numpy, weights_of
 from ganzoo import images, paired
 from ganzoo.core import objectives
 from ganzoo.core.layers import ReflectionPadding2D, instance_norm
 from ganzoo.families import get_family
 from ganzoo.families.cyclegan import ConstantThenLinearDecay, CycleGAN, ImagePool
 from ganzoo.families.pix2pix import Pix2Pix
-
-
-def numpy(x):
-    return keras.ops.convert_to_numpy(x)
-
-
-def weights_of(model):
-    return [np.array(w) for w in model.get_weights()]
-
-
-def moved(before, model):
-    return any(not np.allclose(a, b) for a, b in zip(before, weights_of(model)))
 
 
 def tiny_pix2pix(**overrides):

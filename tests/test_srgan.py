@@ -7,21 +7,10 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import moved, numpy, weights_of
 from ganzoo import images, superres
 from ganzoo.core import objectives
 from ganzoo.families.srgan import SRGAN, PixelShuffle, SRResNet, build_discriminator, build_srresnet
-
-
-def numpy(x):
-    return keras.ops.convert_to_numpy(x)
-
-
-def weights_of(model):
-    return [np.array(w) for w in model.get_weights()]
-
-
-def moved(before, model):
-    return any(not np.allclose(a, b) for a, b in zip(before, weights_of(model)))
 
 
 def tiny(cls=SRResNet, **overrides):

@@ -3,16 +3,12 @@ the moving averages, lazy R1, minibatch stddev; tiny configs (16 px, width 8), a
 
 Runs on both backends (CI runs this file under KERAS_BACKEND=torch too)."""
 
-import keras
 import numpy as np
 import pytest
 
+from conftest import numpy
 from ganzoo.families.stylegan import (EqualizedDense, MinibatchStddev, ModulatedConv2D, StyleGANLite,
                                       TrackedAverage, mix_styles)
-
-
-def numpy(x):
-    return keras.ops.convert_to_numpy(x)
 
 
 def tiny(**overrides):
