@@ -92,7 +92,7 @@ def upscale_memory():
 
 def main(argv):
     del argv
-    from ganzoo import evaluate, hub, images, superres, zoo  # noqa: F401
+    from ganzoo import evaluate, export, hub, images, zoo
 
     output = Path(FLAGS.output)
     saved = json.loads(output.read_text()) if output.exists() else {}
@@ -110,6 +110,12 @@ def main(argv):
         models[name] = zoo.load(name)
         if FLAGS.write:
             evaluate.record(name, scores, command, count, None)
+            entry = zoo.get_entry(name)  # the paper's figures beside ours in the card
+            entry["paper_metrics"] = {"source": "Ledig et al. 2017, Table 2", "figures": {
+                f"{b}/{kind}": value for method in ("bicubic", name) for b, pair in PAPER[method].items()
+                for kind, value in zip((f"{'bicubic_' if method == 'bicubic' else ''}psnr",
+                                        f"{'bicubic_' if method == 'bicubic' else ''}ssim"), pair)}}
+            zoo.write_entry(name, entry)
     results = {"bicubic": results.pop("bicubic"), **results}
     print(table(results))
     saved.update({"command": command, "results": results, "paper": PAPER})
@@ -120,8 +126,6 @@ def main(argv):
         for name in models:
             images.save_png(picture, hub.REPO_WEIGHTS_DIR / name / "comparison.png")
             entry = zoo.get_entry(name)
-            from ganzoo import export
-
             export.refresh_card(name, entry, hub.REPO_WEIGHTS_DIR / name)
             zoo.write_entry(name, entry)
         print(f"wrote comparison.png (LR | bicubic | {' | '.join(models)} | HR) to each entry's folder")

@@ -90,6 +90,17 @@ def metrics_table(metrics):
     return "\n".join(rows) + "\n"
 
 
+def paper_table(paper_metrics):
+    """Lines of a card section with the published figures the metrics compare with, if the entry
+    has them ({"source": ..., "figures": {metric: value}})."""
+    if not paper_metrics:
+        return []
+    rows = [f"The published figures ({paper_metrics['source']}), measured by the paper's own code:", "",
+            "| metric | paper |", "|---|---|"]
+    rows += [f"| {key} | {value} |" for key, value in paper_metrics["figures"].items()]
+    return [*rows, ""]
+
+
 def training_summary(training):
     """One sentence from what the entry's training record holds (GAN steps or classifier epochs)."""
     if "steps" in training:
@@ -198,6 +209,7 @@ def model_card(name, entry, pictures=()):
         "",
         "## Metrics",
         metrics_table(entry["metrics"]),
+        *paper_table(entry.get("paper_metrics")),
         "## Limitations",
         entry.get("limitations", "A small research model: outputs show the biases and gaps of its training data."),
         "",
