@@ -18,7 +18,8 @@ Loading, in seconds of ganzoo.load("dcgan_celeba"):         load-tf, load-torch
 The Keras backend is fixed per process, so each contestant runs in its own worker process. A
 worker warms up first (tracing, compilation: untimed) and then times one repeat of --steps steps
 each time the parent asks; the parent asks repeat 1 of every contestant, then repeat 2, ..., so
-that machine noise hits all alike. Each load repeat is a fresh process. The medians, the ratios
+that machine noise hits all alike; each repeat starts one contestant later than the last, so no
+contestant always follows the same neighbour. Each load repeat is a fresh process. The medians, the ratios
 ganzoo / plain, the raw timings, the machine and the library versions go to --output as JSON,
 and a Markdown table of the results to stdout. Run it on an otherwise idle machine: when other
 jobs hold the cores, multi-threaded workers stall at their thread barriers (then try --threads=1).
@@ -418,7 +419,11 @@ def measure(args):
                 ready[name] = workers[name].read()
         for repeat in range(args.repeats):
             print(f"repeat {repeat + 1}/{args.repeats}", file=sys.stderr, flush=True)
-            for name in args.contestants:
+            # Each repeat starts one contestant later: whoever runs right after a torch worker
+            # (its OpenMP threads spin for a while after their work) or a cold-load process (still
+            # exiting) would otherwise always be the one that pays for it.
+            shift = repeat % len(args.contestants)
+            for name in args.contestants[shift:] + args.contestants[:shift]:
                 if name in LOADING:  # a cold load needs a fresh process each time
                     worker = Worker(name, args)
                     try:
