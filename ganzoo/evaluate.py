@@ -80,22 +80,29 @@ def _translation(model, ref, n, progress):
     pix2pix ({"task": "edges" | "grayscale"}): L1 (on [0, 1]) and PSNR of the outputs against
     the true faces, FID of the outputs against the training faces. CycleGAN ({"a": attribute,
     "b": attribute}): FID of the held-out a faces turned into b against the training b faces.
+    Each metric also comes as `untranslated_*`: the same measure of the inputs as they are
+    (grey drawings as RGB), the score of a model that does nothing.
     """
     from ganzoo import data, paired
 
     if "task" in ref:
         inputs, targets = (part[:n] for part in paired.celeba_pairs(ref["task"], "test"))
         outputs = model.translate(inputs)
-        results = {"l1": round(float(np.abs(outputs / 255.0 - targets / 255.0).mean()), 4),
-                   "psnr": round(_psnr(outputs, targets), 3)}
+        untranslated = np.repeat(inputs, 3 // inputs.shape[-1], axis=-1)
+        results = {}
+        for prefix, images in (("", outputs), ("untranslated_", untranslated)):
+            results[f"{prefix}l1"] = round(float(np.abs(images / 255.0 - targets / 255.0).mean()), 4)
+            results[f"{prefix}psnr"] = round(_psnr(images, targets), 3)
         real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
     else:
-        a_test = paired.celeba_domains(ref["a"], ref["b"], "test")[0][:n]
-        outputs = model.translate(a_test, direction="a2b")
+        untranslated = paired.celeba_domains(ref["a"], ref["b"], "test")[0][:n]
+        outputs = model.translate(untranslated, direction="a2b")
         real = paired.celeba_domains(ref["a"], ref["b"], "train")[1]
         key, reference = ("celeba", f"train_{ref['b']}", 64), f"celeba/train_{ref['b']}"
         results = {"translated_faces": len(outputs)}
     results.update(_fid(outputs, real, key, reference, progress))
+    baseline = _fid(untranslated, real, key, reference, progress)
+    results[f"untranslated_fid/{reference}"] = baseline[f"fid/{reference}"]
     return results
 
 

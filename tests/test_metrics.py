@@ -134,7 +134,7 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
     """The image-to-image evaluation reads held-out faces, scores pix2pix outputs against the
     true faces, and hands the outputs to FID against the right real set (stubbed here: the
     real CelebA statistics take the Inception network half an hour on a CPU)."""
-    from ganzoo import evaluate, export, zoo
+    from ganzoo import evaluate, export, paired, zoo
     from ganzoo.families import get_family
 
     config = {"pix2pix": dict(resolution=64, input_channels=1, width=4),
@@ -146,22 +146,33 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
                                evaluation={"n_samples": 6, "seed": 0, "translation": translation})
     zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
     monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
-    handed = {}
-    monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress: handed.update(
-        samples=samples, real=real, key=key) or {f"fid/{reference}": 1.0})
-    results, n, _ = evaluate.evaluate("tiny", weights_dir=tmp_path / "weights", progress=False)
-    assert n == 6 and handed["samples"].shape == (6, 64, 64, 3) and handed["samples"].dtype == np.uint8
-    if family == "pix2pix":
-        from ganzoo import paired
+    calls = []  # FID of the outputs, then of the untranslated inputs
 
+    def fid_stub(samples, real, key, reference, progress):
+        calls.append(dict(samples=samples, real=real, key=key))
+        return {f"fid/{reference}": float(len(calls))}
+
+    monkeypatch.setattr(evaluate, "_fid", fid_stub)
+    results, n, _ = evaluate.evaluate("tiny", weights_dir=tmp_path / "weights", progress=False)
+    handed, untranslated = calls
+    assert n == 6 and handed["samples"].shape == (6, 64, 64, 3) and handed["samples"].dtype == np.uint8
+    assert untranslated["key"] == handed["key"] and untranslated["real"] is handed["real"]
+    if family == "pix2pix":
         inputs, faces = paired.celeba_pairs("grayscale", "test")
         outputs = model.translate(inputs[:6])
         np.testing.assert_array_equal(handed["samples"], outputs)
+        np.testing.assert_array_equal(untranslated["samples"], np.repeat(inputs[:6], 3, axis=-1))
+        assert results["untranslated_fid/celeba/train"] == 2.0
+        assert results["untranslated_psnr"] == pytest.approx(
+            evaluate._psnr(np.repeat(inputs[:6], 3, axis=-1), faces[:6]), abs=1e-3)
         assert results["l1"] == pytest.approx(np.abs(outputs / 255 - faces[:6] / 255).mean(), abs=1e-4)
         assert results["psnr"] == pytest.approx(evaluate._psnr(outputs, faces[:6]), abs=1e-3)
         assert handed["key"] == ("celeba", "train", 64) and len(handed["real"]) == 9000
     else:
         assert results["translated_faces"] == 6 and results["fid/celeba/train_Blond_Hair"] == 1.0
+        assert results["untranslated_fid/celeba/train_Blond_Hair"] == 2.0
+        black_haired = paired.celeba_domains("Black_Hair", "Blond_Hair", "test")[0][:6]
+        np.testing.assert_array_equal(untranslated["samples"], black_haired)
         assert handed["key"] == ("celeba", "train_Blond_Hair", 64) and 0 < len(handed["real"]) < 9000
 
 
