@@ -19,10 +19,11 @@ The Keras backend is fixed per process, so each contestant runs in its own worke
 worker warms up first (tracing, compilation: untimed) and then times one repeat of --steps steps
 each time the parent asks; the parent asks repeat 1 of every contestant, then repeat 2, ..., so
 that machine noise hits all alike; each repeat starts one contestant later than the last, so no
-contestant always follows the same neighbour. Each load repeat is a fresh process. The medians, the ratios
-ganzoo / plain, the raw timings, the machine and the library versions go to --output as JSON,
-and a Markdown table of the results to stdout. Run it on an otherwise idle machine: when other
-jobs hold the cores, multi-threaded workers stall at their thread barriers (then try --threads=1).
+contestant always follows the same neighbour. Each load repeat is a fresh process. The medians,
+the ratios ganzoo / plain (of the medians, and within each repeat), the raw timings, the machine
+and the library versions go to --output as JSON, and a Markdown table of the results to stdout.
+Run it on an otherwise idle machine: when other jobs hold the cores, multi-threaded workers
+stall at their thread barriers (then try --threads=1).
 
 A worker alone (prints a JSON "ready" line, then one JSON line per "run" line read on stdin):
     echo run | python benchmarks/train_throughput.py --worker=ganzoo-torch --steps=5 --repeats=1
@@ -483,6 +484,22 @@ def summarize(raw):
     return medians, ratios
 
 
+def paired_ratios(raw):
+    """For each ratio, the ratios of the two contestants' rates within each repeat (run close in
+    time, so slow drifts of the machine cancel), with their median and range: the spread says
+    how far apart two contestants must be before the machine's noise cannot explain it."""
+    def rate(run):
+        return run["images"] / run["seconds"]
+
+    paired = {}
+    for a, b in RATIOS:
+        if a in raw and b in raw and a not in LOADING:
+            per_repeat = [rate(x) / rate(y) for x, y in zip(raw[a], raw[b])]
+            paired[f"{a} / {b}"] = {"median": statistics.median(per_repeat), "min": min(per_repeat),
+                                    "max": max(per_repeat), "per_repeat": per_repeat}
+    return paired
+
+
 def markdown(args, result):
     medians, ratios = result["medians"], result["ratios"]
     where = result["machine"]["gpu"] if args.device == "gpu" else result["machine"]["cpu"]
@@ -501,6 +518,9 @@ def markdown(args, result):
     if loads:
         lines += ["", f'| ganzoo.load("{LOAD_NAME}") | cold s | warm s |', "|---|---:|---:|"]
         lines += [f"| {name} | {v['cold_s']:.2f} | {v['warm_s']:.3f} |" for name, v in loads.items()]
+    if result.get("paired_ratios"):
+        lines += ["", "Ratios within each repeat (median, min-max): " + "; ".join(
+            f"{key} {p['median']:.3f} ({p['min']:.3f}-{p['max']:.3f})" for key, p in result["paired_ratios"].items())]
     return "\n".join(lines)
 
 
@@ -552,7 +572,7 @@ def main():
     result = {"benchmark": "train_throughput", "command": shlex.join([sys.executable, *sys.argv]),
               "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
               "machine": machine(), "versions": versions(), "settings": settings, "workers": ready,
-              "raw": raw, "medians": medians, "ratios": ratios}
+              "raw": raw, "medians": medians, "ratios": ratios, "paired_ratios": paired_ratios(raw)}
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(markdown(args, result))
