@@ -12,6 +12,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -68,7 +69,8 @@ def resumed_epoch(backup_dir):
 
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
-          verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None):
+          verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None,
+          time_limit=None):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     `images` may be a pair (images, labels) for the conditional families, or (inputs, targets)
@@ -79,7 +81,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     `initialize(model)` runs on a fresh start, after compile (a resumed run takes the checkpoint's).
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
-    history in output_dir/log.csv.
+    history in output_dir/log.csv. `time_limit` (seconds): stop at the first epoch end after it,
+    keeping the checkpoint, so that the same call resumes; info["steps"] < steps says it did.
     """
     images, labels = images if isinstance(images, tuple) else (images, None)
     output_dir = Path(output_dir)
@@ -111,11 +114,13 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     # image-to-image families read inputs of another shape than the images they make
     if not streamed:
         check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
+    # Kept on an early stop (time limit) for the next run to resume; removed once all steps ran.
     callbacks = [
-        keras.callbacks.BackupAndRestore(str(output_dir / "backup")),
+        keras.callbacks.BackupAndRestore(str(output_dir / "backup"), delete_checkpoint=False),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
         gz_callbacks.SampleGrid(output_dir / "samples", every=sample_every),
         *extra_callbacks,
+        *([gz_callbacks.TimeLimit(time_limit)] if time_limit else []),
     ]
     if verbose is None:  # a progress bar on a terminal, one line per epoch in a log
         verbose = 1 if sys.stdout.isatty() else 2
@@ -123,8 +128,11 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     # shuffle=False: the stream is already shuffled, by (seed, step)
     model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=callbacks,
               verbose=verbose)
+    trained = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+    if trained >= steps:
+        shutil.rmtree(output_dir / "backup", ignore_errors=True)
     info = {
-        "steps": int(keras.ops.convert_to_numpy(model.g_optimizer.iterations)),
+        "steps": trained,
         "batch_size": batch_size,
         "epochs_of_data": round(steps * batch_size / len(images), 2),
         "wall_time_s_last_run": round(time.time() - start, 1),

@@ -33,6 +33,8 @@ flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"],
 flags.DEFINE_enum("jit_compile", "auto", ["auto", "on", "off"],
                   "XLA for the train step (auto: on for TensorFlow with a GPU, off on CPUs).")
 flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.")
+flags.DEFINE_float("time_limit", None, "Seconds: stop at the first checkpoint after this; the same command "
+                   "run again resumes there (for machines lent by the minute). Exports only once all steps ran.")
 flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")
 flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/<name>).")
 flags.DEFINE_string("manifest", str(REPO_ROOT / "weights_manifest.json"), "Manifest --export updates.")
@@ -44,9 +46,16 @@ FASHION_MNIST_FID = dict(MNIST_FID, dataset="fashion_mnist")
 
 
 def recorded_command():
-    """The command line as it was run, with the path relative to the repository."""
+    """The command line as it was run, with the path relative to the repository; without
+    --time_limit, which decides where a run pauses, not what it computes."""
     script = os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT)
-    return " ".join(["python", shlex.quote(script), *map(shlex.quote, sys.argv[1:])])
+    args, skip_value = [], False
+    for arg in sys.argv[1:]:
+        if skip_value or arg.lstrip("-").split("=")[0] == "time_limit":
+            skip_value = arg.lstrip("-") == "time_limit"  # "--time_limit 600": the value follows
+            continue
+        args.append(arg)
+    return " ".join(["python", shlex.quote(script), *map(shlex.quote, args)])
 
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
@@ -75,7 +84,11 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
         compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
         preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None,
-        initialize=initialize, extra_callbacks=callbacks)
+        initialize=initialize, extra_callbacks=callbacks, time_limit=FLAGS.time_limit)
+    if info["steps"] < steps:
+        print(f"{name}: stopped by --time_limit at step {info['steps']} of {steps}; the checkpoint is in "
+              f"{output_dir / 'backup'}: run the same command again to go on.")
+        return model
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype)

@@ -3,6 +3,7 @@
 import csv
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -92,3 +93,21 @@ def test_a_killed_run_ends_in_the_state_of_an_uninterrupted_one(tmp_path):
         np.testing.assert_array_equal(straight[key], killed[key], err_msg=key)
     logs = [(tmp_path / name / "log.csv").read_text() for name in ("straight", "killed")]
     assert logs[0] == logs[1]
+
+
+def test_a_time_limited_recipe_pauses_without_exporting_and_records_no_limit(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    args = ["--steps=4", "--steps_per_epoch=2", "--batch_size=16", f"--output_dir={tmp_path / 'run'}", "--export",
+            f"--export_dir={tmp_path / 'weights' / 'dcgan_mnist'}", f"--manifest={manifest}"]
+    paused = run_recipe([*args, "--time_limit=0.000001"])
+    assert paused.returncode == 0, paused.stderr[-3000:]
+    assert "stopped by --time_limit at step 2 of 4" in paused.stdout and "run the same command again" in paused.stdout
+    assert not manifest.exists() and (tmp_path / "run" / "backup").is_dir()
+
+    finished = run_recipe([*args, "--time_limit", "600"])
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    from ganzoo import zoo
+
+    entry = zoo.read_manifest(manifest)["models"]["dcgan_mnist"]
+    assert entry["training"]["steps"] == 4
+    assert entry["command"] == " ".join(["python", "recipes/dcgan_mnist.py", *map(shlex.quote, args)])

@@ -53,3 +53,26 @@ def test_what_each_backend_distributes():
         assert isinstance(get_strategy("mirrored"), tf.distribute.MirroredStrategy)
     with pytest.raises(ValueError, match="strategy must be one of"):
         get_strategy("horovod")
+
+
+def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, tiny_images):
+    config = dict(resolution=28, channels=1, width=8, latent_dim=8)
+
+    def train(time_limit):
+        return training.train("dcgan", config, tiny_images, steps=6, steps_per_epoch=2, batch_size=16,
+                              output_dir=tmp_path, verbose=0, time_limit=time_limit)
+
+    _, info = train(time_limit=1e-6)  # spent before the first epoch ends: stops after it
+    assert info["steps"] == 2 and (tmp_path / "backup").is_dir()
+    _, info = train(time_limit=None)
+    assert info["steps"] == 6
+    with open(tmp_path / "log.csv") as f:
+        assert [line.split(",")[0] for line in f.read().split()[1:]] == ["0", "1", "2"]  # resumed, not redone
+    assert not (tmp_path / "backup").exists()  # a finished run leaves no checkpoint to resume
+
+
+def test_time_limit_must_be_positive():
+    from ganzoo.callbacks import TimeLimit
+
+    with pytest.raises(ValueError, match="positive"):
+        TimeLimit(0)
