@@ -24,7 +24,7 @@ status=${PIPESTATUS[0]}
 if [ -n "${OUT:-}" ]; then
     [ -d "weights/$name" ] && cp -r "weights/$name" "$OUT/weights_$name" && cp weights_manifest.json "$OUT/"
     cp "runs/$name/log.csv" "$OUT/" 2>/dev/null
-    last=$(ls "runs/$name/samples/" 2>/dev/null | tail -n 1)
+    last=$(ls -t "runs/$name/samples/" 2>/dev/null | head -n 1)
     [ -n "$last" ] && cp "runs/$name/samples/$last" "$OUT/"
 fi
 exit "$status"

@@ -37,8 +37,13 @@ def quality(metrics):
         kid = metrics.get(f"kid/{reference}", {}).get("value")
         n = metrics.get("fid_samples", record)["value"] if "fid_samples" in metrics else record["n_samples"]
         real = metrics.get("fid_reference_images", {}).get("value")
-        parts.append(f"FID {record['value']}" + (f", KID {kid}" if kid is not None else "")
-                     + f" ({n} samples vs {real} real {reference})")
+        untranslated = metrics.get(f"untranslated_fid/{reference}", {}).get("value")
+        parts.append(f"FID {record['value']}" + (f" (inputs untranslated: {untranslated})" if untranslated else "")
+                     + (f", KID {kid}" if kid is not None else "") + f" ({n} samples vs {real} real {reference})")
+    if "psnr" in metrics:  # paired translation: against the true targets, beside the inputs as they are
+        parts.append(f"L1 {metrics['l1']['value']}, PSNR {metrics['psnr']['value']} dB (inputs untranslated: "
+                     f"{metrics['untranslated_l1']['value']}, {metrics['untranslated_psnr']['value']} dB) on "
+                     f"{metrics['psnr']['n_samples']} held-out faces")
     benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]
     if benchmarks:  # super-resolution: PSNR beside bicubic's
         parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "
