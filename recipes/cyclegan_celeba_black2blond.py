@@ -28,7 +28,7 @@ def held_out(data_dir, source):
     from ganzoo import paired
 
     a, b = paired.celeba_domains(A, B, "test", data_dir, source)
-    return a[:8], b[:8]
+    return a[:16], b[:16]  # the grid's 16 pairs each way
 
 
 def main(argv):

@@ -28,7 +28,7 @@ def train_paired(name, task, description):
         return paired.celeba_pairs(task, "train", data_dir, source)
 
     def held_out(data_dir, source):
-        return paired.celeba_pairs(task, "test", data_dir, source)[0][:16]
+        return paired.celeba_pairs(task, "test", data_dir, source)[0][:32]  # the grid's 32 pairs
 
     input_channels = 1
     recipe_flags.run(
