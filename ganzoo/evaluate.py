@@ -81,7 +81,8 @@ def _translation(model, ref, n, progress):
     the true faces, FID of the outputs against the training faces. CycleGAN ({"a": attribute,
     "b": attribute}): FID of the held-out a faces turned into b against the training b faces.
     Each metric also comes as `untranslated_*`: the same measure of the inputs as they are
-    (grey drawings as RGB), the score of a model that does nothing.
+    (grey drawings as RGB), the score of a model that does nothing. Returns (results, the number
+    of faces translated: n, or fewer where the held-out domain has fewer).
     """
     from ganzoo import data, paired
 
@@ -103,7 +104,7 @@ def _translation(model, ref, n, progress):
     results.update(_fid(outputs, real, key, reference, progress))
     baseline = _fid(untranslated, real, key, reference, progress)
     results[f"untranslated_fid/{reference}"] = baseline[f"fid/{reference}"]
-    return results
+    return results, len(outputs)
 
 
 def _super_resolution(model, ref, progress):
@@ -145,7 +146,8 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
         results, count = _super_resolution(model, spec["super_resolution"], progress)
         return results, count, None
     if "translation" in spec:
-        return _translation(model, spec["translation"], n, progress), n, seed
+        results, count = _translation(model, spec["translation"], n, progress)
+        return results, count, seed
     samples, conditions = _generate(model, n, seed, batch_size, progress, name)
     results = {}
     if "classifier" in spec:

@@ -174,6 +174,8 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
         black_haired = paired.celeba_domains("Black_Hair", "Blond_Hair", "test")[0][:6]
         np.testing.assert_array_equal(untranslated["samples"], black_haired)
         assert handed["key"] == ("celeba", "train_Blond_Hair", 64) and 0 < len(handed["real"]) < 9000
+        results, n, _ = evaluate.evaluate("tiny", n=5000, weights_dir=tmp_path / "weights", progress=False)
+        assert n == results["translated_faces"] < 1000  # as many as the held-out domain has, not 5000
 
 
 def test_infogan_codes_pick_out_digit_classes():
