@@ -108,8 +108,13 @@ def training_summary(training):
                   f"({training.get('epochs_of_data')} passes over the data)")
     else:
         length = f"{training.get('epochs')} epochs at batch {training.get('batch_size')}"
-    seconds = training.get("wall_time_s", training.get("wall_time_s_last_run"))
-    return f"{length}{f', {seconds} s' if seconds is not None else ''} on {training.get('hardware')}."
+    if "wall_time_s" in training:
+        took = f", {training['wall_time_s']} s"
+    elif "wall_time_s_last_run" in training:  # a resumed run times its own leg only
+        took = f", {training['wall_time_s_last_run']} s in its last (or only) run"
+    else:
+        took = ""
+    return f"{length}{took} on {training.get('hardware')}."
 
 
 def _usage(name, family):
