@@ -112,9 +112,12 @@ def test_validation_catches_broken_entries(tmp_path):
 
 
 UPSCALERS = ("srresnet", "srgan")
+TRANSLATORS = ("pix2pix", "cyclegan")
+PAIRED = sorted(n for n, e in MANIFEST["models"].items() if "task" in e.get("evaluation", {}).get("translation", {}))
 
 
-@pytest.mark.parametrize("name", sorted(n for n, e in MANIFEST["models"].items() if e["family"] not in UPSCALERS))
+@pytest.mark.parametrize("name", sorted(n for n, e in MANIFEST["models"].items()
+                                        if e["family"] not in UPSCALERS + TRANSLATORS))
 def test_every_entry_loads_and_samples_its_declared_shape(name):
     config = MANIFEST["models"][name]["config"]
     images = ganzoo.load(name).sample(2, seed=0)
@@ -131,6 +134,19 @@ def test_every_super_resolution_entry_loads_and_upscales_by_its_scale(name):
     scale = MANIFEST["models"][name]["config"]["scale"]
     assert high.shape == (20 * scale, 30 * scale, 3) and high.dtype == np.uint8
     assert np.abs(superres.imresize(high, (20, 30)).astype(int) - low).mean() < 8  # it is that image
+
+
+@pytest.mark.parametrize("name", PAIRED)
+def test_every_paired_translation_entry_brings_held_out_inputs_closer_to_their_faces(name):
+    from ganzoo import paired
+
+    inputs, faces = (part[:64] for part in paired.celeba_pairs(MANIFEST["models"][name]["evaluation"]
+                                                               ["translation"]["task"], "test"))
+    outputs = ganzoo.load(name).translate(inputs)
+    assert outputs.shape == faces.shape and outputs.dtype == np.uint8
+    error = np.abs(outputs / 255.0 - faces / 255.0).mean()
+    untranslated = np.abs(np.repeat(inputs, 3, axis=-1) / 255.0 - faces / 255.0).mean()
+    assert error < 0.85 * untranslated, (error, untranslated)
 
 
 def test_float16_weights_folder_is_half_the_size_and_samples_alike(tmp_path):
@@ -162,3 +178,13 @@ def keras_dtype(variable):
     import keras
 
     return keras.backend.standardize_dtype(variable.dtype)
+
+
+def test_training_summary_says_when_its_time_covers_the_last_run_only():
+    from ganzoo.export import training_summary
+
+    record = {"steps": 10, "batch_size": 4, "epochs_of_data": 0.5, "hardware": "CPU"}
+    assert training_summary({**record, "wall_time_s": 12.5}) == (
+        "10 steps at batch 4 (0.5 passes over the data), 12.5 s on CPU.")
+    assert "12.5 s in its last (or only) run on CPU" in training_summary({**record, "wall_time_s_last_run": 12.5})
+    assert training_summary(record).endswith("data) on CPU.")
