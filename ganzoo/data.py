@@ -132,10 +132,23 @@ def load_celeba_attributes(data_dir=None):
 
 
 def load_celeba(split="train", resolution=64, data_dir=None):
-    """(faces uint8 (N, r, r, 3), attributes int8 (N, 40)); the last 1,000 faces are 'test'."""
+    """(faces uint8 (N, r, r, 3), attributes int8 (N, 40)); the last 1,000 faces are 'test'.
+    Read-only arrays: they are views of one decoded copy that later calls share."""
     _check_split(split, ("train", "test", "all"))
+    images, attributes = _decoded_celeba(str(Path(data_dir or default_data_dir()).resolve()), resolution)
+    n_test = DATASETS["celeba"]["holdout"]
+    if split == "train":
+        return images[:-n_test], attributes[:-n_test]
+    if split == "test":
+        return images[-n_test:], attributes[-n_test:]
+    return images, attributes
+
+
+@functools.lru_cache(maxsize=2)
+def _decoded_celeba(data_dir, resolution):
+    """All faces decoded once per process and resolution (5 s on the 2-core CPU; evaluations and
+    the image-to-image recipes read both splits)."""
     info = DATASETS["celeba"]
-    data_dir = Path(data_dir or default_data_dir())
     files, _, attributes = load_celeba_attributes(data_dir)
     blob = _read_verified(data_dir, f"celeba/{info['archive']}")
     from PIL import Image
@@ -147,11 +160,8 @@ def load_celeba(split="train", resolution=64, data_dir=None):
                 with Image.open(tar.extractfile(member)) as im:
                     faces[os.path.basename(member.name)] = center_crop_resize(np.asarray(im.convert("RGB")), resolution)
     images = np.stack([faces[f] for f in files])
-    n_test = info["holdout"]
-    if split == "train":
-        return images[:-n_test], attributes[:-n_test]
-    if split == "test":
-        return images[-n_test:], attributes[-n_test:]
+    attributes = np.array(attributes)
+    images.flags.writeable = attributes.flags.writeable = False
     return images, attributes
 
 
