@@ -48,18 +48,17 @@ class LearningRateDrop(keras.callbacks.Callback):
 class TimeLimit(keras.callbacks.Callback):
     """Stop training at the first epoch end after `seconds` of it: the epoch's checkpoint is
     written (BackupAndRestore comes first in the list), so running the same training again
-    resumes there. For machines lent by the minute; `stopped_early` says whether it cut."""
+    resumes there. For machines lent by the minute."""
 
     def __init__(self, seconds):
         super().__init__()
         if not seconds > 0:
             raise ValueError(f"TimeLimit needs a positive number of seconds, got {seconds!r}.")
         self.seconds = seconds
-        self.stopped_early = False
 
     def on_train_begin(self, logs=None):
         self.start = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
         if time.monotonic() - self.start >= self.seconds and epoch + 1 < self.params["epochs"]:
-            self.model.stop_training = self.stopped_early = True
+            self.model.stop_training = True
