@@ -160,7 +160,6 @@ def _decoded_celeba(data_dir, resolution):
                 with Image.open(tar.extractfile(member)) as im:
                     faces[os.path.basename(member.name)] = center_crop_resize(np.asarray(im.convert("RGB")), resolution)
     images = np.stack([faces[f] for f in files])
-    attributes = np.array(attributes)
     images.flags.writeable = attributes.flags.writeable = False
     return images, attributes
 
