@@ -242,12 +242,14 @@ class SRGAN(SRResNet):
         """The feature network's loss, plus pixel_weight x the pixel MSE (the paper has none: it
         anchors colours where the features are blind, e.g. flat regions under a ReLU)."""
         network, scale = self._content_network()
-        pixel_mse = ops.mean(ops.square(upscaled - high_res))
         if network is None:
-            return pixel_mse
+            return ops.mean(ops.square(upscaled - high_res))
         from ganzoo.core.features import content_loss
 
-        return content_loss(network, scale, upscaled, high_res) + self.pixel_weight * pixel_mse
+        loss = content_loss(network, scale, upscaled, high_res)
+        if self.pixel_weight:  # a Python float: the step computes the pixel term only when it counts
+            loss = loss + self.pixel_weight * ops.mean(ops.square(upscaled - high_res))
+        return loss
 
     def generator_loss(self, batch):
         upscaled = self.generator(batch["low_res"], training=True)
