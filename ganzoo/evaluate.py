@@ -160,12 +160,27 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
             scores.update(clf.code_purity(probabilities, conditions["category"]))
         results.update({f"{spec['classifier']}/{key}": round(value, 4) for key, value in scores.items()})
     if "fid" in spec:
-        ref = spec["fid"]
-        real_images = _real_images(ref)
-        key = (ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1])
-        n_fid = min(n, ref.get("n_samples", n))  # Inception is slow: a metric may use fewer
-        results.update(_fid(samples[:n_fid], real_images, key, f"{ref['dataset']}/{ref['split']}", progress))
+        results.update(fid_scores(samples, spec["fid"], progress))
     return results, n, seed
+
+
+def fid_scores(samples, ref, progress=True):
+    """FID and KID of uint8 samples against an fid reference ({"dataset", "split", "resolution",
+    optional "n_real", optional "n_samples": use only that many of the samples})."""
+    real_images = _real_images(ref)
+    key = (ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1])
+    n_fid = min(len(samples), ref.get("n_samples", len(samples)))  # Inception is slow: a metric may use fewer
+    return _fid(samples[:n_fid], real_images, key, f"{ref['dataset']}/{ref['split']}", progress)
+
+
+def checkpoint_fid(run_dir, ref, n, seed=0, progress=True):
+    """FID and KID of n samples from the checkpoint of a run in progress (training.load_checkpoint),
+    with the training step it holds: how a long run is doing before it ends."""
+    from ganzoo import training
+
+    model, step = training.load_checkpoint(run_dir)
+    samples, _ = _generate(model, n, seed, 250, progress, f"step {step}")
+    return {"step": step, **fid_scores(samples, ref, progress)}
 
 
 def record(name, results, command, n, seed):

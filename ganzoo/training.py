@@ -14,6 +14,7 @@ import os
 import platform
 import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -67,6 +68,28 @@ def resumed_epoch(backup_dir):
     return int(json.loads(metadata.read_text())["epoch"])
 
 
+RUN_FILE = "run.json"
+
+
+def load_checkpoint(output_dir):
+    """(model, generator steps trained) from the checkpoint a train() run keeps in output_dir,
+    while it runs or after it stopped early, e.g. to measure a long run on its way."""
+    output_dir = Path(output_dir)
+    run, weights = output_dir / RUN_FILE, output_dir / "backup" / "latest.weights.h5"
+    for path in (run, weights):
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: {output_dir} is not a train() output folder with a "
+                                    "checkpoint (the checkpoint is removed once a run has taken all its steps).")
+    spec = json.loads(run.read_text())
+    model = get_family(spec["family"])(**spec["config"], seed=spec["seed"])
+    model.compile()
+    with tempfile.TemporaryDirectory() as folder:  # a copy: the run may rewrite the file meanwhile
+        copy = Path(folder) / "checkpoint.weights.h5"
+        shutil.copy(weights, copy)
+        model.load_weights(str(copy))
+    return model, int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+
+
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
           verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None,
@@ -89,6 +112,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     if not is_chief():  # multi-worker: the other workers keep their own checkpoints and logs
         output_dir = output_dir / "workers" / "{}{}".format(*worker_task())
     output_dir.mkdir(parents=True, exist_ok=True)
+    # what the checkpoint holds, so that load_checkpoint can rebuild it mid-run
+    (output_dir / RUN_FILE).write_text(json.dumps({"family": family, "config": config, "seed": seed}, indent=2))
     keras.utils.set_random_seed(seed)
     dist = get_strategy(strategy)
     if mixed_precision not in (None, "none", "float16", "bfloat16"):

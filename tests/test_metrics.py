@@ -82,6 +82,27 @@ def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, mo
     assert list((tmp_path / "cache").glob("mnist-test-28-32-*.npz"))
 
 
+def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monkeypatch, tiny_images):
+    from ganzoo import data, evaluate, training
+
+    training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images, steps=6,
+                   steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0, time_limit=1e-6)
+    seen = {}
+
+    def fid_stub(samples, real, key, reference, progress):
+        seen.update(samples=samples, key=key, reference=reference)
+        return {f"fid/{reference}": 1.5}
+
+    monkeypatch.setattr(evaluate, "_fid", fid_stub)
+    monkeypatch.setattr(data, "load", lambda *a, **k: (tiny_images, None))
+    results = evaluate.checkpoint_fid(tmp_path, {"dataset": "mnist", "split": "test"}, n=10, seed=3,
+                                      progress=False)
+    assert results == {"step": 2, "fid/mnist/test": 1.5}
+    assert seen["key"] == ("mnist", "test", 28)
+    model, _ = training.load_checkpoint(tmp_path)
+    np.testing.assert_array_equal(seen["samples"], model.sample(10, seed=3))
+
+
 def test_code_purity_closed_form():
     from ganzoo.metrics.classifier import code_purity
 

@@ -71,6 +71,26 @@ def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, 
     assert not (tmp_path / "backup").exists()  # a finished run leaves no checkpoint to resume
 
 
+def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny_images):
+    import numpy as np
+
+    from ganzoo.families import get_family
+
+    model, info = training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images,
+                                 steps=6, steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0,
+                                 time_limit=1e-6)
+    restored, step = training.load_checkpoint(tmp_path)
+    assert step == info["steps"] == 2
+    assert type(restored) is type(model)
+    np.testing.assert_array_equal(restored.sample(4, seed=1), model.sample(4, seed=1))
+    assert not np.array_equal(restored.sample(4, seed=1), get_family("dcgan")(
+        resolution=28, channels=1, width=8, latent_dim=8, seed=0).sample(4, seed=1))  # not a fresh model
+    training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images, steps=6,
+                   steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0)
+    with pytest.raises(FileNotFoundError, match="checkpoint is removed once a run has taken all its steps"):
+        training.load_checkpoint(tmp_path)
+
+
 def test_time_limit_must_be_positive():
     from ganzoo.callbacks import TimeLimit
 

@@ -1,0 +1,40 @@
+"""FID of a training run's latest checkpoint, while it runs or after --time_limit paused it.
+
+    python scripts/checkpoint_fid.py --run_dir=runs/stylegan_lite_celeba -n 1000
+
+Samples come from the sampling generator (the EMA one where the family keeps one), with the
+same seed and reference statistics as `ganzoo evaluate`. FID grows as n shrinks: compare runs
+and entries at the same n (`ganzoo evaluate NAME -n 1000` gives a published entry's).
+Appends each result to RUN_DIR/checkpoint_fid.jsonl.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+from absl import app, flags
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+flags.DEFINE_string("run_dir", None, "A recipe's output folder (runs/<name>).", required=True)
+flags.DEFINE_integer("n", 1000, "Samples.")
+flags.DEFINE_integer("seed", 0, "Sampling seed.")
+flags.DEFINE_string("dataset", "celeba", "Reference dataset.")
+flags.DEFINE_string("split", "train", "Reference split.")
+flags.DEFINE_integer("resolution", 64, "Reference resolution.")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    del argv
+    from ganzoo import evaluate
+
+    ref = {"dataset": FLAGS.dataset, "split": FLAGS.split, "resolution": FLAGS.resolution}
+    result = {**evaluate.checkpoint_fid(FLAGS.run_dir, ref, FLAGS.n, FLAGS.seed), "seed": FLAGS.seed}
+    print(json.dumps(result))
+    with open(Path(FLAGS.run_dir) / "checkpoint_fid.jsonl", "a") as log:
+        log.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    app.run(main)
