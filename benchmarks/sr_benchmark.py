@@ -104,10 +104,10 @@ def main(argv):
     results, models = {}, {}
     command = "python benchmarks/sr_benchmark.py" + (" --write" if FLAGS.write else "")
     for name in FLAGS.entries:
-        scores, count, _ = evaluate.evaluate(name)
+        models[name] = zoo.load(name)
+        scores, count, _ = evaluate.evaluate(name, model=models[name])
         results["bicubic"] = {k.replace("bicubic_", ""): v for k, v in scores.items() if "bicubic" in k}
         results[name] = {k: v for k, v in scores.items() if "bicubic" not in k}
-        models[name] = zoo.load(name)
         if FLAGS.write:
             evaluate.record(name, scores, command, count, None)
             entry = zoo.get_entry(name)  # the paper's figures beside ours in the card

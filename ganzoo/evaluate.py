@@ -129,9 +129,9 @@ def _super_resolution(model, ref, progress):
     return results, count
 
 
-def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250, metrics=None):
+def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250, metrics=None, model=None):
     """{metric: value} for entry `name`; n and seed default to the entry's declared ones,
-    and `metrics` (e.g. ["classifier"]) to all it declares.
+    and `metrics` (e.g. ["classifier"]) to all it declares. `model`: the entry already loaded.
 
     The samples are generated once and shared by every declared metric.
     """
@@ -141,7 +141,7 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
     spec = evaluation_spec(entry, metrics)
     n = check_positive_int(spec["n_samples"] if n is None else n, "n")
     seed = check_seed(spec["seed"] if seed is None else seed)
-    model = zoo.load(name, weights_dir=weights_dir)
+    model = zoo.load(name, weights_dir=weights_dir) if model is None else model
     if "super_resolution" in spec:  # every benchmark image once: n and seed do not apply
         results, count = _super_resolution(model, spec["super_resolution"], progress)
         return results, count, None

@@ -48,6 +48,11 @@ def test_evaluate_the_published_dcgan():
     assert 0.0 <= results["classifier_mnist/mean_confidence"] <= 1.0
     assert results == evaluate("dcgan_mnist", n=500, seed=0, progress=False)[0]  # fixed seed
     assert results != evaluate("dcgan_mnist", n=500, seed=1, progress=False)[0]
+    # an already loaded model is the one measured (here another entry's, under dcgan_mnist's spec)
+    from ganzoo import zoo
+
+    measured = evaluate("dcgan_mnist", n=500, progress=False, model=zoo.load("gan_mnist"))[0]
+    assert measured == evaluate("gan_mnist", n=500, progress=False, metrics=["classifier"])[0] != results
 
 
 def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, monkeypatch):
