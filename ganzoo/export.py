@@ -110,6 +110,9 @@ def training_summary(training):
         length = f"{training.get('epochs')} epochs at batch {training.get('batch_size')}"
     if "wall_time_s" in training:
         took = f", {training['wall_time_s']} s"
+    elif "wall_time_s_legs" in training:  # paused by time limits and resumed
+        legs = training["wall_time_s_legs"]
+        took = f", {round(sum(legs), 1)} s in {len(legs)} legs ({' + '.join(map(str, legs))} s)"
     elif "wall_time_s_last_run" in training:  # a resumed run times its own leg only
         took = f", {training['wall_time_s_last_run']} s in its last (or only) run"
     else:

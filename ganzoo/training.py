@@ -90,6 +90,18 @@ def load_checkpoint(output_dir):
     return model, int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
 
 
+def _legs(previous_record, start_step, seconds):
+    """{"wall_time_s_legs": [...]} when this run resumed where the last recorded one paused (a
+    time limit): the times of all legs so far. A leg that was killed records nothing, so a
+    resume from an older checkpoint breaks the chain and only this leg is known."""
+    if start_step == 0 or not previous_record.exists():
+        return {}
+    previous = json.loads(previous_record.read_text())
+    if previous.get("steps") != start_step:
+        return {}
+    return {"wall_time_s_legs": [*previous.get("wall_time_s_legs", [previous["wall_time_s_last_run"]]), seconds]}
+
+
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
           verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None,
@@ -156,11 +168,13 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     trained = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
     if trained >= steps:
         shutil.rmtree(output_dir / "backup", ignore_errors=True)
+    seconds = round(time.time() - start, 1)
     info = {
         "steps": trained,
         "batch_size": batch_size,
         "epochs_of_data": round(steps * batch_size / len(images), 2),
-        "wall_time_s_last_run": round(time.time() - start, 1),
+        "wall_time_s_last_run": seconds,
+        **_legs(output_dir / "training.json", start_step, seconds),
         "hardware": hardware_description(),
         "backend": keras.backend.backend(),
         "strategy": strategy,

@@ -62,10 +62,12 @@ def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, 
         return training.train("dcgan", config, tiny_images, steps=6, steps_per_epoch=2, batch_size=16,
                               output_dir=tmp_path, verbose=0, time_limit=time_limit)
 
-    _, info = train(time_limit=1e-6)  # spent before the first epoch ends: stops after it
-    assert info["steps"] == 2 and (tmp_path / "backup").is_dir()
+    _, first = train(time_limit=1e-6)  # spent before the first epoch ends: stops after it
+    assert first["steps"] == 2 and (tmp_path / "backup").is_dir()
+    assert "wall_time_s_legs" not in first
     _, info = train(time_limit=None)
     assert info["steps"] == 6
+    assert info["wall_time_s_legs"] == [first["wall_time_s_last_run"], info["wall_time_s_last_run"]]
     with open(tmp_path / "log.csv") as f:
         assert [line.split(",")[0] for line in f.read().split()[1:]] == ["0", "1", "2"]  # resumed, not redone
     assert not (tmp_path / "backup").exists()  # a finished run leaves no checkpoint to resume

@@ -187,4 +187,6 @@ def test_training_summary_says_when_its_time_covers_the_last_run_only():
     assert training_summary({**record, "wall_time_s": 12.5}) == (
         "10 steps at batch 4 (0.5 passes over the data), 12.5 s on CPU.")
     assert "12.5 s in its last (or only) run on CPU" in training_summary({**record, "wall_time_s_last_run": 12.5})
+    assert "12.5 s in 2 legs (10.0 + 2.5 s) on CPU" in training_summary(
+        {**record, "wall_time_s_last_run": 2.5, "wall_time_s_legs": [10.0, 2.5]})
     assert training_summary(record).endswith("data) on CPU.")
