@@ -172,7 +172,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     info = {
         "steps": trained,
         "batch_size": batch_size,
-        "epochs_of_data": round(steps * batch_size / len(images), 2),
+        "epochs_of_data": round(trained * batch_size / len(images), 2),  # what ran, not what was asked
         "wall_time_s_last_run": seconds,
         **_legs(output_dir / "training.json", start_step, seconds),
         "hardware": hardware_description(),

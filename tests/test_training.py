@@ -65,6 +65,7 @@ def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, 
     _, first = train(time_limit=1e-6)  # spent before the first epoch ends: stops after it
     assert first["steps"] == 2 and (tmp_path / "backup").is_dir()
     assert "wall_time_s_legs" not in first
+    assert first["epochs_of_data"] == 2 * 16 / len(tiny_images)  # the steps taken, not the 6 asked for
     _, info = train(time_limit=None)
     assert info["steps"] == 6
     assert info["wall_time_s_legs"] == [first["wall_time_s_last_run"], info["wall_time_s_last_run"]]
