@@ -179,6 +179,9 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True):
     from ganzoo import training
 
     model, step = training.load_checkpoint(run_dir)
+    if hasattr(model, "translate") or hasattr(model, "upscale"):
+        raise ValueError(f"checkpoint_fid measures families that sample from noise, not {type(model).__name__}: "
+                         "export the run and use `ganzoo evaluate`, which scores translations and upscaling.")
     samples, _ = _generate(model, n, seed, 250, progress, f"step {step}")
     return {"step": step, **fid_scores(samples, ref, progress)}
 

@@ -2,6 +2,7 @@
 
     python scripts/checkpoint_fid.py --run_dir=runs/stylegan_lite_celeba -n 1000
 
+For the families that sample from noise (translation and upscaling runs are refused).
 Samples come from the sampling generator (the EMA one where the family keeps one), with the
 same seed and reference statistics as `ganzoo evaluate`. FID grows as n shrinks: compare runs
 and entries at the same n (`ganzoo evaluate NAME -n 1000` gives a published entry's).

@@ -107,6 +107,13 @@ def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monk
     model, _ = training.load_checkpoint(tmp_path)
     np.testing.assert_array_equal(seen["samples"], model.sample(10, seed=3))
 
+    from ganzoo.families.pix2pix import Pix2Pix
+
+    translator = Pix2Pix(resolution=16, input_channels=1, output_channels=3, width=4, seed=0)
+    monkeypatch.setattr(training, "load_checkpoint", lambda run_dir: (translator, 2))
+    with pytest.raises(ValueError, match="sample from noise, not Pix2Pix"):
+        evaluate.checkpoint_fid(tmp_path, {"dataset": "mnist", "split": "test"}, n=10, progress=False)
+
 
 def test_code_purity_closed_form():
     from ganzoo.metrics.classifier import code_purity
