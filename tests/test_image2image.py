@@ -283,6 +283,29 @@ def test_resnet_generators_and_patch_discriminators_use_instance_norm_and_reflec
     assert CycleGAN(resolution=256, width=1).residual_blocks == 9
 
 
+def test_resize_upsampling_doubles_then_convolves_and_round_trips(tmp_path):
+    gan = tiny_cyclegan(upsampling="resize")
+    g = gan.generator_ab
+    assert g.output.shape[1:] == (16, 16, 3)
+    assert not any(isinstance(layer, keras.layers.Conv2DTranspose) for layer in g.layers)
+    resizes = [layer for layer in g.layers if isinstance(layer, keras.layers.UpSampling2D)]
+    assert [(layer.size, layer.interpolation) for layer in resizes] == [((2, 2), "nearest")] * 2
+    # each doubling is followed by a reflection-padded 3x3 convolution at the new size
+    assert [layer.padding for layer in g.layers if isinstance(layer, ReflectionPadding2D)] == [3, 1, 1, 1, 1, 1, 1, 3]
+    up_convs = [g.get_layer(name) for name in ("up1", "up0")]
+    assert [(conv.kernel_size, conv.strides, conv.output.shape[1]) for conv in up_convs] == [((3, 3), (1, 1), 8),
+                                                                                          ((3, 3), (1, 1), 16)]
+    # same parameters as the transposed version; the config carries the choice through a save
+    assert g.count_params() == tiny_cyclegan().generator_ab.count_params()
+    gan.save_weights(tmp_path / "resize.weights.h5")
+    loaded = CycleGAN.from_config(gan.get_config())
+    loaded.load_weights(tmp_path / "resize.weights.h5")
+    images = blocks(2, 16, seed=3)
+    np.testing.assert_array_equal(loaded.translate(images), gan.translate(images))
+    with pytest.raises(ValueError, match="upsampling must be 'transpose'.*got 'bilinear'"):
+        tiny_cyclegan(upsampling="bilinear")
+
+
 def test_cyclegan_losses_are_adversarial_cycle_and_identity(pairs):
     # Twins with equal weights (no dropout, no batch statistics): each loss term in turn.
     gan = tiny_cyclegan()

@@ -8,6 +8,11 @@ and 0.5 * lambda times the identity L1 (G_ab(b) ~ b, G_ba(a) ~ a). Each discrimi
 also judges a history of 50 earlier fakes (ImagePool). Adam(2e-4, beta_1=0.5), constant
 for the first half of training and then falling linearly to 0 (compile(total_steps=...)).
 
+upsampling="resize" swaps the paper's stride-2 transposed convolutions for nearest-neighbour
+doubling then a 3x3 convolution (Odena et al. 2016, "Deconvolution and Checkerboard
+Artifacts"): a 3x3 kernel at stride 2 overlaps unevenly, and at 64 px with few filters the
+grid of dots it leaves stays visible for thousands of steps. The default is the paper's.
+
 How it sits on the base class: `generator` is one functional model [a, b] -> [G_ab(a),
 G_ba(b)] and `discriminator` one model [a, b] -> [D_a(a), D_b(b)]. The players' losses are
 sums over both networks, whose weights are disjoint, so one Adam over both of them steps
@@ -34,6 +39,9 @@ def _init():
     return keras.initializers.RandomNormal(stddev=0.02)
 
 
+UPSAMPLINGS = ("transpose", "resize")
+
+
 def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
     # a bias before instance norm would be subtracted away with the mean
@@ -42,7 +50,14 @@ def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
     return layers.ReLU()(instance_norm(f"{name}_norm")(x))
 
 
-def build_resnet_generator(resolution, channels, width, residual_blocks, name):
+def _upsample(x, filters, upsampling, name):
+    if upsampling == "transpose":
+        return _conv_norm_relu(x, filters, 3, strides=2, transpose=True, name=name)
+    x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+    return _conv_norm_relu(ReflectionPadding2D(1)(x), filters, 3, name=name)
+
+
+def build_resnet_generator(resolution, channels, width, residual_blocks, name, upsampling="transpose"):
     image = keras.Input((resolution, resolution, channels), name="image")
     x = _conv_norm_relu(ReflectionPadding2D(3)(image), width, 7, name="c7s1")
     for i in (1, 2):  # d128, d256
@@ -53,7 +68,7 @@ def build_resnet_generator(resolution, channels, width, residual_blocks, name):
             ReflectionPadding2D(1)(y))
         x = layers.Add(name=f"res{i}")([x, instance_norm(f"res{i}_b_norm")(y)])
     for i in (1, 0):  # u128, u64
-        x = _conv_norm_relu(x, width * 2**i, 3, strides=2, transpose=True, name=f"up{i}")
+        x = _upsample(x, width * 2**i, upsampling, name=f"up{i}")
     x = layers.Conv2D(channels, 7, kernel_initializer=_init(), name="to_image")(ReflectionPadding2D(3)(x))
     return keras.Model(image, layers.Activation("tanh", dtype="float32", name="tanh")(x), name=name)
 
@@ -159,7 +174,8 @@ class CycleGAN(TranslationGAN):
     pair_names = ("a", "b")
 
     def __init__(self, resolution=256, channels=3, width=64, residual_blocks=None, cycle_weight=10.0,
-                 identity_weight=0.5, pool_size=50, objective="least_squares", seed=None, **kwargs):
+                 identity_weight=0.5, pool_size=50, upsampling="transpose", objective="least_squares", seed=None,
+                 **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
         self.resolution = check_positive_int(resolution, "resolution")
         if self.resolution % 4 or self.resolution < 16:
@@ -176,12 +192,17 @@ class CycleGAN(TranslationGAN):
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
         self.pool_size = check_positive_int(pool_size, "pool_size")
+        if upsampling not in UPSAMPLINGS:
+            raise ValueError(f"upsampling must be 'transpose' (the paper's stride-2 transposed convolutions) or "
+                             f"'resize' (nearest-neighbour doubling, then a convolution), got {upsampling!r}.")
+        self.upsampling = upsampling
         # least_squares_g_loss is Mao et al.'s 1/2 E[(D(G(x)) - 1)^2]; the paper's generator term has
         # no 1/2, and lambda = 10 is weighed against that: double it to keep the paper's balance.
         self.adversarial_scale = 2.0 if objective == "least_squares" else 1.0
         self.image_shape = self.source_shape = (self.resolution, self.resolution, self.channels)
         self.pair_shapes = (self.image_shape, self.image_shape)
-        networks = [build_resnet_generator(self.resolution, self.channels, self.width, self.residual_blocks, name)
+        networks = [build_resnet_generator(self.resolution, self.channels, self.width, self.residual_blocks, name,
+                                           self.upsampling)
                     for name in ("generator_ab", "generator_ba")]
         self.generator = _pair_model(*networks, self.image_shape, "generator")
         critics = [build_patch_discriminator(self.resolution, self.channels, self.width, name)
@@ -210,7 +231,7 @@ class CycleGAN(TranslationGAN):
         return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
                 "residual_blocks": self.residual_blocks, "cycle_weight": self.cycle_weight,
                 "identity_weight": self.identity_weight, "pool_size": self.pool_size,
-                "objective": self.objective, "seed": self.seed}
+                "upsampling": self.upsampling, "objective": self.objective, "seed": self.seed}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
