@@ -79,7 +79,9 @@ def _translation(model, ref, n, progress):
 
     pix2pix ({"task": "edges" | "grayscale"}): L1 (on [0, 1]) and PSNR of the outputs against
     the true faces, FID of the outputs against the training faces. CycleGAN ({"a": attribute,
-    "b": attribute}): FID of the held-out a faces turned into b against the training b faces.
+    "b": attribute}): FID of the held-out a faces turned into b against the training b faces;
+    with "classifier" (an evaluator trained on the two domains, classes [a, b]), the share of
+    held-out a faces turned into b that it reads as b, and the same for b turned into a.
     Each metric also comes as `untranslated_*`: the same measure of the inputs as they are
     (grey drawings as RGB), the score of a model that does nothing. Returns (results, the number
     of faces translated: n, or fewer where the held-out domain has fewer).
@@ -101,10 +103,33 @@ def _translation(model, ref, n, progress):
         real = paired.celeba_domains(ref["a"], ref["b"], "train")[1]
         key, reference = ("celeba", f"train_{ref['b']}", 64), f"celeba/train_{ref['b']}"
         results = {"translated_faces": len(outputs)}
+        if "classifier" in ref:
+            results.update(_domain_rates(model, ref, n))
     results.update(_fid(outputs, real, key, reference, progress))
     baseline = _fid(untranslated, real, key, reference, progress)
     results[f"untranslated_fid/{reference}"] = baseline[f"fid/{reference}"]
     return results, len(outputs)
+
+
+def _domain_rates(model, ref, n):
+    """{classifier/a2b_read_as_b: share of the translated held-out a faces the classifier assigns to b,
+    untranslated_...: the same share of the faces as they are (its error rate), likewise b2a}."""
+    from ganzoo import paired
+    from ganzoo.metrics import classifier as clf
+
+    classes = zoo.get_entry(ref["classifier"], section="evaluators")["config"].get("classes")
+    if classes != [ref["a"], ref["b"]]:
+        raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{ref['a']!r}, {ref['b']!r}].")
+    scorer = clf.load_classifier(ref["classifier"])
+    held_out = paired.celeba_domains(ref["a"], ref["b"], "test")
+    results = {}
+    for source, (direction, target) in enumerate((("a2b", "b"), ("b2a", "a"))):
+        faces = held_out[source][:n]
+        for prefix, images in (("", model.translate(faces, direction=direction)), ("untranslated_", faces)):
+            read_as = clf.predict_probabilities(scorer, images).argmax(axis=-1)
+            key = f"{prefix}{ref['classifier']}/{direction}_read_as_{target}"
+            results[key] = round(float(np.mean(read_as == 1 - source)), 4)
+    return results
 
 
 def _super_resolution(model, ref, progress):

@@ -6,14 +6,9 @@ weights/<name>/ as an `evaluators` entry of the manifest.
     python recipes/classifier_mnist.py --dataset=mnist --export
 """
 
-import json
-import os
-import sys
-from pathlib import Path
-
 from absl import app, flags
 
-import recipe_flags  # noqa: F401  (shared flags: data_dir, source, seed, export, ...)
+import recipe_flags
 
 flags.DEFINE_enum("dataset", "mnist", ["mnist", "fashion_mnist"], "Which data set.")
 flags.DEFINE_integer("epochs", 4, "Passes over the training set.")
@@ -24,7 +19,7 @@ def main(argv):
     del argv
     import keras
 
-    from ganzoo import data, export, training, zoo
+    from ganzoo import data
     from ganzoo.metrics.classifier import build_classifier
 
     keras.utils.set_random_seed(FLAGS.seed)
@@ -38,36 +33,15 @@ def main(argv):
               verbose=2, validation_split=0.05)
     _, accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
     print(f"{name}: test accuracy {accuracy:.4f}")
-    if not FLAGS.export:
-        return
-    folder = Path(FLAGS.export_dir or recipe_flags.REPO_ROOT / "weights" / name)
-    folder.mkdir(parents=True, exist_ok=True)
-    twin = build_classifier(10, x_train.shape[1:])  # uncompiled: no optimizer slots in the file
-    twin.set_weights(model.get_weights())
-    twin.save_weights(folder / "model.weights.h5")
-    config = {"num_classes": 10, "image_shape": list(x_train.shape[1:])}
-    (folder / "config.json").write_text(json.dumps({"family": "classifier", "config": config}, indent=2))
-    info = data.DATASETS[FLAGS.dataset]
-    entry = {
-        "family": "classifier",
-        "description": f"Small CNN classifier of {FLAGS.dataset}, used to score generated images "
-                       "(class coverage, confidence, label accuracy).",
-        "config": config,
-        "dataset": {"name": FLAGS.dataset, "split": "train", "license": info["license"],
-                    "card_license": "cc-by-sa-3.0" if FLAGS.dataset == "mnist" else "mit",
-                    "description": "the 60,000 training images; accuracy measured on the 10,000 test images."},
-        "hub": {"repo_id": f"{export.HUB_ORG}/{name}", "revision": export.HUB_REVISION},
-        "recipe": os.path.relpath(os.path.abspath(sys.argv[0]), recipe_flags.REPO_ROOT),
-        "command": recipe_flags.recorded_command(),
-        "training": {"epochs": FLAGS.epochs, "batch_size": FLAGS.batch_size or 128,
-                     "hardware": training.hardware_description(), "seed": FLAGS.seed},
-        "metrics": {"test_accuracy": {"value": round(float(accuracy), 4),
-                                      "command": recipe_flags.recorded_command()}},
-        "files": [],
-    }
-    export.refresh_card(name, entry, folder)
-    zoo.write_entry(name, entry, FLAGS.manifest, section="evaluators")
-    print(f"exported {name} to {folder}")
+    if FLAGS.export:
+        info = data.DATASETS[FLAGS.dataset]
+        recipe_flags.export_classifier(
+            name, model, 10, x_train.shape[1:], accuracy, epochs=FLAGS.epochs,
+            description=f"Small CNN classifier of {FLAGS.dataset}, used to score generated images "
+                        "(class coverage, confidence, label accuracy).",
+            dataset={"name": FLAGS.dataset, "split": "train", "license": info["license"],
+                     "card_license": "cc-by-sa-3.0" if FLAGS.dataset == "mnist" else "mit",
+                     "description": "the 60,000 training images; accuracy measured on the 10,000 test images."})
 
 
 if __name__ == "__main__":

@@ -46,7 +46,8 @@ def main(argv):
          "upsampling": FLAGS.cyclegan_upsampling},
         domains, steps=20000, batch_size=1, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps},
-        evaluation={"n_samples": 1000, "seed": 0, "translation": {"a": A, "b": B}},
+        evaluation={"n_samples": 1000, "seed": 0,
+                    "translation": {"a": A, "b": B, "classifier": "classifier_celeba_hair"}},
         dataset=CELEBA_DATASET,
         description="CycleGAN (Zhu et al. 2017): ResNet generators with instance norm, PatchGAN "
                     "discriminators, least-squares loss, cycle (10) and identity (5) L1 terms, a pool "

@@ -6,6 +6,7 @@ Killed and started again with the same flags, a run resumes from its last checkp
 (output_dir/backup). With --export it writes weights/<name>/ and its manifest entry.
 """
 
+import json
 import os
 import shlex
 import sys
@@ -99,3 +100,34 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         zoo.write_entry(name, entry, FLAGS.manifest)
         print(f"exported {name} to {folder} and weights_manifest.json")
     return model
+
+
+def export_classifier(name, model, num_classes, image_shape, accuracy, *, epochs, description, dataset, classes=None):
+    """Write weights/<name>/ (weights, config, card) and the manifest's `evaluators` entry."""
+    from ganzoo import export, training, zoo
+    from ganzoo.metrics.classifier import build_classifier
+
+    folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
+    folder.mkdir(parents=True, exist_ok=True)
+    twin = build_classifier(num_classes, tuple(image_shape))  # uncompiled: no optimizer slots in the file
+    twin.set_weights(model.get_weights())
+    twin.save_weights(folder / "model.weights.h5")
+    config = {"num_classes": num_classes, "image_shape": list(image_shape), **({"classes": classes} if classes else {})}
+    (folder / "config.json").write_text(json.dumps({"family": "classifier", "config": config}, indent=2))
+    entry = {
+        "family": "classifier",
+        "description": description,
+        "config": config,
+        "dataset": dataset,
+        "hub": {"repo_id": f"{export.HUB_ORG}/{name}", "revision": export.HUB_REVISION},
+        "recipe": os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT),
+        "command": recorded_command(),
+        "training": {"epochs": epochs, "batch_size": FLAGS.batch_size or 128,
+                     "hardware": training.hardware_description(), "seed": FLAGS.seed},
+        "metrics": {"test_accuracy": {"value": round(float(accuracy), 4),
+                                      "command": recorded_command()}},
+        "files": [],
+    }
+    export.refresh_card(name, entry, folder)
+    zoo.write_entry(name, entry, FLAGS.manifest, section="evaluators")
+    print(f"exported {name} to {folder}")

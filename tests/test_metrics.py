@@ -39,6 +39,18 @@ def test_real_test_digits_score_near_the_ideal():
     assert s["classifier_score"] > 9.0
 
 
+def test_hair_classifier_tells_the_held_out_domains_apart():
+    # the judge of cyclegan_celeba_black2blond, on faces neither it nor the CycleGAN trained on
+    from ganzoo import paired, zoo
+    from ganzoo.metrics.classifier import load_classifier, predict_probabilities
+
+    classes = zoo.get_entry("classifier_celeba_hair", section="evaluators")["config"]["classes"]
+    judge = load_classifier("classifier_celeba_hair")
+    for label, faces in enumerate(paired.celeba_domains(*classes, "test")):
+        read_as = predict_probabilities(judge, faces).argmax(-1)
+        assert np.mean(read_as == label) > 0.85, (classes[label], np.mean(read_as == label))
+
+
 def test_evaluate_the_published_dcgan():
     from ganzoo.evaluate import evaluate
 
@@ -209,6 +221,59 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
         assert handed["key"] == ("celeba", "train_Blond_Hair", 64) and 0 < len(handed["real"]) < 9000
         results, n, _ = evaluate.evaluate("tiny", n=5000, weights_dir=tmp_path / "weights", progress=False)
         assert n == results["translated_faces"] < 1000  # as many as the held-out domain has, not 5000
+
+
+def test_cyclegan_evaluation_counts_translations_a_domain_classifier_reads_as_the_other(tmp_path, monkeypatch):
+    """With a classifier of the two domains, the evaluation reports the share of translated held-out
+    faces it assigns to the target domain, each direction, beside the same share of the untranslated faces."""
+    import json
+
+    import keras
+
+    from ganzoo import evaluate, export, paired, zoo
+    from ganzoo.families.cyclegan import CycleGAN
+    from ganzoo.metrics.classifier import build_classifier, predict_probabilities
+
+    weights, manifest = tmp_path / "weights", tmp_path / "manifest.json"
+    model = CycleGAN(resolution=64, width=4, residual_blocks=1, seed=0)
+    folder = export.save_weights_folder(model, weights / "tiny")
+    spec = {"a": "Black_Hair", "b": "Blond_Hair", "classifier": "tiny_hair"}
+    entry = export.build_entry("tiny", model, folder, description="tiny", recipe="recipes/x.py", command="x",
+                               dataset={"name": "celeba", "license": "research"}, training={"steps": 0},
+                               evaluation={"n_samples": 5, "seed": 0, "translation": spec})
+    zoo.write_entry("tiny", entry, manifest)
+    keras.utils.set_random_seed(3)
+    judge = build_classifier(2, (64, 64, 3))
+    (weights / "tiny_hair").mkdir()
+    judge.save_weights(weights / "tiny_hair" / "model.weights.h5")
+    config = {"num_classes": 2, "image_shape": [64, 64, 3], "classes": ["Black_Hair", "Blond_Hair"]}
+    (weights / "tiny_hair" / "config.json").write_text(json.dumps({"family": "classifier", "config": config}))
+    judge_entry = {"family": "classifier", "config": config, "files": [], "description": "tiny",
+                   "dataset": {"name": "celeba", "license": "research"}, "recipe": "recipes/x.py", "command": "x",
+                   "training": {}, "metrics": {}, "hub": {"repo_id": "ganzoo/tiny_hair", "revision": "v0"}}
+    export.refresh_card("tiny_hair", judge_entry, weights / "tiny_hair")  # the card and the files' hashes
+    zoo.write_entry("tiny_hair", judge_entry, manifest, section="evaluators")
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", manifest)
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(weights))
+    monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress: {f"fid/{reference}": 0.0})
+
+    results, n, _ = evaluate.evaluate("tiny", weights_dir=weights, progress=False)
+    black, blond = (faces[:5] for faces in paired.celeba_domains("Black_Hair", "Blond_Hair", "test"))
+
+    def share_read_as(images, label):
+        return round(float(np.mean(predict_probabilities(judge, images).argmax(-1) == label)), 4)
+
+    assert results["tiny_hair/a2b_read_as_b"] == share_read_as(model.translate(black), 1)
+    assert results["tiny_hair/b2a_read_as_a"] == share_read_as(model.translate(blond, direction="b2a"), 0)
+    assert results["untranslated_tiny_hair/a2b_read_as_b"] == share_read_as(black, 1)
+    assert results["untranslated_tiny_hair/b2a_read_as_a"] == share_read_as(blond, 0)
+    assert results["untranslated_tiny_hair/a2b_read_as_b"] + share_read_as(black, 0) == pytest.approx(1.0)
+
+    # a classifier of other classes, or of these in the other order, would report nonsense
+    judge_entry["config"] = {**config, "classes": ["Blond_Hair", "Black_Hair"]}
+    zoo.write_entry("tiny_hair", judge_entry, manifest, section="evaluators")
+    with pytest.raises(ValueError, match=r"tiny_hair tells apart \['Blond_Hair', 'Black_Hair'\], not the domains"):
+        evaluate.evaluate("tiny", weights_dir=weights, progress=False)
 
 
 def test_infogan_codes_pick_out_digit_classes():
