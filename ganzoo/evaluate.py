@@ -113,7 +113,8 @@ def _translation(model, ref, n, progress):
 
 def _domain_rates(model, ref, n):
     """{classifier/a2b_read_as_b: share of the translated held-out a faces the classifier assigns to b,
-    untranslated_...: the same share of the faces as they are (its error rate), likewise b2a}."""
+    untranslated_...: the same share of the faces as they are (its error rate), likewise b2a, and
+    translated_faces_b2a: how many b faces (translated_faces counts the a faces)}."""
     from ganzoo import paired
     from ganzoo.metrics import classifier as clf
 
@@ -122,7 +123,7 @@ def _domain_rates(model, ref, n):
         raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{ref['a']!r}, {ref['b']!r}].")
     scorer = clf.load_classifier(ref["classifier"])
     held_out = paired.celeba_domains(ref["a"], ref["b"], "test")
-    results = {}
+    results = {"translated_faces_b2a": len(held_out[1][:n])}
     for source, (direction, target) in enumerate((("a2b", "b"), ("b2a", "a"))):
         faces = held_out[source][:n]
         for prefix, images in (("", model.translate(faces, direction=direction)), ("untranslated_", faces)):

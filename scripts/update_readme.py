@@ -44,6 +44,17 @@ def quality(metrics):
         parts.append(f"L1 {metrics['l1']['value']}, PSNR {metrics['psnr']['value']} dB (inputs untranslated: "
                      f"{metrics['untranslated_l1']['value']}, {metrics['untranslated_psnr']['value']} dB) on "
                      f"{metrics['psnr']['n_samples']} held-out faces")
+    # unpaired translation: how often a classifier of the two domains reads the output as the target
+    read_as = [(key.split("/"), record["value"]) for key, record in metrics.items()
+               if "_read_as_" in key and not key.startswith("untranslated_")]
+    if read_as:
+        counts = {"a2b": metrics["translated_faces"]["value"], "b2a": metrics["translated_faces_b2a"]["value"]}
+        shares = []
+        for (judge, measure), value in read_as:
+            direction = measure.split("_read_as_")[0]
+            untranslated = metrics[f"untranslated_{judge}/{measure}"]["value"]
+            shares.append(f"{direction} {value} (untranslated {untranslated}, {counts[direction]} faces)")
+        parts.append(f"read as the target domain by {read_as[0][0][0]}: {', '.join(shares)}")
     benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]
     if benchmarks:  # super-resolution: PSNR beside bicubic's
         parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "

@@ -267,6 +267,7 @@ def test_cyclegan_evaluation_counts_translations_a_domain_classifier_reads_as_th
     assert results["tiny_hair/b2a_read_as_a"] == share_read_as(model.translate(blond, direction="b2a"), 0)
     assert results["untranslated_tiny_hair/a2b_read_as_b"] == share_read_as(black, 1)
     assert results["untranslated_tiny_hair/b2a_read_as_a"] == share_read_as(blond, 0)
+    assert results["translated_faces"] == results["translated_faces_b2a"] == 5
     assert results["untranslated_tiny_hair/a2b_read_as_b"] + share_read_as(black, 0) == pytest.approx(1.0)
 
     # a classifier of other classes, or of these in the other order, would report nonsense

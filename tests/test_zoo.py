@@ -210,3 +210,31 @@ def test_training_summary_says_when_its_time_covers_the_last_run_only():
     assert "12.5 s in 2 legs (10.0 + 2.5 s) on CPU" in training_summary(
         {**record, "wall_time_s_last_run": 2.5, "wall_time_s_legs": [10.0, 2.5]})
     assert training_summary(record).endswith("data) on CPU.")
+
+
+def _update_readme():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("update_readme", REPO_ROOT / "scripts" / "update_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_zoo_table_is_the_manifest_s():
+    # scripts/update_readme.py writes it; a manifest change without a rerun leaves the README stale
+    update_readme = _update_readme()
+    readme = (REPO_ROOT / "README.md").read_text()
+    shown = readme.split(update_readme.START + "\n")[1].split("\n" + update_readme.END)[0]
+    assert shown == update_readme.table(MANIFEST), "run python scripts/update_readme.py"
+
+
+def test_readme_quality_of_an_unpaired_translator_gives_both_directions_beside_the_untranslated():
+    def records(**values):
+        return {key.replace("__", "/"): {"value": value, "n_samples": 249} for key, value in values.items()}
+
+    metrics = records(translated_faces=249, translated_faces_b2a=153, judge__a2b_read_as_b=0.8,
+                      untranslated_judge__a2b_read_as_b=0.12, judge__b2a_read_as_a=0.7,
+                      untranslated_judge__b2a_read_as_a=0.0)
+    assert _update_readme().quality(metrics) == ("read as the target domain by judge: a2b 0.8 (untranslated 0.12, "
+                                                 "249 faces), b2a 0.7 (untranslated 0.0, 153 faces)")
