@@ -82,7 +82,7 @@ def load_checkpoint(output_dir):
                                     "checkpoint (the checkpoint is removed once a run has taken all its steps).")
     spec = json.loads(run.read_text())
     model = get_family(spec["family"])(**spec["config"], seed=spec["seed"])
-    model.compile()
+    model.compile(**spec.get("compile", {}))
     with tempfile.TemporaryDirectory() as folder:  # a copy: the run may rewrite the file meanwhile
         copy = Path(folder) / "checkpoint.weights.h5"
         shutil.copy(weights, copy)
@@ -125,7 +125,10 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         output_dir = output_dir / "workers" / "{}{}".format(*worker_task())
     output_dir.mkdir(parents=True, exist_ok=True)
     # what the checkpoint holds, so that load_checkpoint can rebuild it mid-run
-    (output_dir / RUN_FILE).write_text(json.dumps({"family": family, "config": config, "seed": seed}, indent=2))
+    # (compile too: a learning-rate schedule has no variable that a constant rate has, and Keras skips
+    # loading an optimizer whose variables do not match, the step count with it)
+    (output_dir / RUN_FILE).write_text(json.dumps({"family": family, "config": config, "seed": seed,
+                                                   "compile": compile_kwargs or {}}, indent=2))
     keras.utils.set_random_seed(seed)
     dist = get_strategy(strategy)
     if mixed_precision not in (None, "none", "float16", "bfloat16"):

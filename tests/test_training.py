@@ -94,6 +94,20 @@ def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny
         training.load_checkpoint(tmp_path)
 
 
+def test_a_paused_checkpoint_with_a_learning_rate_schedule_loads_its_step(tmp_path):
+    # CycleGAN's schedule (compile(total_steps=...)) leaves the optimizer without a learning-rate variable;
+    # rebuilt without it, Keras would skip loading the optimizer and report step 0
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    domains = tuple(rng.integers(0, 256, (8, 16, 16, 3), dtype=np.uint8) for _ in range(2))
+    config = dict(resolution=16, width=2, residual_blocks=1, pool_size=2)
+    training.train("cyclegan", config, domains, steps=6, steps_per_epoch=2, batch_size=2, output_dir=tmp_path,
+                   verbose=0, time_limit=1e-6, compile_kwargs={"total_steps": 6})
+    restored, step = training.load_checkpoint(tmp_path)
+    assert step == 2 and float(restored.g_optimizer.learning_rate) == pytest.approx(2e-4)
+
+
 def test_time_limit_must_be_positive():
     from ganzoo.callbacks import TimeLimit
 
