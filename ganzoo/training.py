@@ -73,13 +73,13 @@ RUN_FILE = "run.json"
 
 def load_checkpoint(output_dir):
     """(model, generator steps trained) from the checkpoint a train() run keeps in output_dir,
-    while it runs or after it stopped early, e.g. to measure a long run on its way."""
+    while it runs or after it stopped, e.g. to measure a long run on its way."""
     output_dir = Path(output_dir)
     run, weights = output_dir / RUN_FILE, output_dir / "backup" / "latest.weights.h5"
     for path in (run, weights):
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: {output_dir} is not a train() output folder with a "
-                                    "checkpoint (the checkpoint is removed once a run has taken all its steps).")
+                                    "checkpoint.")
     spec = json.loads(run.read_text())
     model = get_family(spec["family"])(**spec["config"], seed=spec["seed"])
     model.compile(**spec.get("compile", {}))
@@ -118,6 +118,9 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
     history in output_dir/log.csv. `time_limit` (seconds): stop at the first epoch end after it,
     keeping the checkpoint, so that the same call resumes; info["steps"] < steps says it did.
+    A finished run keeps its last checkpoint too: the same call again takes no step and returns
+    the trained model (e.g. to export it after a run without --export), and a call with more
+    steps trains on from there.
     """
     images, labels = images if isinstance(images, tuple) else (images, None)
     output_dir = Path(output_dir)
@@ -154,7 +157,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     # image-to-image families read inputs of another shape than the images they make
     if not streamed:
         check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
-    # Kept on an early stop (time limit) for the next run to resume; removed once all steps ran.
+    # Kept after the run, paused or finished: what a rerun resumes from, or returns untouched.
     callbacks = [
         keras.callbacks.BackupAndRestore(str(output_dir / "backup"), delete_checkpoint=False),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
@@ -169,8 +172,6 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=callbacks,
               verbose=verbose)
     trained = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
-    if trained >= steps:
-        shutil.rmtree(output_dir / "backup", ignore_errors=True)
     seconds = round(time.time() - start, 1)
     info = {
         "steps": trained,

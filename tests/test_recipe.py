@@ -111,3 +111,19 @@ def test_a_time_limited_recipe_pauses_without_exporting_and_records_no_limit(tmp
     entry = zoo.read_manifest(manifest)["models"]["dcgan_mnist"]
     assert entry["training"]["steps"] == 4
     assert entry["command"] == " ".join(["python", "recipes/dcgan_mnist.py", *map(shlex.quote, args)])
+
+
+def test_a_finished_run_exports_later_without_training_again(tmp_path):
+    manifest = tmp_path / "manifest.json"
+    args = ["--steps=2", "--steps_per_epoch=2", "--batch_size=16", f"--output_dir={tmp_path / 'run'}"]
+    trained = run_recipe(args)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert not manifest.exists() and (tmp_path / "run" / "backup").is_dir()  # the trained model is kept
+    exported = run_recipe([*args, "--export", f"--export_dir={tmp_path / 'weights' / 'dcgan_mnist'}",
+                           f"--manifest={manifest}"])
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    with open(tmp_path / "run" / "log.csv") as f:
+        assert [row["epoch"] for row in csv.DictReader(f)] == ["0"]  # no epoch ran the second time
+    from ganzoo import zoo
+
+    assert zoo.read_manifest(manifest)["models"]["dcgan_mnist"]["training"]["steps"] == 2

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import BACKEND
+from conftest import BACKEND, weights_of
 from ganzoo import training
 
 xla_backend = pytest.mark.skipif(BACKEND != "tensorflow", reason="the XLA choice is the TensorFlow backend's")
@@ -66,12 +66,20 @@ def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, 
     assert first["steps"] == 2 and (tmp_path / "backup").is_dir()
     assert "wall_time_s_legs" not in first
     assert first["epochs_of_data"] == 2 * 16 / len(tiny_images)  # the steps taken, not the 6 asked for
-    _, info = train(time_limit=None)
+    finished, info = train(time_limit=None)
     assert info["steps"] == 6
     assert info["wall_time_s_legs"] == [first["wall_time_s_last_run"], info["wall_time_s_last_run"]]
     with open(tmp_path / "log.csv") as f:
         assert [line.split(",")[0] for line in f.read().split()[1:]] == ["0", "1", "2"]  # resumed, not redone
-    assert not (tmp_path / "backup").exists()  # a finished run leaves no checkpoint to resume
+    # a finished run keeps its checkpoint: the same call again trains nothing and returns the same model
+    again, info = train(time_limit=None)
+    assert info["steps"] == 6 and all(np.array_equal(a, b) for a, b in zip(weights_of(again), weights_of(finished)))
+    with open(tmp_path / "log.csv") as f:
+        assert len(f.read().split()) == 1 + 3  # no epoch ran
+    # and more steps go on from it
+    _, info = training.train("dcgan", config, tiny_images, steps=8, steps_per_epoch=2, batch_size=16,
+                             output_dir=tmp_path, verbose=0)
+    assert info["steps"] == 8
 
 
 def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny_images):
@@ -88,10 +96,13 @@ def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny
     np.testing.assert_array_equal(restored.sample(4, seed=1), model.sample(4, seed=1))
     assert not np.array_equal(restored.sample(4, seed=1), get_family("dcgan")(
         resolution=28, channels=1, width=8, latent_dim=8, seed=0).sample(4, seed=1))  # not a fresh model
-    training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images, steps=6,
-                   steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0)
-    with pytest.raises(FileNotFoundError, match="checkpoint is removed once a run has taken all its steps"):
-        training.load_checkpoint(tmp_path)
+    finished, _ = training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images,
+                                 steps=6, steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0)
+    restored, step = training.load_checkpoint(tmp_path)  # a finished run's too
+    assert step == 6
+    np.testing.assert_array_equal(restored.sample(4, seed=1), finished.sample(4, seed=1))
+    with pytest.raises(FileNotFoundError, match="is not a train\\(\\) output folder with a checkpoint"):
+        training.load_checkpoint(tmp_path / "elsewhere")
 
 
 def test_a_paused_checkpoint_with_a_learning_rate_schedule_loads_its_step(tmp_path):
