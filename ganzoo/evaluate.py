@@ -104,17 +104,17 @@ def _translation(model, ref, n, progress):
         key, reference = ("celeba", f"train_{ref['b']}", 64), f"celeba/train_{ref['b']}"
         results = {"translated_faces": len(outputs)}
         if "classifier" in ref:
-            results.update(_domain_rates(model, ref, n))
+            results.update(domain_rates(model, ref, n))
     results.update(_fid(outputs, real, key, reference, progress))
     baseline = _fid(untranslated, real, key, reference, progress)
     results[f"untranslated_fid/{reference}"] = baseline[f"fid/{reference}"]
     return results, len(outputs)
 
 
-def _domain_rates(model, ref, n):
+def domain_rates(model, ref, n):
     """{classifier/a2b_read_as_b: share of the translated held-out a faces the classifier assigns to b,
     untranslated_...: the same share of the faces as they are (its error rate), likewise b2a, and
-    translated_faces_b2a: how many b faces (translated_faces counts the a faces)}."""
+    translated_faces, translated_faces_b2a: how many a and b faces}."""
     from ganzoo import paired
     from ganzoo.metrics import classifier as clf
 
@@ -123,7 +123,7 @@ def _domain_rates(model, ref, n):
         raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{ref['a']!r}, {ref['b']!r}].")
     scorer = clf.load_classifier(ref["classifier"])
     held_out = paired.celeba_domains(ref["a"], ref["b"], "test")
-    results = {"translated_faces_b2a": len(held_out[1][:n])}
+    results = {"translated_faces": len(held_out[0][:n]), "translated_faces_b2a": len(held_out[1][:n])}
     for source, (direction, target) in enumerate((("a2b", "b"), ("b2a", "a"))):
         faces = held_out[source][:n]
         for prefix, images in (("", model.translate(faces, direction=direction)), ("untranslated_", faces)):
@@ -210,6 +210,18 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True):
                          "export the run and use `ganzoo evaluate`, which scores translations and upscaling.")
     samples, _ = _generate(model, n, seed, 250, progress, f"step {step}")
     return {"step": step, **fid_scores(samples, ref, progress)}
+
+
+def checkpoint_domain_rates(run_dir, ref, n=1000):
+    """domain_rates of the latest checkpoint of an unpaired translation run (ref: {"a", "b",
+    "classifier"}), with its step: how a CycleGAN run is doing before it ends."""
+    from ganzoo import training
+
+    model, step = training.load_checkpoint(run_dir)
+    if getattr(model, "pair_names", None) != ("a", "b"):
+        raise ValueError(f"checkpoint_domain_rates measures unpaired translation runs (CycleGAN), "
+                         f"not {type(model).__name__}.")
+    return {"step": step, **domain_rates(model, ref, n)}
 
 
 def record(name, results, command, n, seed):

@@ -223,58 +223,92 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
         assert n == results["translated_faces"] < 1000  # as many as the held-out domain has, not 5000
 
 
-def test_cyclegan_evaluation_counts_translations_a_domain_classifier_reads_as_the_other(tmp_path, monkeypatch):
-    """With a classifier of the two domains, the evaluation reports the share of translated held-out
-    faces it assigns to the target domain, each direction, beside the same share of the untranslated faces."""
+def _tiny_hair_judge(weights, manifest, classes=("Black_Hair", "Blond_Hair")):
+    """An untrained two-class evaluator of 64x64 faces in weights/tiny_hair and the manifest."""
     import json
 
     import keras
 
+    from ganzoo import export, zoo
+    from ganzoo.metrics.classifier import build_classifier
+
+    keras.utils.set_random_seed(3)
+    judge = build_classifier(2, (64, 64, 3))
+    (weights / "tiny_hair").mkdir(parents=True, exist_ok=True)
+    judge.save_weights(weights / "tiny_hair" / "model.weights.h5")
+    config = {"num_classes": 2, "image_shape": [64, 64, 3], "classes": list(classes)}
+    (weights / "tiny_hair" / "config.json").write_text(json.dumps({"family": "classifier", "config": config}))
+    entry = {"family": "classifier", "config": config, "files": [], "description": "tiny",
+             "dataset": {"name": "celeba", "license": "research"}, "recipe": "recipes/x.py", "command": "x",
+             "training": {}, "metrics": {}, "hub": {"repo_id": "ganzoo/tiny_hair", "revision": "v0"}}
+    export.refresh_card("tiny_hair", entry, weights / "tiny_hair")  # the card and the files' hashes
+    zoo.write_entry("tiny_hair", entry, manifest, section="evaluators")
+    return judge
+
+
+def _share_read_as(judge, images, label):
+    from ganzoo.metrics.classifier import predict_probabilities
+
+    return round(float(np.mean(predict_probabilities(judge, images).argmax(-1) == label)), 4)
+
+
+HAIR = {"a": "Black_Hair", "b": "Blond_Hair", "classifier": "tiny_hair"}
+
+
+def test_cyclegan_evaluation_counts_translations_a_domain_classifier_reads_as_the_other(tmp_path, monkeypatch):
+    """With a classifier of the two domains, the evaluation reports the share of translated held-out
+    faces it assigns to the target domain, each direction, beside the same share of the untranslated faces."""
     from ganzoo import evaluate, export, paired, zoo
     from ganzoo.families.cyclegan import CycleGAN
-    from ganzoo.metrics.classifier import build_classifier, predict_probabilities
 
     weights, manifest = tmp_path / "weights", tmp_path / "manifest.json"
     model = CycleGAN(resolution=64, width=4, residual_blocks=1, seed=0)
     folder = export.save_weights_folder(model, weights / "tiny")
-    spec = {"a": "Black_Hair", "b": "Blond_Hair", "classifier": "tiny_hair"}
     entry = export.build_entry("tiny", model, folder, description="tiny", recipe="recipes/x.py", command="x",
                                dataset={"name": "celeba", "license": "research"}, training={"steps": 0},
-                               evaluation={"n_samples": 5, "seed": 0, "translation": spec})
+                               evaluation={"n_samples": 5, "seed": 0, "translation": HAIR})
     zoo.write_entry("tiny", entry, manifest)
-    keras.utils.set_random_seed(3)
-    judge = build_classifier(2, (64, 64, 3))
-    (weights / "tiny_hair").mkdir()
-    judge.save_weights(weights / "tiny_hair" / "model.weights.h5")
-    config = {"num_classes": 2, "image_shape": [64, 64, 3], "classes": ["Black_Hair", "Blond_Hair"]}
-    (weights / "tiny_hair" / "config.json").write_text(json.dumps({"family": "classifier", "config": config}))
-    judge_entry = {"family": "classifier", "config": config, "files": [], "description": "tiny",
-                   "dataset": {"name": "celeba", "license": "research"}, "recipe": "recipes/x.py", "command": "x",
-                   "training": {}, "metrics": {}, "hub": {"repo_id": "ganzoo/tiny_hair", "revision": "v0"}}
-    export.refresh_card("tiny_hair", judge_entry, weights / "tiny_hair")  # the card and the files' hashes
-    zoo.write_entry("tiny_hair", judge_entry, manifest, section="evaluators")
+    judge = _tiny_hair_judge(weights, manifest)
     monkeypatch.setattr(zoo, "MANIFEST_PATH", manifest)
     monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(weights))
     monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress: {f"fid/{reference}": 0.0})
 
     results, n, _ = evaluate.evaluate("tiny", weights_dir=weights, progress=False)
     black, blond = (faces[:5] for faces in paired.celeba_domains("Black_Hair", "Blond_Hair", "test"))
-
-    def share_read_as(images, label):
-        return round(float(np.mean(predict_probabilities(judge, images).argmax(-1) == label)), 4)
-
-    assert results["tiny_hair/a2b_read_as_b"] == share_read_as(model.translate(black), 1)
-    assert results["tiny_hair/b2a_read_as_a"] == share_read_as(model.translate(blond, direction="b2a"), 0)
-    assert results["untranslated_tiny_hair/a2b_read_as_b"] == share_read_as(black, 1)
-    assert results["untranslated_tiny_hair/b2a_read_as_a"] == share_read_as(blond, 0)
+    assert results["tiny_hair/a2b_read_as_b"] == _share_read_as(judge, model.translate(black), 1)
+    assert results["tiny_hair/b2a_read_as_a"] == _share_read_as(judge, model.translate(blond, direction="b2a"), 0)
+    assert results["untranslated_tiny_hair/a2b_read_as_b"] == _share_read_as(judge, black, 1)
+    assert results["untranslated_tiny_hair/b2a_read_as_a"] == _share_read_as(judge, blond, 0)
     assert results["translated_faces"] == results["translated_faces_b2a"] == 5
-    assert results["untranslated_tiny_hair/a2b_read_as_b"] + share_read_as(black, 0) == pytest.approx(1.0)
+    assert results["untranslated_tiny_hair/a2b_read_as_b"] + _share_read_as(judge, black, 0) == pytest.approx(1.0)
 
     # a classifier of other classes, or of these in the other order, would report nonsense
-    judge_entry["config"] = {**config, "classes": ["Blond_Hair", "Black_Hair"]}
-    zoo.write_entry("tiny_hair", judge_entry, manifest, section="evaluators")
+    _tiny_hair_judge(weights, manifest, classes=("Blond_Hair", "Black_Hair"))
     with pytest.raises(ValueError, match=r"tiny_hair tells apart \['Blond_Hair', 'Black_Hair'\], not the domains"):
         evaluate.evaluate("tiny", weights_dir=weights, progress=False)
+
+
+def test_a_cyclegan_run_s_checkpoint_is_scored_by_the_domain_classifier(tmp_path, monkeypatch):
+    from ganzoo import evaluate, paired, training, zoo
+
+    weights, manifest = tmp_path / "weights", tmp_path / "manifest.json"
+    manifest.write_text(zoo.MANIFEST_PATH.read_text())
+    judge = _tiny_hair_judge(weights, manifest)
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", manifest)
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(weights))
+    black, blond = paired.celeba_domains("Black_Hair", "Blond_Hair", "train")
+    config = dict(resolution=64, width=2, residual_blocks=1, pool_size=2)
+    training.train("cyclegan", config, (black[:8], blond[:8]), steps=2, batch_size=2, output_dir=tmp_path / "run",
+                   verbose=0, compile_kwargs={"total_steps": 2})
+    result = evaluate.checkpoint_domain_rates(tmp_path / "run", HAIR, n=4)
+    model, _ = training.load_checkpoint(tmp_path / "run")
+    held_out_black = paired.celeba_domains("Black_Hair", "Blond_Hair", "test")[0][:4]
+    assert result["step"] == 2 and result["translated_faces"] == 4
+    assert result["tiny_hair/a2b_read_as_b"] == _share_read_as(judge, model.translate(held_out_black), 1)
+    training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4), black[:8, :28, :28, :1],
+                   steps=1, batch_size=4, output_dir=tmp_path / "dcgan", verbose=0)
+    with pytest.raises(ValueError, match="measures unpaired translation runs \\(CycleGAN\\), not DCGAN"):
+        evaluate.checkpoint_domain_rates(tmp_path / "dcgan", HAIR)
 
 
 def test_infogan_codes_pick_out_digit_classes():
