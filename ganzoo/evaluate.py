@@ -104,17 +104,18 @@ def _translation(model, ref, n, progress):
         key, reference = ("celeba", f"train_{ref['b']}", 64), f"celeba/train_{ref['b']}"
         results = {"translated_faces": len(outputs)}
         if "classifier" in ref:
-            results.update(domain_rates(model, ref, n))
+            results.update(domain_rates(model, ref, n, a2b=outputs))
     results.update(_fid(outputs, real, key, reference, progress))
     baseline = _fid(untranslated, real, key, reference, progress)
     results[f"untranslated_fid/{reference}"] = baseline[f"fid/{reference}"]
     return results, len(outputs)
 
 
-def domain_rates(model, ref, n):
+def domain_rates(model, ref, n, a2b=None):
     """{classifier/a2b_read_as_b: share of the translated held-out a faces the classifier assigns to b,
     untranslated_...: the same share of the faces as they are (its error rate), likewise b2a, and
-    translated_faces, translated_faces_b2a: how many a and b faces}."""
+    translated_faces, translated_faces_b2a: how many a and b faces}. `a2b`: the translations of the
+    first n held-out a faces, where the caller has already made them."""
     from ganzoo import paired
     from ganzoo.metrics import classifier as clf
 
@@ -126,7 +127,8 @@ def domain_rates(model, ref, n):
     results = {"translated_faces": len(held_out[0][:n]), "translated_faces_b2a": len(held_out[1][:n])}
     for source, (direction, target) in enumerate((("a2b", "b"), ("b2a", "a"))):
         faces = held_out[source][:n]
-        for prefix, images in (("", model.translate(faces, direction=direction)), ("untranslated_", faces)):
+        translated = a2b if direction == "a2b" and a2b is not None else model.translate(faces, direction=direction)
+        for prefix, images in (("", translated), ("untranslated_", faces)):
             read_as = clf.predict_probabilities(scorer, images).argmax(axis=-1)
             key = f"{prefix}{ref['classifier']}/{direction}_read_as_{target}"
             results[key] = round(float(np.mean(read_as == 1 - source)), 4)
