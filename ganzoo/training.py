@@ -71,6 +71,19 @@ def resumed_epoch(backup_dir):
 RUN_FILE = "run.json"
 
 
+def _recordable(compile_kwargs):
+    """The compile arguments as JSON, or None where they hold objects JSON cannot (a schedule, an optimizer).
+
+    load_checkpoint compiles with them because a learning-rate schedule leaves the optimizer without
+    the variable a constant rate has, and Keras skips loading an optimizer whose variables do not
+    match, its step count with it. Without them it compiles with the defaults: the weights load."""
+    try:
+        json.dumps(compile_kwargs)
+    except TypeError:
+        return None
+    return compile_kwargs
+
+
 def load_checkpoint(output_dir):
     """(model, generator steps trained) from the checkpoint a train() run keeps in output_dir,
     while it runs or after it stopped, e.g. to measure a long run on its way."""
@@ -82,7 +95,7 @@ def load_checkpoint(output_dir):
                                     "checkpoint.")
     spec = json.loads(run.read_text())
     model = get_family(spec["family"])(**spec["config"], seed=spec["seed"])
-    model.compile(**spec.get("compile", {}))
+    model.compile(**(spec.get("compile") or {}))
     with tempfile.TemporaryDirectory() as folder:  # a copy: the run may rewrite the file meanwhile
         copy = Path(folder) / "checkpoint.weights.h5"
         shutil.copy(weights, copy)
@@ -128,10 +141,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         output_dir = output_dir / "workers" / "{}{}".format(*worker_task())
     output_dir.mkdir(parents=True, exist_ok=True)
     # what the checkpoint holds, so that load_checkpoint can rebuild it mid-run
-    # (compile too: a learning-rate schedule has no variable that a constant rate has, and Keras skips
-    # loading an optimizer whose variables do not match, the step count with it)
     (output_dir / RUN_FILE).write_text(json.dumps({"family": family, "config": config, "seed": seed,
-                                                   "compile": compile_kwargs or {}}, indent=2))
+                                                   "compile": _recordable(compile_kwargs or {})}, indent=2))
     keras.utils.set_random_seed(seed)
     dist = get_strategy(strategy)
     if mixed_precision not in (None, "none", "float16", "bfloat16"):

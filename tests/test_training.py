@@ -119,6 +119,19 @@ def test_a_paused_checkpoint_with_a_learning_rate_schedule_loads_its_step(tmp_pa
     assert step == 2 and float(restored.g_optimizer.learning_rate) == pytest.approx(2e-4)
 
 
+def test_compile_arguments_json_cannot_hold_still_train_and_the_checkpoint_loads(tmp_path, tiny_images):
+    import keras
+    import numpy as np
+
+    config = dict(resolution=28, channels=1, width=8, latent_dim=8)
+    model, info = training.train("dcgan", config, tiny_images, steps=2, batch_size=16, output_dir=tmp_path,
+                                 verbose=0, compile_kwargs={"learning_rate": keras.optimizers.schedules.ExponentialDecay(
+                                     2e-4, decay_steps=10, decay_rate=0.5)})
+    assert info["steps"] == 2 and json.loads((tmp_path / "run.json").read_text())["compile"] is None
+    restored, _ = training.load_checkpoint(tmp_path)  # compiled with the defaults: the weights still load
+    np.testing.assert_array_equal(restored.sample(4, seed=1), model.sample(4, seed=1))
+
+
 def test_time_limit_must_be_positive():
     from ganzoo.callbacks import TimeLimit
 
