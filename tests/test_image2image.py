@@ -306,6 +306,33 @@ def test_resize_upsampling_doubles_then_convolves_and_round_trips(tmp_path):
         tiny_cyclegan(upsampling="bilinear")
 
 
+def test_residual_output_adds_a_clipped_change_to_the_input(tmp_path):
+    gan = tiny_cyclegan(generator_output="residual", upsampling="resize")
+    g = gan.generator_ab
+    assert not any(getattr(layer, "activation", None) is keras.activations.tanh for layer in g.layers)
+    assert g.output.dtype == "float32"
+    assert g.count_params() == tiny_cyclegan(upsampling="resize").generator_ab.count_params()
+    images = blocks(3, 16, seed=5)
+    x = images.astype("float32") / 127.5 - 1.0
+    # G(x) = clip(x + r(x), -1, 1), r being the network up to its last convolution
+    change = numpy(keras.Model(g.input, g.get_layer("to_image").output)(x))
+    assert np.abs(change).max() > 0.05  # a real change, so that the clip is exercised below
+    np.testing.assert_allclose(numpy(g(x)), np.clip(x + change, -1.0, 1.0), atol=1e-5)
+    assert numpy(g(x)).min() >= -1.0 and numpy(g(x)).max() <= 1.0
+    # a last convolution of zeros leaves every image exactly as it came
+    conv = g.get_layer("to_image")
+    conv.set_weights([np.zeros_like(w) for w in conv.get_weights()])
+    np.testing.assert_array_equal(gan.translate(images), images)
+    # the choice travels in the config, through a save, and a bad value says what the two are
+    gan.save_weights(tmp_path / "residual.weights.h5")
+    loaded = CycleGAN.from_config(gan.get_config())
+    assert loaded.generator_output == "residual"
+    loaded.load_weights(tmp_path / "residual.weights.h5")
+    np.testing.assert_array_equal(loaded.translate(images, direction="b2a"), gan.translate(images, direction="b2a"))
+    with pytest.raises(ValueError, match="generator_output must be 'image'.*'residual'.*got 'delta'"):
+        tiny_cyclegan(generator_output="delta")
+
+
 def test_cyclegan_losses_are_adversarial_cycle_and_identity(pairs):
     # Twins with equal weights (no dropout, no batch statistics): each loss term in turn.
     gan = tiny_cyclegan()

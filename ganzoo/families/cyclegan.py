@@ -13,6 +13,13 @@ doubling then a 3x3 convolution (Odena et al. 2016, "Deconvolution and Checkerbo
 Artifacts"): a 3x3 kernel at stride 2 overlaps unevenly, and at 64 px with few filters the
 grid of dots it leaves stays visible for thousands of steps. The default is the paper's.
 
+generator_output="residual" has G predict a change to its input rather than a whole image: G(x) =
+clip(x + r(x), -1, 1), where r is the paper's network without its tanh (Shen & Liu 2017,
+"Learning Residual Images for Face Attribute Manipulation", whose dual learning is this cycle).
+An attribute such as hair colour touches a part of the image; with few filters, a network
+that must redraw the whole face blurs it, and whitens the background along with the hair.
+The default is the paper's whole image ("image").
+
 How it sits on the base class: `generator` is one functional model [a, b] -> [G_ab(a),
 G_ba(b)] and `discriminator` one model [a, b] -> [D_a(a), D_b(b)]. The players' losses are
 sums over both networks, whose weights are disjoint, so one Adam over both of them steps
@@ -40,6 +47,23 @@ def _init():
 
 
 UPSAMPLINGS = ("transpose", "resize")
+OUTPUTS = ("image", "residual")
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class AddResidual(layers.Layer):
+    """[image, residual] -> clip(image + residual, -1, 1): an image in tanh's range that starts
+    near its input. Computed in float32, as the tanh it stands in for."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})
+
+    def call(self, inputs):
+        image, residual = (ops.cast(x, "float32") for x in inputs)
+        return ops.clip(image + residual, -1.0, 1.0)
+
+    def compute_output_shape(self, input_shapes):
+        return input_shapes[0]
 
 
 def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
@@ -57,7 +81,8 @@ def _upsample(x, filters, upsampling, name):
     return _conv_norm_relu(ReflectionPadding2D(1)(x), filters, 3, name=name)
 
 
-def build_resnet_generator(resolution, channels, width, residual_blocks, name, upsampling="transpose"):
+def build_resnet_generator(resolution, channels, width, residual_blocks, name, upsampling="transpose",
+                           output="image"):
     image = keras.Input((resolution, resolution, channels), name="image")
     x = _conv_norm_relu(ReflectionPadding2D(3)(image), width, 7, name="c7s1")
     for i in (1, 2):  # d128, d256
@@ -70,6 +95,8 @@ def build_resnet_generator(resolution, channels, width, residual_blocks, name, u
     for i in (1, 0):  # u128, u64
         x = _upsample(x, width * 2**i, upsampling, name=f"up{i}")
     x = layers.Conv2D(channels, 7, kernel_initializer=_init(), name="to_image")(ReflectionPadding2D(3)(x))
+    if output == "residual":
+        return keras.Model(image, AddResidual(name="add_residual")([image, x]), name=name)
     return keras.Model(image, layers.Activation("tanh", dtype="float32", name="tanh")(x), name=name)
 
 
@@ -174,8 +201,8 @@ class CycleGAN(TranslationGAN):
     pair_names = ("a", "b")
 
     def __init__(self, resolution=256, channels=3, width=64, residual_blocks=None, cycle_weight=10.0,
-                 identity_weight=0.5, pool_size=50, upsampling="transpose", objective="least_squares", seed=None,
-                 **kwargs):
+                 identity_weight=0.5, pool_size=50, upsampling="transpose", generator_output="image",
+                 objective="least_squares", seed=None, **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
         self.resolution = check_positive_int(resolution, "resolution")
         if self.resolution % 4 or self.resolution < 16:
@@ -196,13 +223,17 @@ class CycleGAN(TranslationGAN):
             raise ValueError(f"upsampling must be 'transpose' (the paper's stride-2 transposed convolutions) or "
                              f"'resize' (nearest-neighbour doubling, then a convolution), got {upsampling!r}.")
         self.upsampling = upsampling
+        if generator_output not in OUTPUTS:
+            raise ValueError(f"generator_output must be 'image' (G draws the whole image, as in the paper) or "
+                             f"'residual' (G adds a change to its input), got {generator_output!r}.")
+        self.generator_output = generator_output
         # least_squares_g_loss is Mao et al.'s 1/2 E[(D(G(x)) - 1)^2]; the paper's generator term has
         # no 1/2, and lambda = 10 is weighed against that: double it to keep the paper's balance.
         self.adversarial_scale = 2.0 if objective == "least_squares" else 1.0
         self.image_shape = self.source_shape = (self.resolution, self.resolution, self.channels)
         self.pair_shapes = (self.image_shape, self.image_shape)
         networks = [build_resnet_generator(self.resolution, self.channels, self.width, self.residual_blocks, name,
-                                           self.upsampling)
+                                           self.upsampling, self.generator_output)
                     for name in ("generator_ab", "generator_ba")]
         self.generator = _pair_model(*networks, self.image_shape, "generator")
         critics = [build_patch_discriminator(self.resolution, self.channels, self.width, name)
@@ -231,7 +262,8 @@ class CycleGAN(TranslationGAN):
         return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
                 "residual_blocks": self.residual_blocks, "cycle_weight": self.cycle_weight,
                 "identity_weight": self.identity_weight, "pool_size": self.pool_size,
-                "upsampling": self.upsampling, "objective": self.objective, "seed": self.seed}
+                "upsampling": self.upsampling, "generator_output": self.generator_output, "objective": self.objective,
+                "seed": self.seed}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
