@@ -333,6 +333,27 @@ def test_residual_output_adds_a_clipped_change_to_the_input(tmp_path):
         tiny_cyclegan(generator_output="delta")
 
 
+def test_discriminators_without_norm_judge_each_patch_by_itself_alone():
+    plain, normed = (tiny_cyclegan(resolution=64, discriminator_norm=norm) for norm in ("none", "instance"))
+    d = plain.discriminator.get_layer("discriminator_b")
+    assert not any(isinstance(layer, keras.layers.GroupNormalization) for layer in d.layers)
+    assert all(layer.use_bias for layer in d.layers if isinstance(layer, keras.layers.Conv2D))
+    assert d.output.shape == normed.discriminator.get_layer("discriminator_b").output.shape
+    image = blocks(1, 64, seed=7).astype("float32") / 127.5 - 1.0
+    blob = image.copy()
+    blob[:, :4, :4] = 1.0  # a bright blob in one corner
+    for gan, far_logits_move in ((plain, False), (normed, True)):
+        critic = gan.discriminator.get_layer("discriminator_b")
+        moved_by_blob = np.abs(numpy(critic(blob)) - numpy(critic(image)))[0, :, :, 0]
+        assert moved_by_blob[:2, :2].max() > 1e-4  # the patches that see the blob
+        # a logit sees 16x16 pixels at 64 px: those of the far corner are out of the blob's reach,
+        # unless a norm over the whole image carries it there
+        assert (moved_by_blob[-8:, -8:].min() > 1e-6) == far_logits_move
+    assert CycleGAN.from_config(plain.get_config()).discriminator_norm == "none"
+    with pytest.raises(ValueError, match="discriminator_norm must be 'instance'.*'none'.*got 'batch'"):
+        tiny_cyclegan(discriminator_norm="batch")
+
+
 def test_cyclegan_losses_are_adversarial_cycle_and_identity(pairs):
     # Twins with equal weights (no dropout, no batch statistics): each loss term in turn.
     gan = tiny_cyclegan()

@@ -75,14 +75,16 @@ def patch_strides(resolution):
 
 def patch_logits(x, width, strides, norm):
     """PatchGAN body: `strides` stride-2 4x4 convolutions, one stride-1, then a 1-channel map of
-    logits; LeakyReLU(0.2); `norm(name)` after every convolution but the first."""
+    logits; LeakyReLU(0.2); `norm(name)` after every convolution but the first (norm=None: none,
+    and every convolution has a bias)."""
     for i in range(strides + 1):
         if i == strides:  # stride 1 with one pixel of zero padding, as the authors' code
             x = layers.ZeroPadding2D(1)(x)
+        normalised = i > 0 and norm is not None
         x = layers.Conv2D(_filters(width, i), 4, strides=1 if i == strides else 2,
-                          padding="valid" if i == strides else "same", use_bias=i == 0,
+                          padding="valid" if i == strides else "same", use_bias=not normalised,
                           kernel_initializer=_init(), name=f"conv{i}")(x)
-        if i > 0:
+        if normalised:
             x = norm(f"conv{i}_norm")(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.ZeroPadding2D(1)(x)
