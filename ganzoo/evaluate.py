@@ -226,6 +226,48 @@ def checkpoint_domain_rates(run_dir, ref, n=1000):
     return {"step": step, **domain_rates(model, ref, n)}
 
 
+def blob_reach(model, faces_a, faces_b, share=0.02, grow=4, margin=8):
+    """Whether a CycleGAN's discriminators can be swayed from afar: for each direction, the most
+    changed `share` of each translation's pixels (grown by `grow` px) is put back as it was, and
+    {direction: {"fake", "blob_removed", "untranslated"}} are the target discriminator's mean
+    logits over the patches whose centre lies over `margin` px from that spot. With instance
+    norm in D a bright spot moves them all; without, only the patches that see it move."""
+    from keras import ops
+    from scipy.ndimage import binary_dilation
+
+    from ganzoo import images as image_utils
+
+    results = {}
+    for direction, faces, critic in (("a2b", faces_a, "discriminator_b"), ("b2a", faces_b, "discriminator_a")):
+        x = image_utils.from_uint8(np.asarray(faces))
+        fake = ops.convert_to_numpy(model._direction(direction)(x))
+        change = np.abs(fake - x).sum(axis=-1)
+        spot = change >= np.quantile(change.reshape(len(x), -1), 1 - share, axis=1)[:, None, None]
+        spot = np.stack([binary_dilation(m, iterations=grow) for m in spot])
+        logits = {key: ops.convert_to_numpy(model.discriminator.get_layer(critic)(images))[..., 0]
+                  for key, images in (("fake", fake), ("blob_removed", np.where(spot[..., None], x, fake)),
+                                      ("untranslated", x))}
+        cells = logits["fake"].shape[1]
+        centres = ((np.arange(cells) + 0.5) * x.shape[1] / cells).astype(int)
+        far = ~np.stack([binary_dilation(m, iterations=margin) for m in spot])[:, centres][:, :, centres]
+        results[direction] = {key: float(value[far].mean()) for key, value in logits.items()}
+    return results
+
+
+def checkpoint_blob_reach(run_dir, a, b, n=64):
+    """blob_reach on the first n held-out faces of CelebA attributes a and b, with the latest
+    checkpoint of a CycleGAN run, and its step."""
+    from ganzoo import paired, training
+
+    model, step = training.load_checkpoint(run_dir)
+    if not hasattr(model, "pool_a"):
+        raise ValueError(f"checkpoint_blob_reach measures CycleGAN runs, not {type(model).__name__}.")
+    faces_a, faces_b = paired.celeba_domains(a, b, "test")
+    reach = blob_reach(model, faces_a[:n], faces_b[:n])
+    return {"step": step, **{direction: {key: round(value, 4) for key, value in logits.items()}
+                             for direction, logits in reach.items()}}
+
+
 def record(name, results, command, n, seed):
     """Write measured results into the manifest entry and refresh its model card."""
     from ganzoo import hub

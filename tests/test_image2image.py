@@ -354,6 +354,27 @@ def test_discriminators_without_norm_judge_each_patch_by_itself_alone():
         tiny_cyclegan(discriminator_norm="batch")
 
 
+def test_blob_reach_finds_a_spot_that_sways_distant_patches_only_through_instance_norm(monkeypatch):
+    from ganzoo import evaluate
+
+    faces = blocks(3, 64, seed=9)
+
+    spot = np.zeros((64, 64, 1), bool)
+    spot[:10, :10] = True
+
+    def paint_spot(x):  # a "translation" that only paints a bright 10x10 spot in one corner
+        return np.where(spot, 1.0, x)
+
+    for norm, far_patches_move in (("none", False), ("instance", True)):
+        gan = tiny_cyclegan(resolution=64, discriminator_norm=norm)
+        monkeypatch.setattr(gan, "_direction", lambda direction: paint_spot)
+        for logits in evaluate.blob_reach(gan, faces, faces[::-1]).values():
+            assert np.isfinite(list(logits.values())).all()
+            assert (abs(logits["fake"] - logits["blob_removed"]) > 1e-6) == far_patches_move
+            # put back, the spot leaves exactly the untranslated faces
+            assert logits["blob_removed"] == pytest.approx(logits["untranslated"], abs=1e-6)
+
+
 def test_cyclegan_losses_are_adversarial_cycle_and_identity(pairs):
     # Twins with equal weights (no dropout, no batch statistics): each loss term in turn.
     gan = tiny_cyclegan()

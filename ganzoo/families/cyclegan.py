@@ -24,8 +24,8 @@ discriminator_norm="none" drops the discriminators' instance norm. Normalising o
 image couples every patch's verdict to every other: a CPU run at 64 px learnt to paint one
 bright blob on each fake, which shifted the statistics so that D_b scored the patches far from
 the blob as more real (0.19 -> 0.25 on average, against 0.18 for the untouched faces), while
-the rest of the image barely changed. Without it each logit sees only its own patch. The
-default is the paper's "instance".
+the rest of the image barely changed (scripts/checkpoint_blob_reach.py measures this). Without
+it each logit sees only its own patch. The default is the paper's "instance".
 
 How it sits on the base class: `generator` is one functional model [a, b] -> [G_ab(a),
 G_ba(b)] and `discriminator` one model [a, b] -> [D_a(a), D_b(b)]. The players' losses are
