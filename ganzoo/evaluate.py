@@ -254,14 +254,60 @@ def blob_reach(model, faces_a, faces_b, share=0.02, grow=4, margin=8):
     return results
 
 
-def checkpoint_blob_reach(run_dir, a, b, n=64):
-    """blob_reach on the first n held-out faces of CelebA attributes a and b, with the latest
-    checkpoint of a CycleGAN run, and its step."""
-    from ganzoo import paired, training
+def gradient_balance(model, faces_a, faces_b):
+    """How hard each of a CycleGAN generator's terms pulls on its output: for each direction,
+    the gradients of the adversarial term and of that direction's cycle term (both as weighted
+    in generator_loss) w.r.t. the translated images, as {direction: {"adversarial", "cycle":
+    mean over pixels of |gradient| summed over channels, "adversarial_wins": share of pixels
+    where the adversarial pull is the larger}}. The L1 cycle term pulls with the same strength
+    however small the change, so where it is larger a generator near the identity stays there."""
+    import keras
+    from keras import ops
+
+    from ganzoo import images as image_utils
+    from ganzoo.core.gan import value_and_grad
+
+    results = {}
+    for direction, faces, back, critic in (("a2b", faces_a, "b2a", "discriminator_b"),
+                                           ("b2a", faces_b, "a2b", "discriminator_a")):
+        x = ops.convert_to_tensor(image_utils.from_uint8(np.asarray(faces)))
+        fake = keras.Variable(model._direction(direction)(x), trainable=True, name="translations")
+        d, g_back = model.discriminator.get_layer(critic), model._direction(back)
+        pulls = {}
+        for term, loss in (("adversarial", lambda: model.adversarial_scale * model.g_objective(d(fake))),
+                           ("cycle", lambda: model.cycle_weight * ops.mean(ops.abs(g_back(fake) - x)))):
+            _, (grad,) = value_and_grad(loss, [fake])
+            pulls[term] = np.abs(ops.convert_to_numpy(grad)).sum(axis=-1)
+        results[direction] = {**{term: float(pull.mean()) for term, pull in pulls.items()},
+                              "adversarial_wins": float(np.mean(pulls["adversarial"] > pulls["cycle"]))}
+    return results
+
+
+def checkpoint_gradient_balance(run_dir, a, b, n=16):
+    """gradient_balance on the first n training faces of CelebA attributes a and b (a batch, as
+    in training), with the latest checkpoint of a CycleGAN run, and its step."""
+    from ganzoo import paired
+
+    model, step = _cyclegan_checkpoint(run_dir, "checkpoint_gradient_balance")
+    faces_a, faces_b = paired.celeba_domains(a, b, "train")
+    return {"step": step, **gradient_balance(model, faces_a[:n], faces_b[:n])}
+
+
+def _cyclegan_checkpoint(run_dir, what):
+    from ganzoo import training
 
     model, step = training.load_checkpoint(run_dir)
     if not hasattr(model, "pool_a"):
-        raise ValueError(f"checkpoint_blob_reach measures CycleGAN runs, not {type(model).__name__}.")
+        raise ValueError(f"{what} measures CycleGAN runs, not {type(model).__name__}.")
+    return model, step
+
+
+def checkpoint_blob_reach(run_dir, a, b, n=64):
+    """blob_reach on the first n held-out faces of CelebA attributes a and b, with the latest
+    checkpoint of a CycleGAN run, and its step."""
+    from ganzoo import paired
+
+    model, step = _cyclegan_checkpoint(run_dir, "checkpoint_blob_reach")
     faces_a, faces_b = paired.celeba_domains(a, b, "test")
     reach = blob_reach(model, faces_a[:n], faces_b[:n])
     return {"step": step, **{direction: {key: round(value, 4) for key, value in logits.items()}

@@ -34,6 +34,7 @@ flags.DEFINE_enum("cyclegan_generator_output", "residual", ["image", "residual"]
 flags.DEFINE_enum("cyclegan_discriminator_norm", "none", ["instance", "none"],
                   "The PatchGANs' normalisation: the paper's instance norm, or none, so that a blob in one "
                   "place cannot change D's verdict on the rest of the image.")
+flags.DEFINE_float("cyclegan_cycle_weight", 10.0, "Weight of the cycle-consistency L1 term (paper: 10).")
 flags.DEFINE_float("cyclegan_identity_weight", 0.0,
                    "Weight of the identity L1 term relative to the cycle term (paper: 0.5 for paintings to photos, "
                    "none for its other tasks).")
@@ -57,8 +58,9 @@ def held_out(data_dir, source):
 def describe():
     residual = " that add a change to their input" if FLAGS.cyclegan_generator_output == "residual" else ""
     d_norm = "without normalisation" if FLAGS.cyclegan_discriminator_norm == "none" else "with instance norm"
-    identity = 10.0 * FLAGS.cyclegan_identity_weight  # the flag is relative to the cycle weight, 10
-    terms = f"cycle (10) and identity ({identity:g}) L1 terms" if identity else "a cycle (10) L1 term"
+    cycle = FLAGS.cyclegan_cycle_weight
+    identity = cycle * FLAGS.cyclegan_identity_weight  # the flag is relative to the cycle weight
+    terms = f"cycle ({cycle:g}) and identity ({identity:g}) L1 terms" if identity else f"a cycle ({cycle:g}) L1 term"
     return (f"CycleGAN (Zhu et al. 2017): ResNet generators with instance norm{residual}, PatchGAN discriminators "
             f"{d_norm}, least-squares loss, {terms}, a pool of 50 generated images, trained between black-haired "
             f"and blond 64x64 CelebA faces without pairs; translate(faces, direction='a2b' | 'b2a').")
@@ -68,7 +70,7 @@ def main(argv):
     del argv
     recipe_flags.run(
         "cyclegan_celeba_black2blond", "cyclegan",
-        {"resolution": 64, "channels": 3, "width": FLAGS.cyclegan_width, "cycle_weight": 10.0,
+        {"resolution": 64, "channels": 3, "width": FLAGS.cyclegan_width, "cycle_weight": FLAGS.cyclegan_cycle_weight,
          "identity_weight": FLAGS.cyclegan_identity_weight, "pool_size": 50,
          "upsampling": FLAGS.cyclegan_upsampling, "generator_output": FLAGS.cyclegan_generator_output,
          "discriminator_norm": FLAGS.cyclegan_discriminator_norm},

@@ -375,6 +375,30 @@ def test_blob_reach_finds_a_spot_that_sways_distant_patches_only_through_instanc
             assert logits["blob_removed"] == pytest.approx(logits["untranslated"], abs=1e-6)
 
 
+def test_gradient_balance_measures_each_term_pull_on_the_translations():
+    from ganzoo import evaluate
+
+    gan = tiny_cyclegan(generator_output="residual", identity_weight=0.0)
+    # G_ab leaves images alone; G_ba darkens every value by 0.02 (both: a last convolution of zeros)
+    for name, offset in (("generator_ab", 0.0), ("generator_ba", -0.02)):
+        conv = gan.generator.get_layer(name).get_layer("to_image")
+        conv.set_weights([np.zeros_like(conv.kernel), np.full_like(conv.bias, offset)])
+    rng = np.random.default_rng(4)
+    faces_a, faces_b = (rng.integers(20, 236, (3, 16, 16, 3), dtype=np.uint8) for _ in range(2))
+    balance = evaluate.gradient_balance(gan, faces_a, faces_b)
+    # either way round, every translated value is cycled back 0.02 off (never clipped here): the
+    # L1 term pulls each of the 3 values of a pixel by cycle_weight / (faces x values)
+    for direction in ("a2b", "b2a"):
+        assert balance[direction]["cycle"] == pytest.approx(10.0 * 3 / faces_a.size, rel=1e-4)
+        assert 0.0 < balance[direction]["adversarial"] and 0.0 <= balance[direction]["adversarial_wins"] <= 1.0
+    # without a cycle term nothing pulls against the adversarial one, which is the same as before
+    unopposed = twin(gan, cycle_weight=0.0)
+    free = evaluate.gradient_balance(unopposed, faces_a, faces_b)
+    for direction in ("a2b", "b2a"):
+        assert free[direction]["cycle"] == 0.0 and free[direction]["adversarial_wins"] > 0.9
+        assert free[direction]["adversarial"] == pytest.approx(balance[direction]["adversarial"], rel=1e-5)
+
+
 def test_cyclegan_losses_are_adversarial_cycle_and_identity(pairs):
     # Twins with equal weights (no dropout, no batch statistics): each loss term in turn.
     gan = tiny_cyclegan()

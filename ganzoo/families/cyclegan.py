@@ -24,7 +24,7 @@ discriminator_norm="none" drops the discriminators' instance norm. Normalising o
 image couples every patch's verdict to every other: a CPU run at 64 px learnt to paint one
 bright blob on each fake, which shifted the statistics so that D_b scored the patches far from
 the blob as more real (0.19 -> 0.25 on average, against 0.18 for the untouched faces), while
-the rest of the image barely changed (scripts/checkpoint_blob_reach.py measures this). Without
+the rest of the image barely changed (scripts/cyclegan_probes.py --probe=blob_reach). Without
 it each logit sees only its own patch. The default is the paper's "instance".
 
 How it sits on the base class: `generator` is one functional model [a, b] -> [G_ab(a),
