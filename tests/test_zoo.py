@@ -149,6 +149,32 @@ def test_every_paired_translation_entry_brings_held_out_inputs_closer_to_their_f
     assert error < 0.85 * untranslated, (error, untranslated)
 
 
+UNPAIRED = sorted(n for n, e in MANIFEST["models"].items()
+                  if "classifier" in e.get("evaluation", {}).get("translation", {}))
+
+
+@pytest.mark.parametrize("name", UNPAIRED)
+def test_every_unpaired_translation_entry_changes_the_domain_and_keeps_the_face(name):
+    from ganzoo import paired
+    from ganzoo.metrics import classifier
+
+    ref = MANIFEST["models"][name]["evaluation"]["translation"]
+    held_out = paired.celeba_domains(ref["a"], ref["b"], "test")
+    model, judge = ganzoo.load(name), classifier.load_classifier(ref["classifier"])
+    for source, direction in enumerate(("a2b", "b2a")):
+        faces = held_out[source][:64]
+        outputs = model.translate(faces, direction=direction)
+        assert outputs.shape == faces.shape and outputs.dtype == np.uint8
+
+        def read_as_target(images):
+            return np.mean(classifier.predict_probabilities(judge, images).argmax(axis=-1) == 1 - source)
+
+        assert read_as_target(outputs) > read_as_target(faces) + 0.2, direction
+        # each output is its own input's face: nearer to it than to the other faces' inputs
+        own = np.abs(outputs / 255.0 - faces / 255.0).mean()
+        assert own < 0.5 * np.abs(outputs / 255.0 - np.roll(faces, 1, axis=0) / 255.0).mean(), direction
+
+
 def test_stylegan_lite_celeba_is_measured_as_dcgan_celeba_and_beats_it():
     """Issue 7's target, on the recorded numbers: the same FID measurement, a lower value."""
     style, dcgan = (MANIFEST["models"][name] for name in ("stylegan_lite_celeba", "dcgan_celeba"))
