@@ -183,13 +183,16 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=callbacks,
               verbose=verbose)
     trained = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+    record = output_dir / "training.json"
+    if trained == start_step and record.exists() and json.loads(record.read_text()).get("steps") == trained:
+        return model, json.loads(record.read_text())  # nothing ran (a finished run again, to export): no new leg
     seconds = round(time.time() - start, 1)
     info = {
         "steps": trained,
         "batch_size": batch_size,
         "epochs_of_data": round(trained * batch_size / len(images), 2),  # what ran, not what was asked
         "wall_time_s_last_run": seconds,
-        **_legs(output_dir / "training.json", start_step, seconds),
+        **_legs(record, start_step, seconds),
         "hardware": hardware_description(),
         "backend": keras.backend.backend(),
         "strategy": strategy,
@@ -197,5 +200,5 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         "jit_compile": bool(model.jit_compile),
         "seed": seed,
     }
-    (output_dir / "training.json").write_text(json.dumps(info, indent=2))
+    record.write_text(json.dumps(info, indent=2))
     return model, info

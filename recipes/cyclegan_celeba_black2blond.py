@@ -88,7 +88,12 @@ def main(argv):
         description=describe(),
         limitations=PAIRED_LIMITATIONS.replace("The inputs are made from the faces themselves, so "
                                                "drawings or grey photos of other kinds (hand sketches, "
-                                               "old photographs) are out of distribution. ", ""))
+                                               "old photographs) are out of distribution. ", "")
+        + " A small CPU run (width 16), not the paper's recipe (see the recipe's header). Black to blond "
+          "often gives light-brown rather than blond hair, lightens skin and light backgrounds with it, "
+          "draws pale halos around some heads, and leaves bleached, patchy skin on dark-skinned faces; "
+          "blond to black is cleaner. Only the two hair colours of the training faces are domains: "
+          "other hair colours, hats and bald heads are out of distribution.")
 
 
 if __name__ == "__main__":
