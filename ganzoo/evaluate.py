@@ -214,15 +214,20 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True):
     return {"step": step, **fid_scores(samples, ref, progress)}
 
 
-def checkpoint_domain_rates(run_dir, ref, n=1000):
-    """domain_rates of the latest checkpoint of an unpaired translation run (ref: {"a", "b",
-    "classifier"}), with its step: how a CycleGAN run is doing before it ends."""
+def _cyclegan_checkpoint(run_dir, what):
+    """(model, step) of an unpaired translation run's latest checkpoint; `what` names the caller."""
     from ganzoo import training
 
     model, step = training.load_checkpoint(run_dir)
     if getattr(model, "pair_names", None) != ("a", "b"):
-        raise ValueError(f"checkpoint_domain_rates measures unpaired translation runs (CycleGAN), "
-                         f"not {type(model).__name__}.")
+        raise ValueError(f"{what} measures unpaired translation runs (CycleGAN), not {type(model).__name__}.")
+    return model, step
+
+
+def checkpoint_domain_rates(run_dir, ref, n=1000):
+    """domain_rates of the latest checkpoint of an unpaired translation run (ref: {"a", "b",
+    "classifier"}), with its step: how a CycleGAN run is doing before it ends."""
+    model, step = _cyclegan_checkpoint(run_dir, "checkpoint_domain_rates")
     return {"step": step, **domain_rates(model, ref, n)}
 
 
@@ -237,19 +242,21 @@ def blob_reach(model, faces_a, faces_b, share=0.02, grow=4, margin=8):
 
     from ganzoo import images as image_utils
 
+    def grown(masks, pixels):  # each image's mask, grown by `pixels` (not across images)
+        return np.stack([binary_dilation(mask, iterations=pixels) for mask in masks])
+
     results = {}
     for direction, faces, critic in (("a2b", faces_a, "discriminator_b"), ("b2a", faces_b, "discriminator_a")):
         x = image_utils.from_uint8(np.asarray(faces))
         fake = ops.convert_to_numpy(model._direction(direction)(x))
         change = np.abs(fake - x).sum(axis=-1)
-        spot = change >= np.quantile(change.reshape(len(x), -1), 1 - share, axis=1)[:, None, None]
-        spot = np.stack([binary_dilation(m, iterations=grow) for m in spot])
+        spot = grown(change >= np.quantile(change.reshape(len(x), -1), 1 - share, axis=1)[:, None, None], grow)
         logits = {key: ops.convert_to_numpy(model.discriminator.get_layer(critic)(images))[..., 0]
                   for key, images in (("fake", fake), ("blob_removed", np.where(spot[..., None], x, fake)),
                                       ("untranslated", x))}
         cells = logits["fake"].shape[1]
         centres = ((np.arange(cells) + 0.5) * x.shape[1] / cells).astype(int)
-        far = ~np.stack([binary_dilation(m, iterations=margin) for m in spot])[:, centres][:, :, centres]
+        far = ~grown(spot, margin)[:, centres][:, :, centres]
         results[direction] = {key: float(value[far].mean()) for key, value in logits.items()}
     return results
 
@@ -291,15 +298,6 @@ def checkpoint_gradient_balance(run_dir, a, b, n=16):
     model, step = _cyclegan_checkpoint(run_dir, "checkpoint_gradient_balance")
     faces_a, faces_b = paired.celeba_domains(a, b, "train")
     return {"step": step, **gradient_balance(model, faces_a[:n], faces_b[:n])}
-
-
-def _cyclegan_checkpoint(run_dir, what):
-    from ganzoo import training
-
-    model, step = training.load_checkpoint(run_dir)
-    if not hasattr(model, "pool_a"):
-        raise ValueError(f"{what} measures CycleGAN runs, not {type(model).__name__}.")
-    return model, step
 
 
 def checkpoint_blob_reach(run_dir, a, b, n=64):

@@ -103,13 +103,12 @@ def load_checkpoint(output_dir):
     return model, int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
 
 
-def _legs(previous_record, start_step, seconds):
-    """{"wall_time_s_legs": [...]} when this run resumed where the last recorded one paused (a
-    time limit): the times of all legs so far. A leg that was killed records nothing, so a
-    resume from an older checkpoint breaks the chain and only this leg is known."""
-    if start_step == 0 or not previous_record.exists():
+def _legs(previous, start_step, seconds):
+    """{"wall_time_s_legs": [...]} when this run resumed where the last recorded one (`previous`,
+    None if none) paused (a time limit): the times of all legs so far. A leg that was killed
+    records nothing, so a resume from an older checkpoint breaks the chain and only this leg is known."""
+    if start_step == 0 or previous is None:
         return {}
-    previous = json.loads(previous_record.read_text())
     if previous.get("steps") != start_step:
         return {}
     return {"wall_time_s_legs": [*previous.get("wall_time_s_legs", [previous["wall_time_s_last_run"]]), seconds]}
@@ -184,15 +183,16 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
               verbose=verbose)
     trained = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
     record = output_dir / "training.json"
-    if trained == start_step and record.exists() and json.loads(record.read_text()).get("steps") == trained:
-        return model, json.loads(record.read_text())  # nothing ran (a finished run again, to export): no new leg
+    previous = json.loads(record.read_text()) if record.exists() else None
+    if trained == start_step and previous is not None and previous.get("steps") == trained:
+        return model, previous  # nothing ran (a finished run again, to export): no new leg
     seconds = round(time.time() - start, 1)
     info = {
         "steps": trained,
         "batch_size": batch_size,
         "epochs_of_data": round(trained * batch_size / len(images), 2),  # what ran, not what was asked
         "wall_time_s_last_run": seconds,
-        **_legs(record, start_step, seconds),
+        **_legs(previous, start_step, seconds),
         "hardware": hardware_description(),
         "backend": keras.backend.backend(),
         "strategy": strategy,
