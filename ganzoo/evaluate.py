@@ -15,6 +15,9 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
   the conditions that `sampling_inputs` says each sample was asked to meet.
 """
 
+import json
+from pathlib import Path
+
 import numpy as np
 
 from ganzoo import export, zoo
@@ -212,6 +215,15 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True):
                          "export the run and use `ganzoo evaluate`, which scores translations and upscaling.")
     samples, _ = _generate(model, n, seed, 250, progress, f"step {step}")
     return {"step": step, **fid_scores(samples, ref, progress)}
+
+
+def report_to_run(run_dir, log_name, result):
+    """Print a checkpoint measurement as one JSON line and append it to RUN_DIR/log_name, so that a
+    run's measurements along the way stay beside it (what the scripts/checkpoint_* tools do)."""
+    line = json.dumps(result)
+    print(line)
+    with open(Path(run_dir) / log_name, "a") as log:
+        log.write(line + "\n")
 
 
 def _cyclegan_checkpoint(run_dir, what):

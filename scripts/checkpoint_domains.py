@@ -9,7 +9,6 @@ fooled by washed-out or noisy translations: look at the run's grids too. Appends
 to RUN_DIR/checkpoint_domains.jsonl.
 """
 
-import json
 import sys
 from pathlib import Path
 
@@ -31,9 +30,7 @@ def main(argv):
 
     ref = {"a": FLAGS.a, "b": FLAGS.b, "classifier": FLAGS.classifier}
     result = evaluate.checkpoint_domain_rates(FLAGS.run_dir, ref, FLAGS.n)
-    print(json.dumps(result))
-    with open(Path(FLAGS.run_dir) / "checkpoint_domains.jsonl", "a") as log:
-        log.write(json.dumps(result) + "\n")
+    evaluate.report_to_run(FLAGS.run_dir, "checkpoint_domains.jsonl", result)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ and entries at the same n (`ganzoo evaluate NAME -n 1000` gives a published entr
 Appends each result to RUN_DIR/checkpoint_fid.jsonl.
 """
 
-import json
 import sys
 from pathlib import Path
 
@@ -32,9 +31,7 @@ def main(argv):
 
     ref = {"dataset": FLAGS.dataset, "split": FLAGS.split, "resolution": FLAGS.resolution}
     result = {**evaluate.checkpoint_fid(FLAGS.run_dir, ref, FLAGS.n, FLAGS.seed), "seed": FLAGS.seed}
-    print(json.dumps(result))
-    with open(Path(FLAGS.run_dir) / "checkpoint_fid.jsonl", "a") as log:
-        log.write(json.dumps(result) + "\n")
+    evaluate.report_to_run(FLAGS.run_dir, "checkpoint_fid.jsonl", result)
 
 
 if __name__ == "__main__":

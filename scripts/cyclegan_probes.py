@@ -14,7 +14,6 @@
 Appends each result to RUN_DIR/probes.jsonl.
 """
 
-import json
 import sys
 from pathlib import Path
 
@@ -39,9 +38,7 @@ def main(argv):
                "gradient_balance": evaluate.checkpoint_gradient_balance}[FLAGS.probe]
     kwargs = {} if FLAGS.n is None else {"n": FLAGS.n}
     result = {"probe": FLAGS.probe, **measure(FLAGS.run_dir, FLAGS.a, FLAGS.b, **kwargs)}
-    print(json.dumps(result))
-    with open(Path(FLAGS.run_dir) / "probes.jsonl", "a") as log:
-        log.write(json.dumps(result) + "\n")
+    evaluate.report_to_run(FLAGS.run_dir, "probes.jsonl", result)
 
 
 if __name__ == "__main__":

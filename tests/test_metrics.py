@@ -319,3 +319,16 @@ def test_infogan_codes_pick_out_digit_classes():
     results, _, _ = evaluate("infogan_mnist", n=1000, metrics=["classifier"], progress=False)
     assert results["classifier_mnist/code_purity"] >= 0.5, results
     assert results["classifier_mnist/classes_matched"] >= 8, results
+
+
+def test_report_to_run_prints_a_json_line_and_appends_it_beside_the_run(tmp_path, capsys):
+    import json
+
+    from ganzoo import evaluate
+
+    for step in (500, 1000):
+        evaluate.report_to_run(tmp_path, "probes.jsonl", {"step": step, "fid": 80.5})
+    assert [json.loads(line) for line in capsys.readouterr().out.splitlines()] == [
+        {"step": 500, "fid": 80.5}, {"step": 1000, "fid": 80.5}]
+    lines = (tmp_path / "probes.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == [500, 1000]  # appended, not overwritten
