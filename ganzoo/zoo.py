@@ -8,7 +8,7 @@ import difflib
 import fnmatch
 import functools
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from ganzoo.data import REPO_ROOT
 
@@ -33,6 +33,14 @@ class ManifestError(ValueError):
     """weights_manifest.json is malformed."""
 
 
+def plain_file_name(path):
+    """True when `path` is a plain file name: no folder part, not '.' or '..', not absolute."""
+    if not isinstance(path, str) or not path or path in (".", "..") or "\x00" in path:
+        return False
+    return (PurePosixPath(path).name == path and PureWindowsPath(path).name == path
+            and not PureWindowsPath(path).drive)
+
+
 def validate_entry(name, entry):
     """A list of problems with one manifest entry (empty when it is well-formed)."""
     problems = []
@@ -49,11 +57,17 @@ def validate_entry(name, entry):
     for key in ("repo_id", "revision"):
         if not entry["hub"].get(key):
             problems.append(f"{name}: hub.{key} is missing")
-    paths = [f.get("path") for f in entry["files"]]
+    paths = [f.get("path") for f in entry["files"] if isinstance(f, dict)]
     for needed in ("config.json", "model.weights.h5", "README.md"):
         if needed not in paths:
             problems.append(f"{name}: files must include {needed}")
     for f in entry["files"]:
+        if not isinstance(f, dict):
+            problems.append(f"{name}: files must be objects with path, sha256 and size")
+            continue
+        if not plain_file_name(f.get("path")):
+            problems.append(f"{name}: file name {f.get('path')!r} must be a plain name inside the entry's "
+                            f"folder (no '/', '\\', '..' or absolute path)")
         sha, size = f.get("sha256", ""), f.get("size")
         if len(sha) != _SHA256_LEN or any(c not in "0123456789abcdef" for c in sha):
             problems.append(f"{name}: {f.get('path')}: sha256 must be 64 lowercase hex digits")
@@ -132,13 +146,17 @@ def load(name, weights_dir=None, manifest_path=None):
     folder = hub.resolve(name, entry, weights_dir=weights_dir)
     model = get_family(entry["family"]).from_config(entry["config"])
     load_weights_folder(model, folder)
-    return model
+    from ganzoo.core.gan import check_finite_weights  # a diverged run's weights pass the sha check
+
+    return check_finite_weights(model, what=f"{name} ({Path(folder) / 'model.weights.h5'})")
 
 
 def load_weights_folder(model, folder):
     """Load model.weights.h5 into the whole GAN, or into its generator when the folder says so."""
+    from ganzoo.hub import read_config
+
     folder = Path(folder)
-    config = json.loads((folder / "config.json").read_text())
+    config = read_config(folder)  # a clear error naming the file when it is not a JSON object
     generator_only = config.get("weights_scope") == "generator"
     target = model.generator if generator_only else model
     try:

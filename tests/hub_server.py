@@ -9,6 +9,12 @@ Serves HEAD and GET on /{repo_id}/resolve/{revision}/{filename} with the headers
         hub.gets()                                   # ["/org/name/resolve/v1/config.json"]
         hub.corrupt("org/name", "v1", "config.json")  # same ETag, other bytes
         hub.stop()                                   # connection refused from now on
+
+Faults of the transfer itself, for one file (`hub.fault(filename, kind)`; `hub.fault(filename, None)` clears):
+    "close"      GET sends the headers and half the body, then closes the connection
+    "die"        GET sends half the body, then the whole server goes down (refused from then on)
+    "stall"      GET sends half the body, then sends nothing more until the server stops
+    "stall_head" HEAD and GET send nothing at all until the server stops
 """
 
 import hashlib
@@ -27,10 +33,13 @@ class HubServer:
         self.repos = {key: dict(files) for key, files in repos.items()}  # (repo_id, revision) -> {name: bytes}
         self.corrupted = set()  # (repo_id, revision, filename) served with altered bytes
         self.log = []  # (method, path) of every request, in order
+        self.faults = {}  # filename -> "close" | "die" | "stall" | "stall_head"
         self._httpd = self._thread = None
+        self._stopping = threading.Event()
 
     # -- control -------------------------------------------------------------------------
     def start(self):
+        self._stopping.clear()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
@@ -40,6 +49,7 @@ class HubServer:
 
     def stop(self):
         """Take the server down: later requests get 'connection refused'."""
+        self._stopping.set()  # release stalled handlers
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -58,6 +68,14 @@ class HubServer:
 
     def repair(self, repo_id, revision, filename):
         self.corrupted.discard((repo_id, revision, filename))
+
+    def fault(self, filename, kind):
+        """Make transfers of `filename` fail in the way `kind` says (see the module docstring); None clears."""
+        if kind is None:
+            self.faults.pop(filename, None)
+        else:
+            assert kind in ("close", "die", "stall", "stall_head"), kind
+            self.faults[filename] = kind
 
     def requests(self, method=None):
         return [path for m, path in self.log if method is None or m == method]
@@ -90,13 +108,28 @@ def _handler_for(hub):
     class Handler(BaseHTTPRequestHandler):
         def _reply(self, send_body):
             hub.log.append((self.command, self.path))
+            fault = hub.faults.get(unquote(urlsplit(self.path).path).rpartition("/")[2])
+            if fault == "stall_head":
+                hub._stopping.wait(60)
+                self.close_connection = True
+                return
             status, headers, body = hub.respond(self.path)
             self.send_response(status)
             for key, value in {**headers, "Content-Length": str(len(body))}.items():
                 self.send_header(key, value)
             self.end_headers()
-            if send_body:
+            if not send_body:
+                return
+            if status != 200 or fault is None:
                 self.wfile.write(body)
+                return
+            self.wfile.write(body[:len(body) // 2])  # Content-Length promised all of it
+            self.wfile.flush()
+            self.close_connection = True
+            if fault == "die":
+                hub.stop()
+            elif fault == "stall":
+                hub._stopping.wait(60)
 
         def do_HEAD(self):
             self._reply(send_body=False)
