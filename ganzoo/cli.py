@@ -1,12 +1,16 @@
 """The `ganzoo` command: list, info, sample, style-mix, translate, upscale, evaluate, train.
 
-Bad input exits with status 2 and one line on stderr that says what to do.
+Bad input exits with status 2 and one line on stderr that says what to do. The backend's
+start-up chatter (TensorFlow's C++ log lines, Python warnings) stays off stderr unless
+--verbose is given, so that the one line is the only line.
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
+from pathlib import Path
 
 
 def _int_at_least(minimum, words):
@@ -35,9 +39,10 @@ def cmd_list(args):
     if not names:
         raise ValueError(f"No zoo entry matches {args.pattern!r}; `ganzoo list` shows them all.")
     entries = zoo.read_manifest()["models"]
-    width = max(map(len, names))
-    for name in names:
-        print(f"{name:<{width}}  {entries[name]['family']:<8}  {entries[name]['dataset']['name']}")
+    rows = [(name, entries[name]["family"], entries[name]["dataset"]["name"]) for name in names]
+    widths = [max(len(row[i]) for row in rows) for i in range(2)]  # every column as wide as its longest
+    for name, family, dataset in rows:
+        print(f"{name:<{widths[0]}}  {family:<{widths[1]}}  {dataset}")
 
 
 def cmd_info(args):
@@ -80,9 +85,27 @@ def _rows_of(model, name, args):
 
 
 def _check_png_output(path):
-    """Commands write PNG only: refuse other names before any model loads."""
+    """Commands write PNG only, somewhere they can: refuse other names, a missing or read-only
+    folder, or a folder named like the file, before any model loads (minutes, for large inputs)."""
+    import tempfile
+
     if not path.lower().endswith(".png"):
         raise ValueError(f"--output must be a .png file, got {path!r}.")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.exists(folder):
+        raise ValueError(f"--output {path!r}: the folder {folder} does not exist; create it first.")
+    if not os.path.isdir(folder):
+        raise ValueError(f"--output {path!r}: {folder} is a file, not a folder.")
+    if os.path.isdir(path):
+        raise ValueError(f"--output {path!r} is a folder; give a file name such as {os.path.join(path, 'out.png')}.")
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        raise ValueError(f"--output {path!r} exists and cannot be overwritten (no write permission).")
+    try:  # a real write, so that read-only file systems and root's permissions are judged too
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".ganzoo-write-test-")
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        raise ValueError(f"--output {path!r}: cannot write into {folder} ({e.strerror or e}).") from None
 
 
 def cmd_sample(args):
@@ -171,7 +194,10 @@ def cmd_translate(args):
     kwargs = {"direction": args.direction or "a2b"} if family == "cyclegan" else {}
     output = model.translate(source, **kwargs)
     picture = output if args.output_only else images.grid(side_by_side(source[None], output[None])[0], cols=2)
-    images.save_png(picture, args.output)
+    # like `sample`: each image enlarged to ~128 px unless --scale says otherwise; --output-only
+    # keeps the model's size by default (the pixels translate() returns)
+    scale = args.scale or (1 if args.output_only else max(1, 128 // height))
+    images.save_png(picture, args.output, scale=scale)
     print(f"wrote the translation of {args.input} by {args.name} to {args.output}")
 
 
@@ -187,17 +213,84 @@ def cmd_upscale(args):
                          "`ganzoo list` shows the srresnet and srgan entries.")
     image = _channels_for(images.load_image(args.input), 3)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
-    output = model.upscale(image, tile=args.tile)
+    with _tile_progress(f"upscaling {args.input}"):
+        output = model.upscale(image, tile=args.tile)
     images.save_png(output, args.output)
     print(f"wrote {args.input} ({image.shape[1]}x{image.shape[0]}) upscaled x{model.scale} by {args.name} "
           f"to {args.output} ({output.shape[1]}x{output.shape[0]})")
 
 
-def cmd_evaluate(args):
-    from ganzoo import evaluate
+@contextlib.contextmanager
+def _tile_progress(description):
+    """Within it, tiled upscaling shows tiles done / total on stderr (a 5000x5000 image takes
+    ~20 minutes on a CPU); a single tile shows nothing."""
+    from tqdm import tqdm
 
-    results, n, seed = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir,
-                                         metrics=args.metric)
+    from ganzoo import superres
+
+    bar = None
+
+    def report(done, total):
+        nonlocal bar
+        if total > 1:
+            bar = bar or tqdm(total=total, desc=description, unit="tile", file=sys.stderr)
+            bar.update(done - bar.n)
+
+    try:
+        with superres.tile_progress(report):
+            yield
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _check_evaluation_data(entry, metrics):
+    """The real images an evaluation compares with: missing ones fail here, in milliseconds and on
+    one line, not after minutes of sampling."""
+    from ganzoo import data, superres
+
+    evaluation = entry.get("evaluation") or {}
+    wanted = [m for m in evaluation if metrics is None or m in metrics]
+    if "fid" in wanted:
+        reference = evaluation["fid"]
+        for split in dict.fromkeys((reference["split"], "test")):  # a train reference is checked on test too
+            data.check_available(reference["dataset"], split)
+    if "translation" in wanted:
+        data.check_available("celeba", "train")
+    if "super_resolution" in wanted:
+        folder = data.default_data_dir()
+        for benchmark in evaluation["super_resolution"]["benchmarks"]:
+            if not (folder / superres.benchmark_file(benchmark)).exists():
+                raise data.missing_file_error(folder, superres.benchmark_file(benchmark))
+
+
+@contextlib.contextmanager
+def _environment(**values):
+    """os.environ with `values` set (None: left as it is), restored on exit."""
+    values = {key: value for key, value in values.items() if value is not None}
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def cmd_evaluate(args):
+    from ganzoo import zoo
+
+    data_dir = None if args.data_dir is None else str(Path(args.data_dir).resolve())
+    with _environment(GANZOO_DATA_DIR=data_dir, GANZOO_ONLINE="1" if args.source == "tfds" else None):
+        if args.source != "tfds":
+            _check_evaluation_data(zoo.get_entry(args.name), args.metric)
+        from ganzoo import evaluate  # TensorFlow and the metrics: seconds
+
+        results, n, seed = evaluate.evaluate(args.name, n=args.n, seed=args.seed, weights_dir=args.weights_dir,
+                                             metrics=args.metric)
     width = max(map(len, results))
     print(f"{args.name}: {n} samples, seed {seed}" if seed is not None else f"{args.name}: {n} benchmark images")
     for key, value in results.items():
@@ -206,6 +299,31 @@ def cmd_evaluate(args):
         command = "ganzoo " + " ".join(sys.argv[1:]) if args.argv is None else "ganzoo " + " ".join(args.argv)
         evaluate.record(args.name, results, command, n, seed)
         print(f"wrote the results into weights_manifest.json and weights/{args.name}/README.md")
+
+
+def _recipe_flag(flags, name):
+    """The value of --name=VALUE or --name VALUE among a recipe's absl flags (the last one), or None."""
+    value = None
+    for i, flag in enumerate(flags):
+        if flag.startswith(f"--{name}="):
+            value = flag.split("=", 1)[1]
+        elif flag == f"--{name}" and i + 1 < len(flags):
+            value = flags[i + 1]
+    return value
+
+
+def _check_training_data(dataset, recipe_flags):
+    """Missing data fails here in milliseconds, on one line, not after the recipe's imports (or
+    minutes of TFDS retries offline)."""
+    from ganzoo import data, superres
+
+    data_dir = _recipe_flag(recipe_flags, "data_dir")
+    if dataset in data.DATASETS:
+        data.check_available(dataset, "train", data_dir, _recipe_flag(recipe_flags, "source") or "auto")
+    elif dataset == "bsds500_train200":  # the super-resolution recipes: local files only
+        folder = Path(data_dir or data.default_data_dir())
+        if not (folder / superres.TRAIN_ARCHIVE).exists():
+            raise data.missing_file_error(folder, superres.TRAIN_ARCHIVE)
 
 
 def cmd_train(args):
@@ -219,6 +337,8 @@ def cmd_train(args):
     if not recipe.exists():
         raise FileNotFoundError(f"{entry['recipe']} is not here: `ganzoo train` runs the recipes of a "
                                 "source checkout (git clone the repository and pip install -e it).")
+    if not any(flag.startswith("--help") for flag in args.recipe_flags):
+        _check_training_data(entry["dataset"]["name"], args.recipe_flags)
     command = [sys.executable, str(recipe), *args.recipe_flags]
     print("running:", " ".join(command), flush=True)
     returncode = subprocess.call(command, cwd=zoo.REPO_ROOT)
@@ -234,22 +354,32 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser():
+    from ganzoo import __version__
     from ganzoo.zoo import EVALUATION_METRICS
 
     parser = _Parser(prog="ganzoo", description="A model zoo of GANs with pretrained weights.")
+    parser.add_argument("--version", action="version", version=f"ganzoo {__version__}")
+    verbose_help = "show the backend's log lines and warnings (hidden by default)"
+    parser.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    # `ganzoo CMD ... --verbose` works too; SUPPRESS keeps the subcommand from resetting the flag
+    verbose = _Parser(add_help=False)
+    verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=verbose_help)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("list", help="list the zoo entries", description="List zoo entries.")
+    def add(name, **kwargs):
+        return sub.add_parser(name, parents=[verbose], **kwargs)
+
+    p = add("list", help="list the zoo entries", description="List zoo entries.")
     p.add_argument("pattern", nargs="?", default="*", help="glob filter, e.g. 'dcgan*'")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("info", help="describe one entry", description="Describe one zoo entry.")
+    p = add("info", help="describe one entry", description="Describe one zoo entry.")
     p.add_argument("name")
     p.add_argument("--json", action="store_true", help="print the whole manifest entry as JSON")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("sample", help="write a grid of samples to PNG",
-                       description="Sample images from a zoo entry into a PNG grid.")
+    p = add("sample", help="write a grid of samples to PNG",
+            description="Sample images from a zoo entry into a PNG grid.")
     p.add_argument("name")
     p.add_argument("-n", type=_positive_int, default=None,
                    help="number of images (default 16); with --labels/--codes, per row (default 8)")
@@ -266,10 +396,10 @@ def build_parser():
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("style-mix", help="write a style-mixing grid (stylegan_lite)",
-                       description="The classic mixing grid: the top row shows the --cols seeds' images, the "
-                                   "left column the --rows seeds'; each cell takes its row's styles except "
-                                   "--layers, which come from its column.")
+    p = add("style-mix", help="write a style-mixing grid (stylegan_lite)",
+            description="The classic mixing grid: the top row shows the --cols seeds' images, the "
+                        "left column the --rows seeds'; each cell takes its row's styles except "
+                        "--layers, which come from its column.")
     p.add_argument("name")
     p.add_argument("--rows", default="1,2,3", help="comma-separated seeds of the rows")
     p.add_argument("--cols", default="4,5,6,7", help="comma-separated seeds of the columns")
@@ -282,11 +412,11 @@ def build_parser():
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_style_mix)
 
-    p = sub.add_parser("translate", help="translate an image with a pix2pix or cyclegan entry",
-                       description="Translate one PNG or JPEG image with an image-to-image entry. Writes the "
-                                   "input (as the model saw it) beside its translation, or only the translation "
-                                   "with --output-only. Colour and grey files are converted to the channels "
-                                   "the model takes.")
+    p = add("translate", help="translate an image with a pix2pix or cyclegan entry",
+            description="Translate one PNG or JPEG image with an image-to-image entry. Writes the "
+                        "input (as the model saw it) beside its translation, or only the translation "
+                        "with --output-only. Colour and grey files are converted to the channels "
+                        "the model takes.")
     p.add_argument("name")
     p.add_argument("input", help="the image file to translate (PNG or JPEG)")
     p.add_argument("-o", "--output", default="translated.png", help="PNG file to write")
@@ -294,13 +424,16 @@ def build_parser():
                    help="cyclegan: from domain A to B (default) or B to A")
     p.add_argument("--resize", action="store_true",
                    help="resize an image of another size (short side to the model's, then a centre crop)")
-    p.add_argument("--output-only", action="store_true", help="write only the translation, at the model's size")
+    p.add_argument("--output-only", action="store_true",
+                   help="write only the translation (at the model's size unless --scale is given)")
+    p.add_argument("--scale", type=_positive_int, default=None,
+                   help="enlarge each pixel (default: each image to ~128 px; 1 with --output-only)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_translate)
 
-    p = sub.add_parser("upscale", help="upscale an image with a super-resolution entry",
-                       description="Upscale one PNG or JPEG image of any size with an srresnet or srgan entry "
-                                   "(x4). Large images are processed in tiles, so memory stays bounded.")
+    p = add("upscale", help="upscale an image with a super-resolution entry",
+            description="Upscale one PNG or JPEG image of any size with an srresnet or srgan entry "
+                        "(x4). Large images are processed in tiles, so memory stays bounded.")
     p.add_argument("name")
     p.add_argument("input", help="the image file to upscale (PNG or JPEG; grey files are made RGB)")
     p.add_argument("-o", "--output", default="upscaled.png", help="PNG file to write")
@@ -309,8 +442,8 @@ def build_parser():
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_upscale)
 
-    p = sub.add_parser("evaluate", help="measure an entry's quality",
-                       description="Compute an entry's metrics with a fixed seed and sample count.")
+    p = add("evaluate", help="measure an entry's quality",
+            description="Compute an entry's metrics with a fixed seed and sample count.")
     p.add_argument("name")
     p.add_argument("-n", type=_positive_int, default=None, help="number of samples (default: the entry's)")
     p.add_argument("--seed", type=_non_negative_int, default=None, help="sampling seed (default: the entry's)")
@@ -318,11 +451,16 @@ def build_parser():
     p.add_argument("--metric", action="append", choices=EVALUATION_METRICS, default=None,
                    help="only this declared metric (repeatable; default: all the entry declares)")
     p.add_argument("--write", action="store_true", help="record the results in the manifest and model card")
+    p.add_argument("--data-dir", "--data_dir", default=None,
+                   help="the data folder of the real images (default: $GANZOO_DATA_DIR, then ../shared/data)")
+    p.add_argument("--source", choices=["auto", "tfds"], default="auto",
+                   help="tfds: download data sets missing from the data folder with TFDS (needs the internet; "
+                        "the same as GANZOO_ONLINE=1)")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("train", help="reproduce an entry with its recipe",
-                       description="Train a zoo entry with its recipe and published hyper-parameters; "
-                                   "flags after NAME go to the recipe (see `python recipes/<name>.py --help`).")
+    p = add("train", help="reproduce an entry with its recipe",
+            description="Train a zoo entry with its recipe and published hyper-parameters; "
+                        "flags after NAME go to the recipe (see `python recipes/<name>.py --help`).")
     p.add_argument("name")
     p.add_argument("recipe_flags", nargs=argparse.REMAINDER,
                    help="e.g. --steps=2000 --output_dir=runs/mine --export")
@@ -330,18 +468,64 @@ def build_parser():
     return parser
 
 
+@contextlib.contextmanager
+def _quiet_backend():
+    """Keep the backend's start-up chatter off stderr; enter before TensorFlow is imported.
+
+    Only log levels change (TF_ENABLE_ONEDNN_OPTS and the like stay as they are, so the numbers
+    do too): TensorFlow's C++ logs (3: errors too, the command reports its own), the Python
+    loggers of TensorFlow and absl, and Python warnings (Keras' UserWarnings, two lines each).
+    All is restored on exit, for callers of main() in-process.
+    """
+    import logging
+    import warnings
+
+    loggers = {name: logging.getLogger(name) for name in ("tensorflow", "absl", "h5py", "huggingface_hub")}
+    levels = {name: logger.level for name, logger in loggers.items()}
+    environ = {key: os.environ.get(key) for key in ("TF_CPP_MIN_LOG_LEVEL", "GRPC_VERBOSITY")}
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+    for logger in loggers.values():
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for name, logger in loggers.items():
+            logger.setLevel(levels[name])
+        for key, value in environ.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _one_line(error):
+    """The message of an error on one line (a multi-line message joined with '; ')."""
+    return "; ".join(line.strip() for line in str(error).splitlines() if line.strip()) or type(error).__name__
+
+
 def main(argv=None):
     try:
         args = build_parser().parse_args(argv)
-    except SystemExit as e:  # --help (0) or a usage error (2, already printed)
+    except SystemExit as e:  # --help / --version (0) or a usage error (2, already printed)
         return e.code
     args.argv = argv
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     try:
-        args.func(args)
+        with contextlib.nullcontext() if args.verbose else _quiet_backend():
+            args.func(args)
+        sys.stdout.flush()  # a closed pipe fails here, where it is handled, not at exit
+    except BrokenPipeError:  # `ganzoo list | head`: the reader has all it wanted
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except (ValueError, FileNotFoundError, OSError) as e:
-        print(f"ganzoo: error: {e}", file=sys.stderr)
+        print(f"ganzoo: error: {_one_line(e)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("ganzoo: interrupted", file=sys.stderr)
+        return 130
     return 0
 
 

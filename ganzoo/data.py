@@ -1,8 +1,13 @@
-"""Data sets by name: the local files under a data directory, or TFDS when online.
+"""Data sets by name: the local files under a data directory, or TFDS when asked.
 
 The data directory is, in order: the `data_dir` argument (recipes: `--data_dir`),
 `$GANZOO_DATA_DIR`, then `../shared/data` beside a checkout of this repository.
 Every local file read is checked against the folder's SHA256SUMS when it has one.
+
+TFDS is used only when asked for (source='tfds', recipes: `--source=tfds`) or, for the
+default source='auto', when the local files are missing and $GANZOO_ONLINE=1 says the
+machine is online: offline, tfds.load retries for minutes before it fails, so missing
+files otherwise fail at once with a message that says where they were looked for.
 """
 
 import functools
@@ -15,7 +20,28 @@ from pathlib import Path
 
 import numpy as np
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _installed_root():
+    """Where an installed wheel keeps the files a checkout has at its top (weights_manifest.json):
+    setup.cfg's data_files put them in <prefix>/share/ganzoo; the installed RECORD says where."""
+    from importlib import metadata
+
+    try:
+        files = metadata.distribution("ganzoo").files or []
+    except metadata.PackageNotFoundError:
+        files = []
+    for file in files:
+        if file.name == "weights_manifest.json" and file.parent.name == "ganzoo":
+            return Path(file.locate()).resolve().parent
+    return PACKAGE_DIR
+
+
+# A source checkout (also `pip install -e`): the package beside weights_manifest.json, weights/,
+# recipes/. An installed wheel: the manifest from <prefix>/share/ganzoo, and no weights/ or
+# recipes/ beside it, so weights come from $GANZOO_WEIGHTS_DIR or the Hub.
+REPO_ROOT = PACKAGE_DIR.parent if (PACKAGE_DIR.parent / "weights_manifest.json").is_file() else _installed_root()
 
 DATASETS = {
     "mnist": {
@@ -44,7 +70,13 @@ class DataNotFoundError(FileNotFoundError):
 
 
 def default_data_dir():
-    return Path(os.environ.get("GANZOO_DATA_DIR") or REPO_ROOT.parent / "shared" / "data")
+    return Path(os.environ.get("GANZOO_DATA_DIR") or PACKAGE_DIR.parent.parent / "shared" / "data")
+
+
+def online():
+    """Whether $GANZOO_ONLINE says this machine may use the internet (then source='auto'
+    falls back to TFDS when local files are missing)."""
+    return os.environ.get("GANZOO_ONLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def _dataset_info(name):
@@ -71,13 +103,22 @@ def _expected_hashes(data_dir):
     return out
 
 
+def missing_file_error(data_dir, rel, tfds=False):
+    """The DataNotFoundError for data_dir/rel: one line naming the folder and what to do; `tfds`
+    adds the TFDS way (for data sets TFDS has: not the super-resolution sets)."""
+    message = (f"'{rel}' not found in the data folder {Path(data_dir).resolve()}: point --data_dir or "
+               f"$GANZOO_DATA_DIR at the folder that holds it.")
+    if tfds:
+        message += (" Or use TFDS, which downloads it: --source=tfds (Python: source='tfds'), or set "
+                    "GANZOO_ONLINE=1 to let the default source fall back to TFDS.")
+    return DataNotFoundError(message)
+
+
 def _read_verified(data_dir, rel):
     """Bytes of data_dir/rel, checked against SHA256SUMS when the folder has one."""
     path = Path(data_dir) / rel
     if not path.exists():
-        raise DataNotFoundError(
-            f"{path} not found. Point --data_dir or $GANZOO_DATA_DIR at the folder holding "
-            f"'{rel}', or use source='tfds' when online.")
+        raise missing_file_error(data_dir, rel)
     blob = path.read_bytes()
     expected = _expected_hashes(str(data_dir)).get(rel)
     if expected and hashlib.sha256(blob).hexdigest() != expected:
@@ -192,7 +233,9 @@ def load(name, split="train", data_dir=None, resolution=None, source="auto"):
     """(images uint8 NHWC, labels) for a data set name.
 
     source='local' reads the files under the data directory, 'tfds' uses
-    tensorflow-datasets, 'auto' prefers the local files and falls back to TFDS.
+    tensorflow-datasets, 'auto' reads the local files and falls back to TFDS only when
+    $GANZOO_ONLINE=1; otherwise missing files raise DataNotFoundError at once, naming the
+    folder looked in and the ways to point elsewhere or use TFDS.
     For CelebA the labels are the 40 binary attributes and resolution defaults to 64.
     """
     _dataset_info(name)
@@ -209,7 +252,28 @@ def load(name, split="train", data_dir=None, resolution=None, source="auto"):
         if resolution not in (None, 28):
             images = np.stack([center_crop_resize(im[..., 0], resolution)[..., None] for im in images])
         return images, labels
-    except DataNotFoundError:
-        if source == "local":
-            raise
-        return load_tfds(name, split, resolution)
+    except DataNotFoundError as e:
+        if source == "auto" and online():
+            return load_tfds(name, split, resolution)
+        missing = e
+    check_available(name, split, data_dir, source)  # raises the same error, with the TFDS way named
+    raise missing
+
+
+def _local_files(name, split):
+    if name == "celeba":
+        info = DATASETS["celeba"]
+        return [f"celeba/{info['attributes']}", f"celeba/{info['archive']}"]
+    return [f"{name}/{file}" for file in _IDX_FILES[split]]
+
+
+def check_available(name, split="train", data_dir=None, source="auto"):
+    """Raise, in milliseconds, the DataNotFoundError that load() with these arguments would meet
+    (`ganzoo train` checks before starting a recipe); nothing when TFDS will be used."""
+    _dataset_info(name)
+    if source == "tfds" or (source == "auto" and online()):
+        return
+    folder = Path(data_dir or default_data_dir())
+    for rel in _local_files(name, "train" if split == "all" else split):
+        if not (folder / rel).exists():
+            raise missing_file_error(folder, rel, tfds=True)

@@ -54,6 +54,9 @@ def input_batch(images, image_shape, resize=False, what="images"):
     if batch.shape[-1] != channels:
         raise ValueError(f"{what}: this model takes {channels}-channel images, got {batch.shape[-1]} channels "
                          f"(shape {images.shape}).")
+    if 0 in batch.shape[1:3]:
+        raise ValueError(f"{what}: expected {expected}, got an empty image of {batch.shape[1]}x{batch.shape[2]} "
+                         f"pixels (shape {images.shape}).")
     if batch.shape[1:3] != (height, width):
         if not resize:
             raise ValueError(f"{what}: this model takes {height}x{width} images, got {batch.shape[1]}x"
@@ -107,16 +110,27 @@ def save_png(image, path, scale=1):
 
 
 def load_image(path):
-    """Read an image file as uint8 HWC RGB (or HW1 for grayscale files), with a clear error."""
+    """Read an image file as uint8 HWC RGB (or HW1 for grayscale files), with a clear error.
+
+    Images beyond PIL's decompression-bomb limit (Image.MAX_IMAGE_PIXELS, ~89 million pixels;
+    PIL warns up to twice that and refuses beyond) are refused with a ValueError that says so.
+    """
+    import warnings
+
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode in ("L", "I;16", "1"):
-                return np.asarray(im.convert("L"))[..., None]
-            return np.asarray(im.convert("RGB"))
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                if im.mode in ("L", "I;16", "1"):
+                    return np.asarray(im.convert("L"))[..., None]
+                return np.asarray(im.convert("RGB"))
     except FileNotFoundError:
         raise FileNotFoundError(f"No such image file: {path}") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise ValueError(f"{path} is too large to read safely: {str(e).rstrip('.')}; shrink it to at most "
+                         f"{Image.MAX_IMAGE_PIXELS} pixels first.") from None
     except (UnidentifiedImageError, OSError) as e:
         raise ValueError(f"Cannot read {path} as an image ({e}); expected a PNG or JPEG file.") from None

@@ -13,6 +13,7 @@ the crops drawn from (seed, k), with one of the 8 flips/rotations each, so a res
 sees the same batches as an uninterrupted one.
 """
 
+import contextlib
 import io
 import tarfile
 from pathlib import Path
@@ -98,6 +99,11 @@ def _images_in_tar(blob, suffixes):
     return out
 
 
+def benchmark_file(name):
+    """The tar of a x4 benchmark, relative to the data folder."""
+    return f"sr/{name}_x4.tar"
+
+
 def load_benchmark(name, data_dir=None):
     """[(image name, LR uint8, HR uint8)] of a x4 benchmark (Set5, Set14, BSD100), sorted by name.
 
@@ -105,7 +111,7 @@ def load_benchmark(name, data_dir=None):
     """
     if name not in BENCHMARKS:
         raise ValueError(f"Unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}.")
-    images = _images_in_tar(_read_verified(Path(data_dir or default_data_dir()), f"sr/{name}_x4.tar"),
+    images = _images_in_tar(_read_verified(Path(data_dir or default_data_dir()), benchmark_file(name)),
                             ("_HR.png", "_LR.png"))
     out = []
     for member in sorted(k for k in images if k.endswith("_LR.png")):
@@ -164,6 +170,31 @@ def _dihedral(image, transform):
 
 
 # -- tiled inference ---------------------------------------------------------------------------
+_tile_reporters = []
+
+
+@contextlib.contextmanager
+def tile_progress(report):
+    """Within it, iterating over a list from tiles() calls report(done, total) as each tile is
+    done (when the loop asks for the next): the command line's progress bar for long upscales."""
+    _tile_reporters.append(report)
+    try:
+        yield
+    finally:
+        _tile_reporters.remove(report)
+
+
+class _Tiles(list):
+    """The list tiles() returns; a loop over it reports its progress to tile_progress()."""
+
+    def __iter__(self):
+        reporters, total = list(_tile_reporters), len(self)
+        for done, item in enumerate(list.__iter__(self), start=1):
+            yield item
+            for report in reporters:
+                report(done, total)
+
+
 def tiles(height, width, tile, context):
     """[(core box, context box)] covering an image: each core is a tile x tile (or smaller at the
     edges) region whose output is kept; its context box adds `context` pixels each side (clipped to
@@ -176,4 +207,4 @@ def tiles(height, width, tile, context):
             box = (max(0, core[0] - context), max(0, core[1] - context),
                    min(height, core[2] + context), min(width, core[3] + context))
             out.append((core, box))
-    return out
+    return _Tiles(out)

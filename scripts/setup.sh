@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Create .venv (if missing) and install ganzoo with its dependencies; idempotent.
-# Extra pip arguments (e.g. torch==2.13.0) are installed alongside.
+# Extra pip arguments are installed alongside (torch: scripts/test.sh installs its CPU build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/python ]; then

@@ -218,6 +218,8 @@ class FakeTFDS:
 def fake_tfds(monkeypatch):
     import tensorflow_datasets as tfds
 
+    monkeypatch.setenv("GANZOO_ONLINE", "1")  # the default source falls back to TFDS only when told so
+
     def install(examples):
         fake = FakeTFDS(examples)
         monkeypatch.setattr(tfds, "load", fake.load)
@@ -245,6 +247,7 @@ def test_auto_falls_back_to_tfds_celeb_a(tmp_path, fake_tfds):
 
 
 def test_auto_passes_split_and_resolution_to_load_tfds(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_ONLINE", "1")
     calls = []
     monkeypatch.setattr(data, "load_tfds", lambda *args: calls.append(args) or ("images", "labels"))
     assert data.load("celeba", "test", data_dir=tmp_path) == ("images", "labels")
