@@ -57,18 +57,57 @@ def _real_images(ref):
     return images[: ref["n_real"]] if ref.get("n_real") else images
 
 
-def _fid(samples, real_images, key, reference, progress):
-    """FID and KID of samples against real images whose statistics are cached under key
-    (dataset, split, resolution), with the counts of both sets."""
+def _fid(samples, real_images, key, reference, progress, fake=None):
+    """FID and KID (and precision, recall, density, coverage) of samples against real images whose
+    statistics are cached under key (dataset, split, resolution), with the counts of both sets.
+    `fake`: the samples' Inception features, where the caller has them."""
     from ganzoo.metrics import fid
 
     real = fid.real_statistics(fid.statistics_key(*key, len(real_images)), lambda: real_images, progress=progress)
-    fake = fid.inception_features(samples, progress=progress)
+    if fake is None:
+        fake = fid.inception_features(samples, progress=progress)
+    results = _feature_scores(fake, real, reference)
+    results.update({"fid_reference_images": len(real_images), "fid_samples": len(samples)})
+    return results
+
+
+def _feature_scores(fake, real, reference):
+    """FID and KID of fake Inception features against real statistics (fid.Statistics), and
+    precision, recall, density and coverage where the real features are kept (up to 10,000)."""
+    from ganzoo.metrics import fid
+    from ganzoo.metrics.prdc import prdc_scores
+
     kid_mean, kid_std = fid.kid(fake, real.features)
-    return {f"fid/{reference}": round(float(fid.frechet_distance(*fid.feature_statistics(fake), real.mu,
-                                                                 real.sigma)), 3),
-            f"kid/{reference}": round(float(kid_mean), 5), f"kid_std/{reference}": round(float(kid_std), 5),
-            "fid_reference_images": len(real_images), "fid_samples": len(samples)}
+    results = {f"fid/{reference}": round(float(fid.frechet_distance(*fid.feature_statistics(fake), real.mu,
+                                                                     real.sigma)), 3),
+               f"kid/{reference}": round(float(kid_mean), 5), f"kid_std/{reference}": round(float(kid_std), 5)}
+    if real.features is not None and len(fake) > 3:
+        results.update({f"{name}/{reference}": round(value, 4)
+                        for name, value in prdc_scores(real.features, fake).items()})
+    return results
+
+
+def memorisation_scores(samples, ref, progress=True, sample_features=None):
+    """The nearest-training-image check (metrics.prdc.memorisation) of samples against a reference
+    that is a training split, with the data set's test split as the held-out real images."""
+    from ganzoo import data
+    from ganzoo.metrics import fid
+    from ganzoo.metrics.prdc import memorisation
+
+    resolution = ref.get("resolution") or samples.shape[1]
+    train = _real_images(ref)
+    heldout = data.load(ref["dataset"], "test", resolution=ref.get("resolution"))[0]
+    stats = [fid.real_statistics(fid.statistics_key(ref["dataset"], split, resolution, len(images)),
+                                 lambda images=images: images, progress=progress)
+             for split, images in ((ref["split"], train), ("test", heldout))]
+    if stats[0].features is None:
+        raise ValueError(f"{ref['dataset']}/{ref['split']} has more than {fid.MAX_CACHED_FEATURES} images: "
+                         "its features are not kept, so nearest neighbours cannot be measured.")
+    if sample_features is None:
+        sample_features = fid.inception_features(samples, progress=progress)
+    scores = memorisation(stats[0].features, sample_features, stats[1].features)
+    reference = f"{ref['dataset']}/{ref['split']}"
+    return {f"{name}/{reference}": round(value, 4) for name, value in scores.items()}
 
 
 def _psnr(outputs, targets):
@@ -182,14 +221,7 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
     samples, conditions = _generate(model, n, seed, batch_size, progress, name)
     results = {}
     if "classifier" in spec:
-        from ganzoo.metrics import classifier as clf
-
-        scorer = clf.load_classifier(spec["classifier"])
-        probabilities = clf.predict_probabilities(scorer, samples)
-        scores = clf.class_scores(probabilities, labels=conditions.get("labels"))
-        if "category" in conditions:
-            scores.update(clf.code_purity(probabilities, conditions["category"]))
-        results.update({f"{spec['classifier']}/{key}": round(value, 4) for key, value in scores.items()})
+        results.update(classifier_scores(samples, spec["classifier"], conditions))
     if "fid" in spec:
         results.update(fid_scores(samples, spec["fid"], progress))
     return results, n, seed
@@ -197,24 +229,50 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
 
 def fid_scores(samples, ref, progress=True):
     """FID and KID of uint8 samples against an fid reference ({"dataset", "split", "resolution",
-    optional "n_real", optional "n_samples": use only that many of the samples})."""
+    optional "n_real", optional "n_samples": use only that many of the samples}), with precision,
+    recall, density and coverage, and against a training split the memorisation check."""
     real_images = _real_images(ref)
     key = (ref["dataset"], ref["split"], ref.get("resolution") or real_images.shape[1])
     n_fid = min(len(samples), ref.get("n_samples", len(samples)))  # Inception is slow: a metric may use fewer
-    return _fid(samples[:n_fid], real_images, key, f"{ref['dataset']}/{ref['split']}", progress)
+    from ganzoo.metrics import fid
+
+    fake = fid.inception_features(samples[:n_fid], progress=progress)
+    results = _fid(samples[:n_fid], real_images, key, f"{ref['dataset']}/{ref['split']}", progress, fake=fake)
+    if ref["split"] == "train":  # measured against what the generator learnt from: did it copy it?
+        results.update(memorisation_scores(samples[:n_fid], ref, progress, sample_features=fake))
+    return results
 
 
-def checkpoint_fid(run_dir, ref, n, seed=0, progress=True):
+def classifier_scores(samples, classifier, conditions=None):
+    """{"<classifier>/<score>": value} of uint8 samples by a zoo evaluator (manifest `evaluators`),
+    with label accuracy or code purity where `conditions` says what each sample was asked to be."""
+    from ganzoo.metrics import classifier as clf
+
+    conditions = conditions or {}
+    probabilities = clf.predict_probabilities(clf.load_classifier(classifier), samples)
+    scores = clf.class_scores(probabilities, labels=conditions.get("labels"))
+    if "category" in conditions:
+        scores.update(clf.code_purity(probabilities, conditions["category"]))
+    return {f"{classifier}/{key}": round(value, 4) for key, value in scores.items()}
+
+
+def checkpoint_fid(run_dir, ref, n, seed=0, progress=True, classifier=None):
     """FID and KID of n samples from the checkpoint of a run in progress (training.load_checkpoint),
-    with the training step it holds: how a long run is doing before it ends."""
+    with the training step it holds: how a long run is doing before it ends. `ref` None skips
+    FID; `classifier` (a zoo evaluator's name) adds its scores of the same samples."""
     from ganzoo import training
 
     model, step = training.load_checkpoint(run_dir)
     if hasattr(model, "translate") or hasattr(model, "upscale"):
         raise ValueError(f"checkpoint_fid measures families that sample from noise, not {type(model).__name__}: "
                          "export the run and use `ganzoo evaluate`, which scores translations and upscaling.")
-    samples, _ = _generate(model, n, seed, 250, progress, f"step {step}")
-    return {"step": step, **fid_scores(samples, ref, progress)}
+    samples, conditions = _generate(model, n, seed, 250, progress, f"step {step}")
+    results = {"step": step}
+    if classifier:
+        results.update(classifier_scores(samples, classifier, conditions))
+    if ref:
+        results.update(fid_scores(samples, ref, progress))
+    return results
 
 
 def report_to_run(run_dir, log_name, result):

@@ -63,8 +63,8 @@ def test_evaluate_the_published_dcgan():
     # an already loaded model is the one measured (here another entry's, under dcgan_mnist's spec)
     from ganzoo import zoo
 
-    measured = evaluate("dcgan_mnist", n=500, progress=False, model=zoo.load("gan_mnist"))[0]
-    assert measured == evaluate("gan_mnist", n=500, progress=False, metrics=["classifier"])[0] != results
+    measured = evaluate("dcgan_mnist", n=500, progress=False, model=zoo.load("infogan_mnist"))[0]
+    assert measured == evaluate("infogan_mnist", n=500, progress=False, metrics=["classifier"])[0] != results
 
 
 def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, monkeypatch):
@@ -88,15 +88,26 @@ def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, mo
     monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
     monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path / "cache"))
     real, labels = data.load("mnist", "test")
-    monkeypatch.setattr(data, "load", lambda *a, **k: (real[:32], labels[:32]))
+    # 32 digits stand for each split; "train" and "test" differ, as a training set and held-out images do
+    monkeypatch.setattr(data, "load", lambda name, split="train", **k: (
+        (real[:32], labels[:32]) if split == "test" else (real[32:64], labels[32:64])))
     try:
         results, n, _ = evaluate("tiny", progress=False)
+        entry["evaluation"]["fid"]["split"] = "train"  # against what it learnt from: the copying check too
+        zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
+        against_train, _, _ = evaluate("tiny", progress=False)
     finally:
         torch.set_num_threads(threads)
     assert n == 24 and results["fid_reference_images"] == 32
     assert results["fid/mnist/test"] > 50  # an untrained generator is far from real digits
     assert results["kid/mnist/test"] > 0
+    # precision, recall, density and coverage beside FID: an untrained generator's noise covers no digit
+    assert results["coverage/mnist/test"] == 0.0 and results["precision/mnist/test"] == 0.0
+    assert {"recall/mnist/test", "density/mnist/test"} <= set(results)
     assert list((tmp_path / "cache").glob("mnist-test-28-32-*.npz"))
+    assert not any(key.startswith("nn_ratio") for key in results)  # a test split is no training set
+    assert against_train["nn_ratio/mnist/train"] > 1.0  # noise sits farther from the digits than new digits do
+    assert against_train["copied_share/mnist/train"] == 0.0
 
 
 def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monkeypatch, tiny_images):
@@ -106,11 +117,14 @@ def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monk
                    steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0, time_limit=1e-6)
     seen = {}
 
-    def fid_stub(samples, real, key, reference, progress):
+    def fid_stub(samples, real, key, reference, progress, fake=None):
         seen.update(samples=samples, key=key, reference=reference)
         return {f"fid/{reference}": 1.5}
 
+    from ganzoo.metrics import fid
+
     monkeypatch.setattr(evaluate, "_fid", fid_stub)
+    monkeypatch.setattr(fid, "inception_features", lambda images, **k: np.zeros((len(images), 4)))
     monkeypatch.setattr(data, "load", lambda *a, **k: (tiny_images, None))
     results = evaluate.checkpoint_fid(tmp_path, {"dataset": "mnist", "split": "test"}, n=10, seed=3,
                                       progress=False)
@@ -118,6 +132,11 @@ def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monk
     assert seen["key"] == ("mnist", "test", 28)
     model, _ = training.load_checkpoint(tmp_path)
     np.testing.assert_array_equal(seen["samples"], model.sample(10, seed=3))
+
+    # the digit classifier alone (no FID): its scores of the same samples
+    scored = evaluate.checkpoint_fid(tmp_path, None, n=10, seed=3, progress=False, classifier="classifier_mnist")
+    assert scored == {"step": 2, **evaluate.classifier_scores(model.sample(10, seed=3), "classifier_mnist")}
+    assert 0.0 <= scored["classifier_mnist/confident_fraction"] <= 1.0
 
     from ganzoo.families.pix2pix import Pix2Pix
 

@@ -312,12 +312,13 @@ def default_cache_dir():
     return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "ganzoo" / "fid")
 
 
-def real_statistics(key, images_fn, cache_dir=None, batch_size=50, progress=True):
+def real_statistics(key, images_fn, cache_dir=None, batch_size=50, progress=True, total=None):
     """Inception statistics of a real data set, computed once and cached on disk.
 
     `key` names the data (data set, split, resolution and image count; see statistics_key);
     a key ending in '-<int>' must match the number of images that `images_fn()` gives.
-    `images_fn()` returns what inception_features takes and is called only on a cache miss.
+    `images_fn()` returns what inception_features takes and is called only on a cache miss
+    (`total`: its image count, for the progress bar, where it is an iterable of batches).
     Files live in `cache_dir`, $GANZOO_CACHE_DIR or ~/.cache/ganzoo/fid, named after the key
     and the Inception file's sha256, and are written atomically (temporary file + rename).
     """
@@ -332,7 +333,7 @@ def real_statistics(key, images_fn, cache_dir=None, batch_size=50, progress=True
         features = np.load(features_path) if features_path.exists() else None
         return Statistics(mu, sigma, features, count)
 
-    features = inception_features(images_fn(), batch_size=batch_size, progress=progress)
+    features = inception_features(images_fn(), batch_size=batch_size, progress=progress, total=total)
     count = len(features)
     declared = re.search(r"-(\d+)$", key)
     if declared and int(declared.group(1)) != count:
