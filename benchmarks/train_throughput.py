@@ -12,7 +12,7 @@ non-saturating loss, Adam(2e-4, beta_1=0.5), one D step then one G step, uint8 i
     plain-torch     the same shapes as torch.nn modules, torch.optim.Adam, BCEWithLogits losses
 Sampling, in images/s of model.sample(steps * batch_size):   sample-tf, sample-torch
 Input, in images/s of ganzoo's tf.data pipeline alone:       input-tf
-Loading, in seconds of ganzoo.load("dcgan_celeba"):         load-tf, load-torch
+Loading, in seconds of ganzoo.load(LOAD_NAME):         load-tf, load-torch
     cold: first call in a fresh process (import + build + weights read); warm: second call.
 
 The Keras backend is fixed per process, so each contestant runs in its own worker process. A
@@ -58,7 +58,7 @@ LOADING = {"load-tf": "tensorflow", "load-torch": "torch"}
 BACKENDS = {**TRAINING, **SAMPLING, **INPUT, **LOADING}
 RATIOS = [("ganzoo-tf", "plain-tf"), ("ganzoo-tf-xla", "plain-tf"),
           ("ganzoo-torch", "plain-torch"), ("ganzoo-tf-xla", "ganzoo-tf")]
-LOAD_NAME = "dcgan_celeba"
+LOAD_NAME = "stylegan_lite_celeba"
 WORKER_FLAGS = ("steps", "repeats", "warmup", "batch_size", "width", "threads", "mixed_precision", "device")
 
 
