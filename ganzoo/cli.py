@@ -301,6 +301,23 @@ def cmd_evaluate(args):
         print(f"wrote the results into weights_manifest.json and weights/{args.name}/README.md")
 
 
+def cmd_metrics(args):
+    """Every measure of B against reference A: folders, .npy/.npz arrays or zoo entries."""
+    import json
+
+    from ganzoo.metrics import compare  # the Inception network: torch, seconds
+
+    results = compare.compare(args.a, args.b, n=args.n, seed=args.seed, progress=not args.json,
+                              cache_dir=args.cache_dir)
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return
+    print(f"A: {results['a']}\nB: {results['b']}")
+    for key in compare.MEASURES:
+        value = results[key]
+        print(f"  {key:<10} {'-' if value is None else round(value, 5 if key.startswith('kid') else 4)}")
+
+
 def _recipe_flag(flags, name):
     """The value of --name=VALUE or --name VALUE among a recipe's absl flags (the last one), or None."""
     value = None
@@ -457,6 +474,21 @@ def build_parser():
                    help="tfds: download data sets missing from the data folder with TFDS (needs the internet; "
                         "the same as GANZOO_ONLINE=1)")
     p.set_defaults(func=cmd_evaluate)
+
+    p = add("metrics", help="FID, KID, precision, recall, density, coverage between two image sets",
+            description="Measure set B against reference set A on the standard Inception features. A set is a "
+                        "folder of images (PNG, JPEG, WebP; any size, read recursively), a .npy/.npz file of uint8 "
+                        "NHWC images, or a zoo entry (sampled: -n, --seed). Statistics of files are cached, "
+                        "keyed by their contents.")
+    p.add_argument("a", help="the reference set (real images)")
+    p.add_argument("b", help="the set judged (samples)")
+    p.add_argument("-n", type=_positive_int, default=None,
+                   help="use at most n images of each set; samples of a zoo entry (default 1000)")
+    p.add_argument("--seed", type=_non_negative_int, default=0, help="sampling seed for a zoo entry")
+    p.add_argument("--json", action="store_true", help="print the results as JSON (no progress bars)")
+    p.add_argument("--cache-dir", default=None, help="where statistics are cached (default: $GANZOO_CACHE_DIR, "
+                                                     "then ~/.cache/ganzoo/fid)")
+    p.set_defaults(func=cmd_metrics)
 
     p = add("train", help="reproduce an entry with its recipe",
             description="Train a zoo entry with its recipe and published hyper-parameters; "

@@ -118,3 +118,20 @@ def test_the_real_network_on_two_tiny_folders(tmp_path):
     finally:
         torch.set_num_threads(threads)
     assert abs(same["fid"]) < 1e-3 and other["fid"] > 10 * max(abs(same["fid"]), 1.0)
+
+
+def test_the_command_line_prints_every_measure_and_json(tmp_path, stand_in_network, capsys):
+    import json
+
+    from ganzoo import cli
+
+    a, b = write_folder(tmp_path / "a", seed=0), write_folder(tmp_path / "b", seed=1, bright=80)
+    assert cli.main(["metrics", str(a), str(b), "--cache-dir", str(tmp_path / "cache")]) in (0, None)
+    shown = capsys.readouterr().out
+    for measure in compare.MEASURES:
+        assert f"  {measure} " in shown
+    assert cli.main(["metrics", str(a), str(b), "--json", "--cache-dir", str(tmp_path / "cache")]) in (0, None)
+    results = json.loads(capsys.readouterr().out)
+    assert results["images_a"] == 12 and results["fid"] > 100
+    assert cli.main(["metrics", str(tmp_path / "nowhere"), str(b)]) == 2  # one clear line, exit 2
+    assert "No such folder or file" in capsys.readouterr().err

@@ -103,6 +103,9 @@ class ImageSet:
             self.statistics = fid.real_statistics(key, lambda: images, cache_dir=cache_dir, progress=progress)
         elif path.exists():
             raise ValueError(f"{path}: expected a folder of images, a .npy/.npz file or a zoo entry name.")
+        elif "/" in str(source) or path.suffix:
+            raise FileNotFoundError(f"No such folder or file: {path} (a set is a folder of images, a .npy/.npz "
+                                    "file or a zoo entry name).")
         else:
             from ganzoo import zoo
 
