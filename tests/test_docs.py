@@ -83,8 +83,12 @@ def _skip_reason(block_id, tags):
 
 
 def _run_python(code):
-    return subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True,
-                          timeout=240, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    """In a fresh folder, as a user's script would run: what a block writes lands there."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True,
+                              timeout=240, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
 
 
 @pytest.fixture(scope="module")
