@@ -1,10 +1,12 @@
 """Keras callbacks for GAN training: sample grids written as training goes, a learning-rate
-drop, a time limit."""
+drop, a time limit, a stop on diverged losses."""
 
+import math
 import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
 from ganzoo import images
 
@@ -62,3 +64,51 @@ class TimeLimit(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if time.monotonic() - self.start >= self.seconds and epoch + 1 < self.params["epochs"]:
             self.model.stop_training = True
+
+
+class TrainingDiverged(RuntimeError):
+    """The losses of a training run became NaN, infinite or absurdly large."""
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Raise TrainingDiverged after the first batch whose logs hold a NaN, an infinity or a value
+    beyond +-`limit`.
+
+    Unlike keras.callbacks.TerminateOnNaN it raises rather than setting stop_training: Keras
+    still ends the epoch after stop_training, and BackupAndRestore would checkpoint the broken
+    weights. Put it first in the list, so no other callback sees the epoch. The logs are the
+    epoch's running means: once a batch diverges they stay off the scale.
+
+    The limit: the objectives of these families are O(1) to O(100) in a healthy run (softplus,
+    hinge or squares of logits, L1 x 100, critic values with a x10 gradient penalty). A loss past
+    1e6 means logits in the millions, where sigmoids saturate and a loss can read exactly 0.0
+    (D at a learning rate of 1e6: G's loss 1e14, D's 0.0): the run has diverged though finite.
+    """
+
+    def __init__(self, limit=1e6, hint=""):
+        super().__init__()
+        if not limit > 0:
+            raise ValueError(f"StopOnDivergence needs a positive limit, got {limit!r}.")
+        self.limit, self.hint = limit, hint
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        values = {}
+        for key, value in (logs or {}).items():
+            try:  # multi-worker logs have shape (1,)
+                values[key] = float(np.asarray(keras.ops.convert_to_numpy(value)).reshape(-1)[0])
+            except (TypeError, ValueError, IndexError):
+                continue
+        bad = {k: v for k, v in values.items() if not math.isfinite(v) or abs(v) > self.limit}
+        if not bad:
+            return
+        step = int(keras.ops.convert_to_numpy(self.model.g_optimizer.iterations))
+        kind = ("NaN or infinite" if any(not math.isfinite(v) for v in bad.values())
+                else f"beyond {self.limit:g} in size")
+        shown = ", ".join(f"{k} = {v:.4g}" for k, v in values.items())
+        raise TrainingDiverged(
+            f"Training diverged at step {step} (epoch {getattr(self, 'epoch', 0) + 1}, batch {batch + 1}): "
+            f"losses {kind} ({shown}; the epoch's running means). Stopped before this epoch was "
+            f"checkpointed; nothing is exported. Lower the learning rates.{' ' + self.hint if self.hint else ''}")

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ganzoo import images
+from ganzoo.core.gan import check_finite_weights
 from ganzoo.hub import sha256_of
 
 HUB_ORG = "ganzoo"
@@ -41,6 +42,22 @@ def _store_as_float16(path):
     compact.replace(path)
 
 
+def check_finite_weights_file(path):
+    """Raise a ValueError naming the arrays of a Keras weights file that hold NaN or infinite values
+    (a diverged run's weights: they hash and load like any others, and sample blank images)."""
+    import h5py
+
+    bad = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda key, item: bad.append(key) if isinstance(item, h5py.Dataset) and item.dtype.kind == "f"
+                     and not np.isfinite(item[()]).all() else None)
+    if bad:
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise ValueError(f"{path}: {len(bad)} weight arrays hold NaN or infinite values ({shown}); "
+                         "refusing weights of a diverged run.")
+    return path
+
+
 def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, weights_dtype="float32"):
     """config.json, model.weights.h5 (no optimizer state) and samples.png.
 
@@ -50,24 +67,33 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     if weights_dtype not in ("float32", "float16"):
         raise ValueError(f"weights_dtype must be 'float32' or 'float16', got {weights_dtype!r}.")
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     model.refresh_ema_statistics()
+    check_finite_weights(model, what=f"Refusing to export {model.family}")  # before anything is written
+    folder.mkdir(parents=True, exist_ok=True)
     # A fresh, uncompiled twin carries the weights without optimizer slots.
     twin = type(model).from_config(model.get_config())
-    if generator_only:  # the generator that samples (the EMA one when there is one)
+    training_files = []
+    if generator_only:  # the generator that samples (the EMA one when there is one) ...
         twin.generator.set_weights(model.sampling_generator.get_weights())
         twin.generator.save_weights(folder / "model.weights.h5")
+        # ... and, each in its own file, what fit needs to continue the game (the discriminator)
+        for stem, network in model.training_networks().items():
+            training_files.append(f"{stem}.weights.h5")
+            network.save_weights(folder / training_files[-1])
     else:
         twin.set_weights(model.get_weights())
         twin.save_weights(folder / "model.weights.h5")
     config = {"family": model.family, "config": model.get_config(),
               "weights_scope": "generator" if generator_only else "gan",
+              **({"training_files": training_files} if training_files else {}),
               **({"weights_dtype": weights_dtype} if weights_dtype != "float32" else {})}
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     if weights_dtype == "float16":
         from ganzoo.zoo import load_weights_folder
 
-        _store_as_float16(folder / "model.weights.h5")
+        for file in ["model.weights.h5", *training_files]:
+            _store_as_float16(folder / file)
+            check_finite_weights_file(folder / file)  # beyond float16's range: infinite
         model = type(model).from_config(model.get_config())
         load_weights_folder(model, folder)  # the picture shows what users will load
     grid = model.preview_grid(64, seed=grid_seed)
@@ -117,7 +143,12 @@ def training_summary(training):
         took = f", {training['wall_time_s_last_run']} s in its last (or only) run"
     else:
         took = ""
-    return f"{length}{took} on {training.get('hardware')}."
+    began = training.get("initialized_from")
+    start = (f" It began from the weights of the entry `{began['entry']}` of the time "
+             f"({began.get('steps')} steps, made by `{began.get('command')}`; model.weights.h5 sha256 "
+             f"{began.get('files', {}).get('model.weights.h5', '?')[:16]}...), so the steps add to those."
+             if began else "")
+    return f"{length}{took} on {training.get('hardware')}.{start}"
 
 
 def _usage(name, family):
@@ -138,6 +169,11 @@ def _usage(name, family):
         return ([load, "b_images = model.translate(a_images, direction='a2b')  # uint8 NHWC in and out",
                  f"# command line: ganzoo translate {name} in.png -o out.png --direction b2a"],
                 "rows of a | a to b | b | b to a")
+    if family == "stargan":
+        return ([load, "edited = model.edit(faces, Blond_Hair=1)  # uint8 NHWC (or one HWC face) in and out",
+                 "grid = model.edit_grid(faces)  # each face, then each hair colour set and each other attribute flipped",
+                 f"# command line: ganzoo edit {name} face.png --set Blond_Hair=1 -o out.png"],
+                "rows of held-out faces: the face, then each hair colour set, then each other attribute flipped")
     if family == "stylegan_lite":
         return ([load, "images = model.sample(16, seed=0, truncation=0.7)  # uint8 NHWC; psi 1: no truncation",
                  "grid = model.style_mix([1, 2, 3], [4, 5, 6, 7])  # the mixing grid as one image",
@@ -229,6 +265,7 @@ def build_entry(name, model, folder, *, description, dataset, recipe, command, t
                 metrics=None, limitations=None, evaluation=None):
     """Write the model card, then return the manifest entry listing every file's hash."""
     folder = Path(folder)
+    check_finite_weights(model, what=f"Refusing an entry for {name}")  # (refresh_card checks the file)
     entry = {
         "family": model.family,
         "description": description,
@@ -250,11 +287,24 @@ def build_entry(name, model, folder, *, description, dataset, recipe, command, t
 
 
 def refresh_card(name, entry, folder):
-    """Rewrite README.md from the entry and recompute the file records (in place)."""
+    """Rewrite README.md from the entry and recompute the file records (in place); weights with
+    NaN or infinite values are refused, so that no entry hashes them."""
     folder = Path(folder)
+    training_files = training_file_names(folder)
+    for file in ["model.weights.h5", *training_files]:
+        check_finite_weights_file(folder / file)
     pictures = [picture for picture in EXTRA_PICTURES if (folder / picture).exists()]
     (folder / "README.md").write_text(model_card(name, entry, pictures))
     names = ["config.json", "model.weights.h5", "README.md"]
     names += [p.name for p in sorted(folder.glob("*.png"))]
-    entry["files"] = file_records(folder, names)
+    # role "training": fetched only when fit needs them, never for sampling (hub.resolve)
+    entry["files"] = file_records(folder, names) + [dict(record, role="training")
+                                                    for record in file_records(folder, training_files)]
     return entry
+
+
+def training_file_names(folder):
+    """The weights files that config.json says only training needs (the discriminator's)."""
+    from ganzoo.hub import read_config
+
+    return list(read_config(Path(folder)).get("training_files", []))

@@ -305,8 +305,12 @@ def check_config(name, entry, folder):
             f"would not fit the model the manifest builds; fix weights_manifest.json or re-export the entry.")
 
 
-def resolve(name, entry, weights_dir=None):
-    """The folder holding the verified files of entry `name` (config.json checked against the entry)."""
+def resolve(name, entry, weights_dir=None, training=False):
+    """The folder holding the verified files of entry `name` (config.json checked against the entry):
+    those that sampling needs, and with training=True also those of role "training" (the
+    discriminator), so that a sampling user never downloads them."""
+    entry = dict(entry, files=[record for record in entry["files"]
+                               if training or record.get("role", "sampling") != "training"])
     folder = _resolve(name, entry, weights_dir)
     check_config(name, entry, folder)
     return folder

@@ -10,6 +10,7 @@ uninterrupted run reaches.
 import contextlib
 import json
 import math
+import numbers
 import os
 import platform
 import shutil
@@ -22,6 +23,7 @@ import keras
 
 from ganzoo import callbacks as gz_callbacks
 from ganzoo import pipeline
+from ganzoo.core.gan import check_finite_weights, check_positive_int
 from ganzoo.images import check_uint8_images
 from ganzoo.distribute import get_strategy, is_chief, worker_task
 from ganzoo.families import get_family
@@ -117,7 +119,7 @@ def _legs(previous, start_step, seconds):
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
           verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None,
-          time_limit=None):
+          time_limit=None, loss_limit=1e6):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     `images` may be a pair (images, labels) for the conditional families, or (inputs, targets)
@@ -133,7 +135,18 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     A finished run keeps its last checkpoint too: the same call again takes no step and returns
     the trained model (e.g. to export it after a run without --export), and a call with more
     steps trains on from there.
+
+    A run whose logged losses become NaN, infinite or larger than `loss_limit` in size raises
+    callbacks.TrainingDiverged at that batch (its epoch is not checkpointed), and so does a run
+    that ends with non-finite weights: a diverged model is never returned to be exported.
     """
+    steps = check_positive_int(steps, "steps")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
+    sample_every = check_positive_int(sample_every, "sample_every")
+    if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
+                                   or not time_limit > 0):
+        raise ValueError(f"time_limit must be None or a positive number of seconds, got {time_limit!r}.")
     images, labels = images if isinstance(images, tuple) else (images, None)
     output_dir = Path(output_dir)
     if not is_chief():  # multi-worker: the other workers keep their own checkpoints and logs
@@ -168,12 +181,16 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     if not streamed:
         check_uint8_images(images, getattr(model, "source_shape", model.image_shape), what="training images")
     # Kept after the run, paused or finished: what a rerun resumes from, or returns untouched.
-    callbacks = [
-        keras.callbacks.BackupAndRestore(str(output_dir / "backup"), delete_checkpoint=False),
+    backup = output_dir / "backup"
+    restart = (f"To train again, delete {output_dir} (a rerun resumes from the checkpoint in {backup}, "
+               "optimizer settings included) or choose another output folder.")
+    callbacks = [  # the divergence check first: it raises before any other callback sees the epoch
+        gz_callbacks.StopOnDivergence(loss_limit, hint=restart),
+        keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
         gz_callbacks.SampleGrid(output_dir / "samples", every=sample_every),
         *extra_callbacks,
-        *([gz_callbacks.TimeLimit(time_limit)] if time_limit else []),
+        *([gz_callbacks.TimeLimit(time_limit)] if time_limit is not None else []),
     ]
     if verbose is None:  # a progress bar on a terminal, one line per epoch in a log
         verbose = 1 if sys.stdout.isatty() else 2
@@ -182,6 +199,10 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     model.fit(batches, epochs=epochs, steps_per_epoch=steps_per_epoch, shuffle=False, callbacks=callbacks,
               verbose=verbose)
     trained = int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
+    try:  # finite losses can still leave an infinity in a weight (or a batch-norm statistic)
+        check_finite_weights(model, what=f"{family} after {trained} steps")
+    except ValueError as e:
+        raise gz_callbacks.TrainingDiverged(f"{e} Nothing is exported. {restart}") from None
     record = output_dir / "training.json"
     previous = json.loads(record.read_text()) if record.exists() else None
     if trained == start_step and previous is not None and previous.get("steps") == trained:

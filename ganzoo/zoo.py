@@ -73,6 +73,8 @@ def validate_entry(name, entry):
             problems.append(f"{name}: {f.get('path')}: sha256 must be 64 lowercase hex digits")
         if not isinstance(size, int) or size <= 0:
             problems.append(f"{name}: {f.get('path')}: size must be a positive int")
+        if f.get("role", "sampling") not in ("sampling", "training"):
+            problems.append(f"{name}: {f.get('path')}: role must be 'sampling' or 'training'")
     if not entry["recipe"].startswith("recipes/"):
         problems.append(f"{name}: recipe must be a path under recipes/")
     evaluation = entry.get("evaluation", {})
@@ -126,29 +128,88 @@ def get_entry(name, manifest_path=None, section="models"):
     if not isinstance(name, str):
         raise UnknownModelError(f"A model name must be a str, got {type(name).__name__}.")
     if name not in entries:
-        close = difflib.get_close_matches(name, list(entries), n=3, cutoff=0.5)
+        same_but_case = [n for n in entries if n.lower() == name.lower()]  # DCGAN_MNIST -> dcgan_mnist
+        close = same_but_case or difflib.get_close_matches(name.lower(), list(entries), n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise UnknownModelError(
             f"Unknown model {name!r}.{hint} `ganzoo list` shows all {len(entries)} entries.")
     return entries[name]
 
 
-def load(name, weights_dir=None, manifest_path=None):
+def load(name, weights_dir=None, manifest_path=None, training=False):
     """The zoo entry `name` as a keras.Model with its published weights.
 
     Weights come from `weights_dir`, then $GANZOO_WEIGHTS_DIR, then this repository's
     weights/ folder, then the Hugging Face Hub (pinned revision, cached, sha256-checked).
+    An entry that ships its discriminator apart from the generator (files of role "training")
+    fetches and loads it when `fit` first runs, or at once with training=True, so that
+    sampling never downloads it and fine-tuning continues the published game.
     """
     from ganzoo import hub
+    from ganzoo.core.gan import check_finite_weights  # a diverged run's weights pass the sha check
     from ganzoo.families import get_family
 
     entry = get_entry(name, manifest_path)
     folder = hub.resolve(name, entry, weights_dir=weights_dir)
     model = get_family(entry["family"]).from_config(entry["config"])
     load_weights_folder(model, folder)
-    from ganzoo.core.gan import check_finite_weights  # a diverged run's weights pass the sha check
+    check_finite_weights(model, what=f"{name} ({Path(folder) / 'model.weights.h5'})")
+    if any(record.get("role") == "training" for record in entry["files"]):
+        def load_training_weights():
+            training_folder = hub.resolve(name, entry, weights_dir=weights_dir, training=True)
+            load_training_networks(model, training_folder)
+            check_finite_weights(model, what=f"{name} ({training_folder})")
 
-    return check_finite_weights(model, what=f"{name} ({Path(folder) / 'model.weights.h5'})")
+        if training:
+            load_training_weights()
+        else:
+            model.pending_training_weights = load_training_weights
+    return model
+
+
+def initialize_from(model, name, manifest_path=None):
+    """Copy zoo entry `name`'s weights, discriminator included, into `model` (a fresh run of the same
+    family and config): a recipe's --init_from, to train a published entry on instead of from zero."""
+    from ganzoo import hub
+
+    entry = get_entry(name, manifest_path)
+    if entry["family"] != model.family or entry["config"] != model.get_config():
+        differ = sorted(k for k in {**entry["config"], **model.get_config()}
+                        if entry["config"].get(k) != model.get_config().get(k))
+        raise ValueError(f"Cannot start from {name!r}: it is a {entry['family']} with another config "
+                         f"(differs in {', '.join(differ) or 'family'}); use the entry's own config.")
+    source = load(name, manifest_path=manifest_path, training=True)
+    scope = hub.read_config(hub.resolve(name, entry)).get("weights_scope", "gan")
+    if scope == "gan":  # the whole game as it stopped: both players and the average
+        model.set_weights(source.get_weights())
+        return model
+    if not any(record.get("role") == "training" for record in entry["files"]):
+        raise ValueError(f"Cannot start from {name!r}: it ships its generator alone, and a fresh "
+                         "discriminator would undo the game (retrain it, or fine-tune an entry that ships one).")
+    model.generator.set_weights(source.generator.get_weights())  # the generator that sampled
+    if model.generator_ema is not None:
+        model.generator_ema.set_weights(source.generator.get_weights())
+    for stem, network in source.training_networks().items():
+        model.training_networks()[stem].set_weights(network.get_weights())
+    return model
+
+
+def load_training_networks(model, folder):
+    """Load each <stem>.weights.h5 that config.json lists as training_files into the model's
+    training network of that stem (GAN.training_networks: the discriminator)."""
+    from ganzoo.hub import read_config
+
+    folder = Path(folder)
+    networks = model.training_networks()
+    for file in read_config(folder).get("training_files", []):
+        stem = file.removesuffix(".weights.h5")
+        if stem not in networks:
+            raise ValueError(f"{folder / file}: this {type(model).__name__} has no network {stem!r} "
+                             f"(it trains {', '.join(networks) or 'no other network'}).")
+        try:
+            networks[stem].load_weights(folder / file)
+        except (ValueError, OSError) as e:
+            raise ValueError(f"{folder / file} does not fit this model's config: {e}") from None
 
 
 def load_weights_folder(model, folder):

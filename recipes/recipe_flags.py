@@ -20,8 +20,8 @@ sys.path.insert(0, str(REPO_ROOT))
 FLAGS = flags.FLAGS
 flags.DEFINE_string("data_dir", None, "Data folder (default: $GANZOO_DATA_DIR, then ../shared/data).")
 flags.DEFINE_enum("source", "auto", ["auto", "local", "tfds"], "Local files, TFDS, or local with TFDS fallback.")
-flags.DEFINE_integer("steps", None, "Generator steps to train for (recipe default if unset).")
-flags.DEFINE_integer("batch_size", None, "Global batch size (recipe default if unset).")
+flags.DEFINE_integer("steps", None, "Generator steps to train for (recipe default if unset).", lower_bound=1)
+flags.DEFINE_integer("batch_size", None, "Global batch size (recipe default if unset).", lower_bound=1)
 flags.DEFINE_float("g_learning_rate", None, "Generator Adam learning rate (published value if unset).")
 flags.DEFINE_float("d_learning_rate", None, "Discriminator Adam learning rate (published value if unset).")
 flags.DEFINE_float("beta_1", None, "Adam beta_1 for both players (published value if unset).")
@@ -33,12 +33,20 @@ flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"],
                   "Mixed precision: float16 (with loss scaling) or bfloat16 compute, float32 variables.")
 flags.DEFINE_enum("jit_compile", "auto", ["auto", "on", "off"],
                   "XLA for the train step (auto: on for TensorFlow with a GPU, off on CPUs).")
-flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.")
+flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.", lower_bound=1)
 flags.DEFINE_float("time_limit", None, "Seconds: stop at the first checkpoint after this; the same command "
                    "run again resumes there (for machines lent by the minute). Exports only once all steps ran.")
+flags.register_validator("time_limit", lambda seconds: seconds is None or seconds > 0,
+                         message="--time_limit must be a positive number of seconds.")
 flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")
 flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/<name>).")
 flags.DEFINE_string("manifest", str(REPO_ROOT / "weights_manifest.json"), "Manifest --export updates.")
+flags.DEFINE_string("init_from", None, "Start a fresh run from this zoo entry's weights, discriminator included "
+                    "(same family and config): more steps for a published entry without training from zero.")
+flags.DEFINE_string("augment", None, "DiffAugment policy before D, e.g. color,translation,cutout (off if unset; "
+                    "the families that generate from noise).")
+flags.DEFINE_float("augment_target", None, "With --augment: adapt its probability p as ADA does, towards this "
+                   "r_t = E[sign(D(real))] (ADA: 0.6); p starts at 1 (the family's augment_p).")
 
 # FID of 28x28 digits: the Inception network runs at ~5 images/s on a 2-core CPU, so the
 # MNIST entries compare 2,000 samples with the first 2,000 test digits (state it with the value).
@@ -70,26 +78,36 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     callbacks: more Keras callbacks for fit (e.g. a learning-rate drop).
     """
     from ganzoo import export, training, zoo
+    from ganzoo.callbacks import TrainingDiverged
     from ganzoo.distribute import is_chief
 
     images = load_images(FLAGS.data_dir, FLAGS.source)
-    steps = FLAGS.steps or steps
+    steps = steps if FLAGS.steps is None else FLAGS.steps  # (the flags' bounds refuse 0 and below)
     compile_kwargs = {**{k: v(steps) if callable(v) else v for k, v in (compile_kwargs or {}).items()},
                       **{k: v for k, v in {"g_learning_rate": FLAGS.g_learning_rate,
                                            "d_learning_rate": FLAGS.d_learning_rate,
                                            "beta_1": FLAGS.beta_1}.items() if v is not None}}
-    batch_size = FLAGS.batch_size or batch_size
+    batch_size = batch_size if FLAGS.batch_size is None else FLAGS.batch_size
+    config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None,
+                                             "augment_target": FLAGS.augment_target}.items() if v is not None}}
     output_dir = Path(FLAGS.output_dir or REPO_ROOT / "runs" / name)
-    model, info = training.train(
-        family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
-        seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
-        compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
-        preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None,
-        initialize=initialize, extra_callbacks=callbacks, time_limit=FLAGS.time_limit)
+    if FLAGS.init_from:
+        initialize = _initialize_from(FLAGS.init_from, output_dir)
+    try:
+        model, info = training.train(
+            family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
+            seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
+            compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
+            preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None,
+            initialize=initialize, extra_callbacks=callbacks, time_limit=FLAGS.time_limit)
+    except TrainingDiverged as e:  # the message, and exit status 1: nothing exported
+        raise SystemExit(f"{name}: {e}") from None
     if info["steps"] < steps:
         print(f"{name}: stopped by --time_limit at step {info['steps']} of {steps}; the checkpoint is in "
               f"{output_dir / 'backup'}: run the same command again to go on.")
         return model
+    if (output_dir / INITIALIZED_FROM).exists():  # recorded when the run started, for its card
+        info = {**info, "initialized_from": json.loads((output_dir / INITIALIZED_FROM).read_text())}
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype)
@@ -100,6 +118,27 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         zoo.write_entry(name, entry, FLAGS.manifest)
         print(f"exported {name} to {folder} and weights_manifest.json")
     return model
+
+
+INITIALIZED_FROM = "initialized_from.json"
+
+
+def _initialize_from(entry_name, output_dir):
+    """initialize(model) for --init_from: the entry's weights, and a record of what they were
+    (their files' sha256 and the command that made them) beside the run, for the export's card."""
+    from ganzoo import zoo
+
+    source_entry = zoo.get_entry(entry_name, FLAGS.manifest)  # a clear error for an unknown name, first
+
+    def initialize(model):
+        zoo.initialize_from(model, entry_name, FLAGS.manifest)
+        record = {"entry": entry_name, "command": source_entry["command"],
+                  "files": {r["path"]: r["sha256"] for r in source_entry["files"] if r["path"].endswith(".h5")},
+                  "steps": source_entry.get("training", {}).get("steps")}
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / INITIALIZED_FROM).write_text(json.dumps(record, indent=2) + "\n")
+
+    return initialize
 
 
 def export_classifier(name, model, num_classes, image_shape, accuracy, *, epochs, description, dataset, classes=None):

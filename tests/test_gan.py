@@ -145,8 +145,10 @@ def test_ema_of_generator_weights_follows_its_closed_form(tiny_images):
     np.testing.assert_array_equal(weights_of(gan.generator_ema)[0], start[0])
     gan.fit(tiny_images[:16], batch_size=16, epochs=1, verbose=0)  # one step
     after, ema = weights_of(gan.generator), weights_of(gan.generator_ema)
+    decay = min(0.9, (1 + 1) / (10 + 1))  # the warm-up after G's first step
+    assert float(gan.ema_decay_now()) == pytest.approx(decay)
     for w, s, a, e in zip(gan.generator.weights, start, after, ema):
-        expected = 0.9 * s + 0.1 * a if w.trainable else a  # batch-norm statistics are copied
+        expected = decay * s + (1 - decay) * a if w.trainable else a  # batch-norm statistics are copied
         np.testing.assert_allclose(e, expected, rtol=1e-5, atol=1e-6)
     # sampling uses the averaged generator
     z = gan.latent_numpy(3, 0)
@@ -156,6 +158,14 @@ def test_ema_of_generator_weights_follows_its_closed_form(tiny_images):
                                   to_uint8(keras.ops.convert_to_numpy(gan.generator_ema(z, training=False))))
     assert not np.array_equal(gan.sample(3, seed=0),
                               to_uint8(keras.ops.convert_to_numpy(gan.generator(z, training=False))))
+
+
+def test_ema_decay_ramps_up_to_its_setting_over_the_optimizer_steps():
+    gan = tiny_dcgan(ema_decay=0.999)
+    gan.compile()
+    for step, expected in [(0, 0.1), (10, 0.55), (1000, 1001 / 1010), (20000, 0.999)]:
+        gan.g_optimizer.iterations.assign(step)
+        assert float(gan.ema_decay_now()) == pytest.approx(expected, rel=1e-6), step
 
 
 def test_ema_is_saved_and_restored(tmp_path, tiny_images):

@@ -14,6 +14,7 @@ import numpy as np
 from keras import ops
 
 from ganzoo import images as image_utils
+from ganzoo.augment import DiffAugment
 from ganzoo.core.objectives import get_objective
 
 
@@ -80,6 +81,56 @@ def check_positive_int(value, name):
     return int(value)
 
 
+def non_finite_variables(variables):
+    """The paths (names) of the variables that hold a NaN or an infinity."""
+    return [getattr(v, "path", getattr(v, "name", "?")) for v in variables
+            if not np.isfinite(ops.convert_to_numpy(v)).all()]
+
+
+def check_finite_weights(model, what=None):
+    """Raise a ValueError naming the variables of `model` that hold NaN or infinite values (the
+    weights of a diverged run: they sample blank images); `what` says whose weights they are."""
+    bad = non_finite_variables(model.weights)
+    if bad:
+        shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
+        raise ValueError(f"{what or model.name}: {len(bad)} of {len(model.weights)} weight variables hold NaN "
+                         f"or infinite values ({shown}). Such a model samples blank images: the training run "
+                         "diverged; train again with lower learning rates.")
+    return model
+
+
+# Bounds checked before anything is allocated: a config or a request beyond them is refused with
+# what was asked and what fits, instead of growing until the system kills the process.
+MAX_PARAMETERS = 200_000_000  # 0.8 GB of float32 weights per model; x3 with Adam's two slots
+MAX_SAMPLE_BYTES = 2 * 1024**3  # what one sample()/generate() call may return (uint8 NHWC)
+
+
+def check_parameter_budget(family, config, parameters):
+    """Raise a ValueError if a family's networks would have more than MAX_PARAMETERS weights.
+
+    `parameters`: the family's estimate from its config (computed, not allocated); `config`:
+    the sizes that decide it, named in the message."""
+    if parameters > MAX_PARAMETERS:
+        sizes = ", ".join(f"{key}={value!r}" for key, value in config.items())
+        raise ValueError(f"{family} with {sizes} would have about {parameters:.3g} weights "
+                         f"({parameters * 4 / 1e9:.3g} GB in float32, about 3x that to train with Adam); "
+                         f"the limit is {MAX_PARAMETERS:.3g} weights ({MAX_PARAMETERS * 4 / 1e9:.3g} GB). "
+                         "Choose smaller sizes.")
+    return parameters
+
+
+def check_sample_count(n, image_shape, what="sample"):
+    """n as an int, unless n images of image_shape (uint8) exceed MAX_SAMPLE_BYTES."""
+    n = check_positive_int(n, "n")
+    per_image = int(np.prod(image_shape))
+    if n * per_image > MAX_SAMPLE_BYTES:
+        fits = MAX_SAMPLE_BYTES // per_image
+        raise ValueError(f"{what}: {n} images of shape {tuple(image_shape)} would take "
+                         f"{n * per_image / 1e9:.3g} GB as uint8; at most {fits} fit in one call "
+                         f"({MAX_SAMPLE_BYTES / 1e9:.3g} GB). Ask for fewer and call again (with other seeds).")
+    return n
+
+
 def check_seed(seed):
     if seed is None:
         return None
@@ -98,6 +149,21 @@ def scale_images(images, image_shape, what="Training images"):
     return ops.cast(images, "float32") / 127.5 - 1.0
 
 
+class _RequireBatches(keras.callbacks.Callback):
+    """fit() raises on data that gives no batch (Keras runs the epochs on nothing and returns {})."""
+
+    def on_train_begin(self, logs=None):
+        self.batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.batches += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.batches == 0:
+            raise ValueError("fit: the training data gave no batch (an empty dataset, or fewer examples than "
+                             "one batch where the remainder is dropped); nothing was trained.")
+
+
 class GAN(keras.Model):
     """Base class of every family: `fit` runs discriminator then generator steps.
 
@@ -105,6 +171,13 @@ class GAN(keras.Model):
     generator_loss), `self.image_shape` and
     implement `get_config`; they may override `discriminator_loss`, `generator_loss`,
     `prepare_batch`, `default_optimizer_settings` and `latent_batch`.
+
+    augment: a DiffAugment policy (ganzoo.augment), e.g. "color,translation,cutout": every image D
+    judges in training, real or generated, goes through it (families call `discriminate`). augment_p:
+    the probability each transform is applied to each image (1: always, DiffAugment; with a target,
+    where p starts); augment_target: adapt p every augment_interval steps towards
+    r_t = E[sign(D(real))] = target, as ADA (0.6 there), at a rate that takes p from 0 to 1 in
+    augment_kimg thousand images. Off by default; the config names these only when set.
     """
 
     # Published optimiser settings; families override. Keys are keras.optimizers.Adam args.
@@ -114,7 +187,11 @@ class GAN(keras.Model):
     # Discriminator (critic) steps per generator step (WGAN uses 5).
     d_steps = 1
 
-    def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, **kwargs):
+    # Whether `augment` (DiffAugment before D) applies; the image-to-image families say no.
+    supports_augment = True
+
+    def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, augment=None,
+                 augment_p=1.0, augment_target=None, augment_interval=4, augment_kimg=500, **kwargs):
         super().__init__(**kwargs)
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be None or in (0, 1), got {ema_decay!r}.")
@@ -125,6 +202,7 @@ class GAN(keras.Model):
         self.d_objective, self.g_objective = get_objective(objective)
         self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
+        self.augmenter = self._augmenter(augment, augment_p, augment_target, augment_interval, augment_kimg)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
 
@@ -165,6 +243,11 @@ class GAN(keras.Model):
         for i, variable in enumerate([*own, *seeds][: len(store.keys())]):
             variable.assign(store[f"{i}"])
 
+    def training_networks(self):
+        """{file stem: network} of what `fit` needs besides the sampling generator: what a zoo entry
+        ships beside it as <stem>.weights.h5, fetched only when training needs it."""
+        return {} if self.discriminator is None else {"discriminator": self.discriminator}
+
     @property
     def sampling_generator(self):
         """The generator that samples: the moving average of G's weights when there is one."""
@@ -191,9 +274,18 @@ class GAN(keras.Model):
             for layer, (momentum, trainable) in zip(norms, saved):
                 layer.momentum, layer.trainable = momentum, trainable
 
+    def ema_decay_now(self):
+        """The average's decay at this step: ema_decay, ramped up as (1 + t) / (10 + t) over G's
+        optimizer steps t (TF's ExponentialMovingAverage with num_updates). A fresh optimizer
+        starts at t = 0, so the average follows a fine-tune of a loaded entry instead of staying
+        at the published weights (at 0.999 one epoch of fit moved its samples by 3/255)."""
+        t = ops.cast(self.g_optimizer.iterations, "float32")
+        return ops.minimum(float(self.ema_decay), (1.0 + t) / (10.0 + t))
+
     def update_ema(self):
-        """ema <- decay * ema + (1 - decay) * weights; batch-norm statistics are copied."""
-        decay = self.ema_decay
+        """ema <- decay * ema + (1 - decay) * weights, decay from ema_decay_now();
+        batch-norm statistics are copied."""
+        decay = self.ema_decay_now()
         with no_grad():
             for ema_w, w in zip(self.generator_ema.weights, self.generator.weights):
                 ema_w.assign(ema_w * decay + w * (1.0 - decay) if w.trainable else w)
@@ -249,8 +341,11 @@ class GAN(keras.Model):
         )
 
     def get_config(self):
-        return {"latent_dim": self.latent_dim, "objective": self.objective, "seed": self.seed,
-                "ema_decay": self.ema_decay}
+        config = {"latent_dim": self.latent_dim, "objective": self.objective, "seed": self.seed,
+                  "ema_decay": self.ema_decay}
+        if self.augmenter is not None:  # only when set, so that published configs stay as they are
+            config.update(self.augmenter.gan_config())
+        return config
 
     # -- training ----------------------------------------------------------------------
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
@@ -264,9 +359,21 @@ class GAN(keras.Model):
     def fit(self, x=None, *args, **kwargs):
         if isinstance(x, np.ndarray):
             image_utils.check_uint8_images(x, self.image_shape, what="fit(x)")
+        elif isinstance(x, (list, tuple)) and getattr(self, "pair_names", None) is None:
+            # (the image-to-image families train on pairs and pass them on as a tuple)
+            raise TypeError(f"fit(x): give the training images as one uint8 NumPy array of shape "
+                            f"(N, {', '.join(map(str, self.image_shape))}) or a dataset of such batches, not a "
+                            f"{type(x).__name__} of {len(x)} items: np.stack(...) a list of images, "
+                            "np.concatenate(...) a list of batches" +
+                            ("; the labels go second: fit(images, labels)." if hasattr(self, "num_classes") else "."))
         if not getattr(self, "compiled", False):
             raise RuntimeError("Call gan.compile() before gan.fit(); compile() with no arguments "
                                "uses the family's published optimiser settings.")
+        pending, self.pending_training_weights = getattr(self, "pending_training_weights", None), None
+        if pending is not None:  # a zoo entry loaded to sample: its discriminator comes now (zoo.load)
+            pending()
+        # first, so that it raises before any other callback (a checkpoint) sees the empty epoch
+        kwargs["callbacks"] = [_RequireBatches(), *(kwargs.get("callbacks") or [])]
         return super().fit(x, *args, **kwargs)
 
     def prepare_batch(self, data):
@@ -282,17 +389,44 @@ class GAN(keras.Model):
         z = keras.random.normal((replicas, batch_size, self.latent_dim), seed=self.seed_generator)
         return ops.take(z, replica_id, axis=0)
 
+    # -- DiffAugment: every image D judges in training goes through discriminate() ---------
+    def _augmenter(self, augment, p, target, interval, kimg):
+        """The DiffAugment layer for `augment` (None when it is None or '')."""
+        if not augment:
+            if p != 1.0 or target is not None:
+                raise ValueError("augment_p and augment_target need augment, e.g. augment='color,translation,cutout'.")
+            return None
+        if not self.supports_augment:
+            raise ValueError(f"{type(self).__name__} does not support augment (DiffAugment is implemented for the "
+                             "families that generate from noise: gan, dcgan, cgan, lsgan, wgan_gp, infogan, "
+                             "stylegan_lite).")
+        # its own stream, far from the latents' (torch seeds its generator with seed + draw count)
+        seed = None if self.seed is None else (self.seed + 1_000_000_007) % 2**31
+        return DiffAugment(augment, p, target, interval, kimg, seed=seed, name="augmenter")
+
+    def discriminate(self, images, *conditions, real=False):
+        """D's outputs (training mode) on images as D sees them in training: through DiffAugment's
+        transforms when `augment` is set (fresh ones each call, differentiable, so G's gradients pass
+        through), unchanged otherwise. D reads [images, *conditions] where it takes conditions (cGAN's
+        labels). real=True: real training images, whose logits adaptive augmentation watches."""
+        if self.augmenter is not None:
+            images = self.augmenter.augment(images)
+        outputs = self.discriminator([images, *conditions] if conditions else images, training=True)
+        if real and self.augmenter is not None:
+            self.augmenter.observe(outputs[0] if isinstance(outputs, (list, tuple)) else outputs)
+        return outputs
+
     def discriminator_loss(self, batch):
         real = batch["images"]
         z = self.latent_batch(ops.shape(real)[0])
         fake = ops.stop_gradient(self.generator(z, training=True))
-        real_logits = self.discriminator(real, training=True)
-        fake_logits = self.discriminator(fake, training=True)
+        real_logits = self.discriminate(real, real=True)
+        fake_logits = self.discriminate(fake)
         return self.d_objective(real_logits, fake_logits)
 
     def generator_loss(self, batch):
         z = self.latent_batch(ops.shape(batch["images"])[0])
-        fake_logits = self.discriminator(self.generator(z, training=True), training=True)
+        fake_logits = self.discriminate(self.generator(z, training=True))
         return self.g_objective(fake_logits)
 
     def _step(self, loss_fn, optimizer, variables):
@@ -325,6 +459,9 @@ class GAN(keras.Model):
             self.update_ema()
         self.g_loss_tracker.update_state(g_loss)
         logs = {m.name: m.result() for m in self.metrics}
+        if self.augmenter is not None and self.augmenter.adaptive:  # ADA: p follows r_t every few steps
+            self.augmenter.update(self.g_optimizer.iterations, ops.shape(batch["images"])[0])
+            logs["augment_p"] = ops.convert_to_tensor(self.augmenter.p) * 1.0
         if _multi_worker():  # Keras reduces multi-worker logs along axis 0: scalars have none
             logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
         return logs
@@ -349,18 +486,23 @@ class GAN(keras.Model):
 
         network = self.sampling_generator if network is None else network
         parts = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        check_positive_int(batch_size, "batch_size")
+        out_shape = tuple(network.outputs[0].shape[1:]) if getattr(network, "outputs", None) else ()
+        if out_shape and None not in out_shape:  # fully convolutional networks know it from the inputs only
+            check_sample_count(len(parts[0]), out_shape, what="generate")
         out = []
         starts = range(0, len(parts[0]), batch_size)
         with no_grad():
             for i in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
                 chunk = [part[i : i + batch_size] for part in parts]
                 chunk = chunk if len(chunk) > 1 else chunk[0]
-                out.append(ops.convert_to_numpy(network(chunk, training=False)))
-        return image_utils.to_uint8(np.concatenate(out))
+                # uint8 per batch: float32 outputs of all batches at once would take 4x the memory
+                out.append(image_utils.to_uint8(ops.convert_to_numpy(network(chunk, training=False))))
+        return np.concatenate(out)
 
     def sample(self, n, seed=None, batch_size=256):
         """n images as uint8 NHWC numpy; the same seed gives the same images."""
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n, self.image_shape)  # before its latents are drawn
         return self.generate(self.sampling_inputs(n, seed)[0], check_positive_int(batch_size, "batch_size"))
 
     def preview_grid(self, n=64, seed=0):

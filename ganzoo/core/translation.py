@@ -17,6 +17,8 @@ class TranslationGAN(GAN):
 
     pair_names = ("inputs", "targets")
     preview_inputs = None
+    # DiffAugment is not wired through these families' paired / two-domain discriminators (yet)
+    supports_augment = False
 
     # -- training: fit((first, second)) or fit(first, second) ---------------------------
     def fit(self, x=None, y=None, *args, **kwargs):

@@ -13,9 +13,9 @@ import numpy as np
 from keras import layers, ops
 
 from ganzoo import images as image_utils
-from ganzoo.core.gan import GAN, check_positive_int
+from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, check_sample_count
 from ganzoo.families import register_family
-from ganzoo.families.dcgan import discriminator_features, generator_body
+from ganzoo.families.dcgan import discriminator_features, feature_count, generator_body, parameter_estimate
 
 
 def build_generator(resolution, channels, width, latent_dim, num_classes, embed_dim):
@@ -52,6 +52,13 @@ class ConditionalGAN(GAN):
         self.width = check_positive_int(width, "width")
         self.num_classes = check_positive_int(num_classes, "num_classes")
         self.embed_dim = check_positive_int(embed_dim, "embed_dim")
+        sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width,
+                     latent_dim=self.latent_dim, num_classes=self.num_classes, embed_dim=self.embed_dim)
+        # DCGAN's networks on [z, label embedding], and the two class embeddings
+        features = feature_count(self.resolution, self.width)
+        check_parameter_budget(self.family, sizes, parameter_estimate(
+            self.resolution, self.channels, self.width, self.latent_dim + self.embed_dim)
+            + self.num_classes * (self.embed_dim + features))
         if class_names is not None and len(class_names) != self.num_classes:
             raise ValueError(f"class_names has {len(class_names)} names for {self.num_classes} classes.")
         self.class_names = list(class_names) if class_names is not None else None
@@ -79,14 +86,14 @@ class ConditionalGAN(GAN):
         real, labels = batch["images"], batch["labels"]
         z = self.latent_batch(ops.shape(real)[0])
         fake = ops.stop_gradient(self.generator([z, labels], training=True))
-        real_logits = self.discriminator([real, labels], training=True)
-        fake_logits = self.discriminator([fake, labels], training=True)
+        real_logits = self.discriminate(real, labels, real=True)  # augment: the images only, not the labels
+        fake_logits = self.discriminate(fake, labels)
         return self.d_objective(real_logits, fake_logits)
 
     def generator_loss(self, batch):
         labels = batch["labels"]
         z = self.latent_batch(ops.shape(labels)[0])
-        fake_logits = self.discriminator([self.generator([z, labels], training=True), labels], training=True)
+        fake_logits = self.discriminate(self.generator([z, labels], training=True), labels)
         return self.g_objective(fake_logits)
 
     # -- inference -----------------------------------------------------------------------
@@ -118,7 +125,7 @@ class ConditionalGAN(GAN):
 
     def sample(self, n, labels=None, seed=None, batch_size=256):
         """n images of the given classes (see class_ids) as uint8 NHWC numpy."""
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n, self.image_shape)  # before its latents are drawn
         return self.generate(self.sampling_inputs(n, seed, labels)[0], check_positive_int(batch_size, "batch_size"))
 
     def preview_grid(self, n=64, seed=0):

@@ -39,11 +39,11 @@ import numpy as np
 from keras import layers, ops
 
 from ganzoo import images as image_utils
-from ganzoo.core.gan import check_positive_int
+from ganzoo.core.gan import check_parameter_budget, check_positive_int
 from ganzoo.core.layers import ReflectionPadding2D, instance_norm
 from ganzoo.core.translation import TranslationGAN, side_by_side
 from ganzoo.families import register_family
-from ganzoo.families.pix2pix import patch_logits, patch_strides
+from ganzoo.families.pix2pix import patch_logits, patch_parameter_estimate, patch_strides
 from ganzoo.paired import align_domains
 
 DIRECTIONS = ("a2b", "b2a")
@@ -106,6 +106,15 @@ def build_resnet_generator(resolution, channels, width, residual_blocks, name, u
     if output == "residual":
         return keras.Model(image, AddResidual(name="add_residual")([image, x]), name=name)
     return keras.Model(image, layers.Activation("tanh", dtype="float32", name="tanh")(x), name=name)
+
+
+def parameter_estimate(resolution, channels, width, residual_blocks, pool_size):
+    """About how many weights (and pooled image values, float32 too) the two generators, the two
+    discriminators and the two image pools hold (nothing built)."""
+    w = width
+    generator = 2 * 49 * channels * w + 2 * 9 * (w * 2 * w + 2 * w * 4 * w) + residual_blocks * 2 * 9 * (4 * w) ** 2
+    pools = pool_size * resolution**2 * channels
+    return 2 * (generator + patch_parameter_estimate(resolution, channels, width) + pools)
 
 
 def build_patch_discriminator(resolution, channels, width, name, norm="instance"):
@@ -228,6 +237,9 @@ class CycleGAN(TranslationGAN):
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.cycle_weight, self.identity_weight = float(cycle_weight), float(identity_weight)
         self.pool_size = check_positive_int(pool_size, "pool_size")
+        sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width,
+                     residual_blocks=self.residual_blocks, pool_size=self.pool_size)
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         if upsampling not in UPSAMPLINGS:
             raise ValueError(f"upsampling must be 'transpose' (the paper's stride-2 transposed convolutions) or "
                              f"'resize' (nearest-neighbour doubling, then a convolution), got {upsampling!r}.")

@@ -9,7 +9,7 @@ output in G, LeakyReLU(0.2) in D, N(0, 0.02) initial weights, Adam(2e-4, beta_1=
 import keras
 from keras import layers
 
-from ganzoo.core.gan import GAN, check_positive_int
+from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int
 from ganzoo.families import register_family
 
 # resolution -> side of the first feature map; each stride-2 layer doubles it
@@ -27,6 +27,21 @@ def _upsamplings(resolution):
     while size < resolution:
         size, n = size * 2, n + 1
     return n
+
+
+def feature_count(resolution, width):
+    """The length of D's flattened features: width * 2**(n-1) maps of the first feature map's size."""
+    return _START_SIZE[resolution] ** 2 * width * 2 ** (_upsamplings(resolution) - 1)
+
+
+def parameter_estimate(resolution, channels, width, latent_dim):
+    """How many weights G and D have together, computed from the sizes (nothing is built); biases
+    and batch-norm parameters left out."""
+    filters = [width * 2**i for i in range(_upsamplings(resolution))]
+    convs = sum(16 * a * b for a, b in zip(filters, filters[1:]))  # the same in G (reversed) and D
+    generator = latent_dim * feature_count(resolution, width) + convs + 16 * width * channels
+    discriminator = 16 * channels * width + convs + feature_count(resolution, width)
+    return generator + discriminator
 
 
 def generator_body(x, resolution, channels, width):
@@ -89,6 +104,8 @@ class DCGAN(GAN):
         self.resolution = check_positive_int(resolution, "resolution")
         self.channels = check_positive_int(channels, "channels")
         self.width = check_positive_int(width, "width")
+        sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width, latent_dim=self.latent_dim)
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = (self.resolution, self.resolution, self.channels)
         self.generator = build_generator(self.resolution, self.channels, self.width, self.latent_dim)
         self.discriminator = build_discriminator(self.resolution, self.channels, self.width,

@@ -10,7 +10,7 @@ that the paper recommends in practice; objective="minimax" gives the saturating 
 import keras
 from keras import layers
 
-from ganzoo.core.gan import GAN, check_positive_int
+from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int
 from ganzoo.families import register_family
 
 
@@ -52,6 +52,10 @@ class FullyConnectedGAN(GAN):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}.")
         self.dropout = float(dropout)
         self.image_shape = (self.resolution, self.resolution, self.channels)
+        units = [self.latent_dim, *self.hidden, self.resolution**2 * self.channels]  # G's; D's reversed, to 1
+        check_parameter_budget(self.family, dict(resolution=self.resolution, channels=self.channels,
+                                                 hidden=list(self.hidden), latent_dim=self.latent_dim),
+                               2 * sum(a * b for a, b in zip(units, units[1:])))
         self.generator = build_generator(self.image_shape, self.hidden, self.latent_dim)
         self.discriminator = build_discriminator(self.image_shape, self.hidden[::-1], self.dropout)
         self.build()

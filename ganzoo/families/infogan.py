@@ -15,7 +15,7 @@ import numpy as np
 from keras import layers, ops
 
 from ganzoo import images as image_utils
-from ganzoo.core.gan import GAN, check_positive_int, check_seed
+from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, check_sample_count, check_seed
 from ganzoo.families import register_family
 
 
@@ -77,6 +77,13 @@ class InfoGAN(GAN):
         self.num_continuous = check_positive_int(num_continuous, "num_continuous")
         self.info_weight, self.continuous_weight = float(info_weight), float(continuous_weight)
         self.image_shape = (self.resolution, self.resolution, self.channels)
+        codes = self.num_categories + self.num_continuous
+        projected = (self.resolution // 4) ** 2 * 128  # the 128 maps at a quarter of the size
+        check_parameter_budget(self.family, dict(resolution=self.resolution, channels=self.channels,
+                                                 latent_dim=self.latent_dim, num_categories=self.num_categories,
+                                                 num_continuous=self.num_continuous),
+                               (self.latent_dim + codes) * 1024 + 2 * 1024 * projected  # G's and D's dense layers
+                               + 2 * 16 * 64 * (128 + self.channels) + 1024 * 128 + 128 * codes)
         self.generator = build_generator(self.latent_dim + self.num_categories + self.num_continuous,
                                          self.resolution, self.channels)
         self.discriminator = build_discriminator(self.resolution, self.channels, self.num_categories,
@@ -111,14 +118,21 @@ class InfoGAN(GAN):
         real = batch["images"]
         inputs, category, continuous = self._random_codes(ops.shape(real)[0])
         fake = ops.stop_gradient(self.generator(inputs, training=True))
-        real_logit = self.discriminator(real, training=True)[0]
-        fake_heads = self.discriminator(fake, training=True)
-        return self.d_objective(real_logit, fake_heads[0]) + self._info(fake_heads, category, continuous)
+        real_logit = self.discriminate(real, real=True)[0]
+        fake_heads = self.discriminate(fake)
+        info = self._info(self._code_heads(fake, fake_heads), category, continuous)
+        return self.d_objective(real_logit, fake_heads[0]) + info
+
+    def _code_heads(self, fake, heads):
+        """D's heads whose Q predictions the information loss reads: with augment, Q reads the
+        un-augmented fakes (the codes describe G's images; cutout could hide them), one more D pass."""
+        return heads if self.augmenter is None else self.discriminator(fake, training=True)
 
     def generator_loss(self, batch):
         inputs, category, continuous = self._random_codes(ops.shape(batch["images"])[0])
-        heads = self.discriminator(self.generator(inputs, training=True), training=True)
-        info = self._info(heads, category, continuous)
+        fake = self.generator(inputs, training=True)
+        heads = self.discriminate(fake)
+        info = self._info(self._code_heads(fake, heads), category, continuous)
         self.info_tracker.update_state(ops.stop_gradient(info))
         return self.g_objective(heads[0]) + info
 
@@ -159,7 +173,7 @@ class InfoGAN(GAN):
 
     def sample(self, n, codes=None, seed=None, batch_size=256):
         """n images as uint8 NHWC numpy with the given codes (see _codes); seeded like GAN.sample."""
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n, self.image_shape)  # before its latents are drawn
         return self.generate(self.sampling_inputs(n, seed, codes)[0], check_positive_int(batch_size, "batch_size"))
 
     def preview_grid(self, n=64, seed=0):

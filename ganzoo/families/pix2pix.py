@@ -16,7 +16,7 @@ import keras
 from keras import layers, ops
 
 from ganzoo import images as image_utils
-from ganzoo.core.gan import check_positive_int
+from ganzoo.core.gan import check_parameter_budget, check_positive_int
 from ganzoo.core.translation import TranslationGAN, side_by_side
 from ganzoo.families import register_family
 
@@ -64,6 +64,21 @@ def build_unet(resolution, input_channels, output_channels, width, seed=None):
     x = layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same", kernel_initializer=_init(),
                                name="to_image")(x)
     return keras.Model(source, layers.Activation("tanh", dtype="float32", name="tanh")(x), name="generator")
+
+
+def patch_parameter_estimate(resolution, channels, width):
+    """About how many weights patch_logits has on `channels`-channel images (nothing built)."""
+    filters = [channels] + [_filters(width, i) for i in range(patch_strides(resolution) + 1)] + [1]
+    return sum(16 * a * b for a, b in zip(filters, filters[1:]))
+
+
+def parameter_estimate(resolution, input_channels, output_channels, width):
+    """About how many weights the U-Net and the PatchGAN have together (nothing built)."""
+    down = [input_channels] + [_filters(width, i) for i in range(resolution.bit_length() - 1)]
+    encoder = sum(16 * a * b for a, b in zip(down, down[1:]))
+    # each decoder level reads its input and the skip: about twice the encoder's weights
+    decoder = 2 * (encoder - 16 * input_channels * width) + 16 * 2 * width * output_channels
+    return encoder + decoder + patch_parameter_estimate(resolution, input_channels + output_channels, width)
 
 
 def patch_strides(resolution):
@@ -118,6 +133,9 @@ class Pix2Pix(TranslationGAN):
         if not float(l1_weight) >= 0.0:
             raise ValueError(f"l1_weight must be >= 0, got {l1_weight!r}.")
         self.l1_weight = float(l1_weight)
+        sizes = dict(resolution=self.resolution, input_channels=self.input_channels,
+                     output_channels=self.output_channels, width=self.width)
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.source_shape = (self.resolution, self.resolution, self.input_channels)
         self.image_shape = (self.resolution, self.resolution, self.output_channels)
         self.pair_shapes = (self.source_shape, self.image_shape)

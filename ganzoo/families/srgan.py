@@ -21,7 +21,7 @@ from keras import layers, ops
 
 from ganzoo import images as image_utils
 from ganzoo import superres
-from ganzoo.core.gan import check_positive_int, no_grad
+from ganzoo.core.gan import check_parameter_budget, check_positive_int, no_grad
 from ganzoo.core.translation import TranslationGAN
 from ganzoo.families import register_family
 
@@ -109,6 +109,8 @@ class SRResNet(TranslationGAN):
         self.crop = check_positive_int(crop, "crop")
         if self.crop % self.scale:
             raise ValueError(f"crop ({crop}) must be a multiple of scale ({scale}).")
+        check_parameter_budget(self.family, dict(scale=self.scale, blocks=self.blocks, width=self.width,
+                                                 crop=self.crop), self.parameter_estimate())
         self.source_shape = (self.crop // self.scale, self.crop // self.scale, 3)
         self.image_shape = (self.crop, self.crop, 3)
         self.pair_shapes = (self.source_shape, self.image_shape)
@@ -119,6 +121,11 @@ class SRResNet(TranslationGAN):
 
     def build_discriminator(self):
         return None
+
+    def parameter_estimate(self):
+        """About how many weights G (and D, in SRGAN) have, from the sizes (nothing built)."""
+        w = self.width
+        return 2 * 81 * 3 * w + (2 * self.blocks + 1) * 9 * w * w + int(np.log2(self.scale)) * 9 * w * 4 * w
 
     @property
     def metrics(self):
@@ -224,6 +231,12 @@ class SRGAN(SRResNet):
 
     def build_discriminator(self):
         return build_discriminator(self.crop, self.width)
+
+    def parameter_estimate(self):
+        filters = [3] + [self.width * 2 ** (i // 2) for i in range(8)]  # conv0..conv7
+        convs = sum(9 * a * b for a, b in zip(filters, filters[1:]))
+        flat = (-(-self.crop // 16)) ** 2 * filters[-1]  # four stride-2 layers
+        return super().parameter_estimate() + convs + flat * self.width * 16 + self.width * 16
 
     @property
     def metrics(self):

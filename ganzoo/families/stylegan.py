@@ -26,7 +26,8 @@ import numpy as np
 from keras import layers, ops
 
 from ganzoo import images as image_utils
-from ganzoo.core.gan import GAN, check_positive_int, check_seed, no_grad
+from ganzoo.core.gan import (GAN, check_parameter_budget, check_positive_int, check_sample_count,
+                             check_seed, no_grad)
 from ganzoo.core.objectives import r1_penalty
 from ganzoo.families import register_family
 
@@ -338,6 +339,16 @@ def num_ws(resolution):
     return 2 * int(math.log2(resolution)) - 2
 
 
+def parameter_estimate(resolution, channels, width, latent_dim, w_dim, mapping_layers):
+    """About how many weights the mapping, the synthesis network and D have (nothing built): two
+    3x3 convolutions per resolution in G (each with its style's w_dim x channels) and in D."""
+    sizes = [4 * 2**i for i in range(int(math.log2(resolution)) - 1)]  # 4, 8, ..., resolution
+    per_size = sum(2 * 9 * channels_at(s, resolution, width) ** 2 for s in sizes)
+    styles = sum(3 * w_dim * channels_at(s, resolution, width) for s in sizes)
+    mapping = latent_dim * w_dim + (mapping_layers - 1) * w_dim**2
+    return mapping + 2 * per_size + styles + 16 * channels_at(4, resolution, width) ** 2
+
+
 def build_mapping(latent_dim, w_dim, layers_count, lr_multiplier=0.01, w_average_decay=0.995):
     z = keras.Input((latent_dim,), name="z")
     # pixel norm: z on the sphere of radius sqrt(latent_dim)
@@ -425,6 +436,9 @@ class StyleGANLite(GAN):
         self.r1_gamma = float(r1_gamma)
         self.r1_interval = check_positive_int(r1_interval, "r1_interval")
         self.image_shape = (self.resolution, self.resolution, self.channels)
+        sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width,
+                     latent_dim=self.latent_dim, w_dim=self.w_dim, mapping_layers=self.mapping_layers)
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.num_ws = num_ws(self.resolution)
         mapping = build_mapping(self.latent_dim, self.w_dim, self.mapping_layers)
         synthesis = build_synthesis(self.resolution, self.w_dim, self.width, self.channels, self.seed)
@@ -463,14 +477,15 @@ class StyleGANLite(GAN):
     def discriminator_loss(self, batch):
         real = batch["images"]
         fake = ops.stop_gradient(self.mixed_fakes(ops.shape(real)[0]))
-        return self.d_objective(self.discriminator(real, training=True), self.discriminator(fake, training=True))
+        return self.d_objective(self.discriminate(real, real=True), self.discriminate(fake))
 
     def generator_loss(self, batch):
-        return self.g_objective(self.discriminator(self.mixed_fakes(ops.shape(batch["images"])[0]), training=True))
+        return self.g_objective(self.discriminate(self.mixed_fakes(ops.shape(batch["images"])[0])))
 
     def r1_loss(self, batch):
         """Lazy R1: gamma / 2 * E||grad D(real)||^2, times the interval it is applied at."""
-        penalty = r1_penalty(lambda x: self.discriminator(x, training=True), batch["images"])
+        # with augment: R1 of D(T(x)) w.r.t. the un-augmented reals x, through T (DiffAugment's and ADA's code)
+        penalty = r1_penalty(lambda x: self.discriminate(x), batch["images"])
         self.r1_tracker.update_state(ops.stop_gradient(penalty))
         return 0.5 * self.r1_gamma * self.r1_interval * penalty
 
@@ -518,7 +533,7 @@ class StyleGANLite(GAN):
 
     def sample(self, n, seed=None, batch_size=256, truncation=1.0):
         """n images (uint8 NHWC) from the EMA generator; truncation psi < 1 trades variety for quality."""
-        n = check_positive_int(n, "n")
+        n = check_sample_count(n, self.image_shape)  # before its latents are drawn
         return self._synthesise(self._broadcast(self._mapped(n, seed, truncation)),
                                 check_positive_int(batch_size, "batch_size"))
 

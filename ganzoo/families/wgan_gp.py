@@ -10,10 +10,10 @@ The critic's steps share one real batch, each with fresh latents and interpolate
 from keras import ops
 import keras
 
-from ganzoo.core.gan import GAN, check_positive_int
+from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int
 from ganzoo.core.objectives import gradient_penalty
 from ganzoo.families import register_family
-from ganzoo.families.dcgan import build_discriminator, build_generator
+from ganzoo.families.dcgan import build_discriminator, build_generator, parameter_estimate
 
 
 @register_family("wgan_gp")
@@ -26,6 +26,8 @@ class WGANGP(GAN):
         self.resolution = check_positive_int(resolution, "resolution")
         self.channels = check_positive_int(channels, "channels")
         self.width = check_positive_int(width, "width")
+        sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width, latent_dim=self.latent_dim)
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.d_steps = self.n_critic = check_positive_int(n_critic, "n_critic")
         if gp_weight < 0:
             raise ValueError(f"gp_weight must be >= 0, got {gp_weight!r}.")
@@ -49,9 +51,10 @@ class WGANGP(GAN):
         real = batch["images"]
         n = ops.shape(real)[0]
         fake = ops.stop_gradient(self.generator(self.latent_batch(n), training=True))
-        loss = self.d_objective(self.discriminator(real, training=True),
-                                self.discriminator(fake, training=True))
+        loss = self.d_objective(self.discriminate(real, real=True), self.discriminate(fake))
         alpha = keras.random.uniform((n, 1, 1, 1), seed=self.seed_generator)
-        penalty = gradient_penalty(lambda x: self.discriminator(x, training=True), real, fake, alpha)
+        # with augment, the penalty is on the critic D plays, D(T(x)), at un-augmented interpolates:
+        # T is drawn afresh and the gradient flows back through it, as DiffAugment's R1 does
+        penalty = gradient_penalty(lambda x: self.discriminate(x), real, fake, alpha)
         self.gp_tracker.update_state(ops.stop_gradient(penalty))
         return loss + self.gp_weight * penalty
