@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample, style-mix, translate, upscale, evaluate, train.
+"""The `ganzoo` command: list, info, sample, style-mix, translate, edit, upscale, evaluate, train.
 
 Bad input exits with status 2 and one line on stderr that says what to do. The backend's
 start-up chatter (TensorFlow's C++ log lines, Python warnings) stays off stderr unless
@@ -201,6 +201,56 @@ def cmd_translate(args):
     print(f"wrote the translation of {args.input} by {args.name} to {args.output}")
 
 
+def _attribute_settings(settings):
+    """{name: 0 or 1} from --set NAME=VALUE options."""
+    targets = {}
+    for setting in settings or []:
+        name, sep, value = setting.partition("=")
+        if not sep or not name.strip() or value.strip() not in ("0", "1"):
+            raise ValueError(f"--set takes NAME=0 or NAME=1 (e.g. --set Blond_Hair=1), got {setting!r}.")
+        targets[name.strip()] = int(value)
+    return targets
+
+
+def cmd_edit(args):
+    import ganzoo
+    from ganzoo import images, zoo
+    from ganzoo.core.translation import side_by_side
+    from ganzoo.families import get_family
+
+    _check_png_output(args.output)
+    entry = zoo.get_entry(args.name)
+    family = get_family(entry["family"])
+    if not hasattr(family, "edit"):
+        raise ValueError(f"{args.name} is a {entry['family']} model: it does not edit attributes; "
+                         "`ganzoo list` shows the stargan entries.")
+    targets = _attribute_settings(args.set)
+    if args.grid and targets:
+        raise ValueError("give the edits with --set NAME=0|1, or --grid for every edit, not both.")
+    if not args.grid and not targets:
+        raise ValueError("say what to change: --set NAME=0|1 (e.g. --set Blond_Hair=1), or --grid for every edit.")
+    from ganzoo.families.stargan import ATTRIBUTES, HAIR_GROUP, check_targets
+
+    # names and values are checked against the entry's config before the model loads
+    check_targets(targets, entry["config"].get("attributes", ATTRIBUTES), entry["config"].get("hair_group", HAIR_GROUP))
+    image = _channels_for(images.load_image(args.input), 3)
+    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    height, width, _ = model.image_shape
+    if image.shape[:2] != (height, width) and not args.resize:
+        raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} edits "
+                         f"{width}x{height} faces: add --resize to resize it (short side, then a centre crop).")
+    face = images.input_batch(image, model.image_shape, resize=True)[0][0]
+    if args.grid:
+        picture = model.edit_grid(face)
+    else:
+        output = model.edit(face, **targets)
+        picture = output if args.output_only else images.grid(side_by_side(face[None], output[None])[0], cols=2)
+    # as `translate`: each face enlarged to ~128 px unless --scale says otherwise
+    scale = args.scale or (1 if args.output_only else max(1, 128 // height))
+    images.save_png(picture, args.output, scale=scale)
+    print(f"wrote {'every edit' if args.grid else 'the edit'} of {args.input} by {args.name} to {args.output}")
+
+
 def cmd_upscale(args):
     import ganzoo
     from ganzoo import images, zoo
@@ -349,7 +399,12 @@ def cmd_train(args):
 
     from ganzoo import zoo
 
-    entry = zoo.get_entry(args.name)
+    try:
+        entry = zoo.get_entry(args.name)
+    except zoo.UnknownModelError:  # a withdrawn entry's recipe stays, to retrain it
+        if not (zoo.REPO_ROOT / "recipes" / f"{args.name}.py").exists():
+            raise
+        entry = {"recipe": f"recipes/{args.name}.py", "dataset": {"name": None}}
     recipe = zoo.REPO_ROOT / entry["recipe"]
     if not recipe.exists():
         raise FileNotFoundError(f"{entry['recipe']} is not here: `ganzoo train` runs the recipes of a "
@@ -447,6 +502,27 @@ def build_parser():
                    help="enlarge each pixel (default: each image to ~128 px; 1 with --output-only)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_translate)
+
+    p = add("edit", help="change attributes of a face with a stargan entry",
+            description="Edit the attributes of one face (PNG or JPEG) with a stargan entry, e.g. --set "
+                        "Blond_Hair=1 --set Young=0. Attributes not named keep the face's own, as the model's "
+                        "classifier reads them; setting a hair colour clears the others. Writes the face (as the "
+                        "model saw it) beside its edit, only the edit with --output-only, or with --grid the "
+                        "face and every edit (each hair colour set, each other attribute flipped).")
+    p.add_argument("name")
+    p.add_argument("input", help="the face to edit (PNG or JPEG)")
+    p.add_argument("--set", action="append", metavar="NAME=0|1", default=None,
+                   help="an attribute and its new value (repeatable), e.g. --set Blond_Hair=1")
+    p.add_argument("-o", "--output", default="edited.png", help="PNG file to write")
+    p.add_argument("--grid", action="store_true", help="write the face and every edit in one row (no --set)")
+    p.add_argument("--resize", action="store_true",
+                   help="resize an image of another size (short side to the model's, then a centre crop)")
+    p.add_argument("--output-only", action="store_true",
+                   help="write only the edit (at the model's size unless --scale is given)")
+    p.add_argument("--scale", type=_positive_int, default=None,
+                   help="enlarge each pixel (default: each image to ~128 px; 1 with --output-only)")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.set_defaults(func=cmd_edit)
 
     p = add("upscale", help="upscale an image with a super-resolution entry",
             description="Upscale one PNG or JPEG image of any size with an srresnet or srgan entry "

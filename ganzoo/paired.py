@@ -5,6 +5,7 @@
     attribute_domains(faces, attributes, names, "Black_Hair", "Blond_Hair")
                         -> two unpaired domains (CycleGAN)
     align_domains(a, b) -> two domains of different sizes as arrays of one length, for fit((a, b))
+    celeba_attributes(["Blond_Hair", "Young"]) -> faces and those attributes as 0/1 (StarGAN)
 """
 
 import difflib
@@ -113,3 +114,28 @@ def celeba_domains(a, b, split="train", data_dir=None, source="auto"):
     faces, attributes = data.load("celeba", split, data_dir=data_dir, source=source)
     names = data.load_celeba_attributes(data_dir)[1]  # the file's order; TFDS sorts the names
     return attribute_domains(faces, attributes, sorted(names) if source == "tfds" else names, a, b)
+
+
+def select_attributes(attributes, attribute_names, wanted):
+    """The columns `wanted` (names) of attributes (N, len(attribute_names)) as int8 0/1, in the
+    order of `wanted`; positive values count as 1 (CelebA's 0/1, TFDS' booleans, the original -1/1)."""
+    attributes, names = np.asarray(attributes), list(attribute_names)
+    if attributes.ndim != 2 or attributes.shape[1] != len(names):
+        raise ValueError(f"attributes: expected shape (N, {len(names)}) (a column per attribute name), "
+                         f"got {attributes.shape}.")
+    for name in wanted:
+        if name not in names:
+            close = difflib.get_close_matches(str(name), names, n=3)
+            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+            raise ValueError(f"Unknown attribute {name!r}.{hint}")
+    return (attributes[:, [names.index(name) for name in wanted]] > 0).astype(np.int8)
+
+
+def celeba_attributes(wanted, split="train", data_dir=None, source="auto"):
+    """(CelebA faces, their attributes `wanted` as int8 0/1 (N, len(wanted))) for StarGAN; 'test' is
+    the last 1,000 faces, 'train' the others, as in the other CelebA recipes."""
+    from ganzoo import data
+
+    faces, attributes = data.load("celeba", split, data_dir=data_dir, source=source)
+    names = data.load_celeba_attributes(data_dir)[1]  # the file's order; TFDS sorts the names
+    return faces, select_attributes(attributes, sorted(names) if source == "tfds" else names, wanted)

@@ -1,0 +1,343 @@
+"""StarGAN (Choi et al. 2018): one generator that edits many attributes of a face.
+
+G(x, c) reads the image with the target attribute vector c tiled as extra channels: a 7x7
+convolution, two stride-2 4x4 convolutions, `blocks` residual blocks (6 in the paper at 128 px),
+two stride-2 4x4 transposed convolutions and a 7x7 convolution to tanh; instance norm and ReLU
+after every convolution but the last. D is a PatchGAN without normalisation (4x4 stride-2
+convolutions, LeakyReLU 0.01, down to a 2x2 map as the paper's 128 px one) with two heads: a 3x3
+convolution to real/fake patch logits, and a convolution whose kernel covers the whole final map
+to one logit per attribute (an auxiliary classifier).
+
+D minimises the Wasserstein loss + 10 x gradient penalty + 1 x the attribute BCE of real images
+against their true attributes; G the Wasserstein loss + 1 x the BCE of its edits against their
+target attributes + 10 x the L1 of G(G(x, c_target), c_original) against x. Targets are the
+batch's real attribute vectors in a random order, as in the authors' code. D steps 5 times per G
+step; Adam(1e-4, 0.5, 0.999), linearly down to 0 over the second half with compile(total_steps=...).
+
+Deviations (kept small): the base class runs the 5 D steps on one batch (the authors draw a new
+batch per D step); instance norm always uses each image's own statistics (the authors' layer tracks
+running ones); a target row whose hair colours are not exactly one (CelebA faces with no listed
+colour, or two) gets one colour at random, so that the hair group is one-hot in every target.
+"""
+
+import difflib
+import numbers
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+from ganzoo import images as image_utils
+from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, no_grad, scale_images
+from ganzoo.core.layers import instance_norm
+from ganzoo.core.objectives import gradient_penalty
+from ganzoo.families import register_family
+from ganzoo.families.cyclegan import ConstantThenLinearDecay
+
+ATTRIBUTES = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")
+HAIR_GROUP = ("Black_Hair", "Blond_Hair", "Brown_Hair")
+
+
+# --- losses and targets: pure functions --------------------------------------------------------
+def attribute_classification_loss(logits, targets):
+    """The mean over images of the summed per-attribute BCE of sigmoid(logits) against 0/1 targets
+    (the authors' binary_cross_entropy_with_logits(size_average=False) / batch size)."""
+    logits, targets = ops.cast(logits, "float32"), ops.cast(targets, "float32")
+    return ops.mean(ops.sum(ops.softplus(logits) - logits * targets, axis=-1))
+
+
+def random_target_attributes(attributes, hair_columns, seed=None):
+    """The rows of `attributes` (N, A) in a random order; in each row the `hair_columns` are made
+    one-hot (a random colour where the row has none or several): the targets of a training step."""
+    attributes = ops.cast(attributes, "float32")
+    n, count = ops.shape(attributes)[0], int(attributes.shape[1])
+    targets = ops.take(attributes, ops.argsort(keras.random.uniform((n,), seed=seed)), axis=0)
+    if not hair_columns:
+        return targets
+    hair = ops.take(targets, hair_columns, axis=1)
+    drawn = ops.one_hot(keras.random.randint((n,), 0, len(hair_columns), seed=seed), len(hair_columns))
+    hair = ops.where(ops.sum(hair, axis=1, keepdims=True) == 1.0, hair, drawn)
+    placement = ops.one_hot(ops.convert_to_tensor(hair_columns, "int32"), count)  # (hair colours, A)
+    return targets * (1.0 - ops.sum(placement, axis=0)) + ops.matmul(hair, placement)
+
+
+# --- networks -------------------------------------------------------------------------------------
+def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
+    conv = layers.Conv2DTranspose if transpose else layers.Conv2D
+    # no bias: instance norm subtracts it with the mean
+    x = conv(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+    return layers.ReLU()(instance_norm(f"{name}_norm")(x))
+
+
+def build_generator(resolution, attributes, width, blocks):
+    image = keras.Input((resolution, resolution, 3), name="image")
+    target = keras.Input((attributes,), name="attributes")
+    # nearest upsampling of a 1x1 map tiles the vector over every pixel
+    tiled = layers.UpSampling2D(resolution, name="tiled_attributes")(layers.Reshape((1, 1, attributes))(target))
+    x = layers.Concatenate(name="image_and_attributes")([image, tiled])
+    x = _conv_norm_relu(x, width, 7, "c7s1")
+    for i in (1, 2):
+        x = _conv_norm_relu(x, width * 2**i, 4, f"down{i}", strides=2)
+    for i in range(blocks):
+        y = _conv_norm_relu(x, width * 4, 3, f"res{i}_a")
+        y = layers.Conv2D(width * 4, 3, padding="same", use_bias=False, name=f"res{i}_b")(y)
+        x = layers.Add(name=f"res{i}")([x, instance_norm(f"res{i}_b_norm")(y)])
+    for i in (1, 0):
+        x = _conv_norm_relu(x, width * 2**i, 4, f"up{i}", strides=2, transpose=True)
+    x = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
+    return keras.Model([image, target], layers.Activation("tanh", dtype="float32", name="tanh")(x), name="generator")
+
+
+def discriminator_layers(resolution):
+    """Stride-2 layers down to a 2x2 map: 6 at 128 px as in the paper, 5 at 64 px."""
+    return resolution.bit_length() - 2
+
+
+def build_discriminator(resolution, attributes, width):
+    image = keras.Input((resolution, resolution, 3), name="image")
+    x = image
+    for i in range(discriminator_layers(resolution)):
+        x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", name=f"conv{i}")(x)
+        x = layers.LeakyReLU(0.01)(x)
+    patches = layers.Conv2D(1, 3, padding="same", use_bias=False, dtype="float32", name="patch_logits")(x)
+    classes = layers.Conv2D(attributes, 2, use_bias=False, dtype="float32", name="attribute_conv")(x)
+    classes = layers.Reshape((attributes,), name="attribute_logits")(classes)
+    return keras.Model(image, [patches, classes], name="discriminator")
+
+
+def parameter_estimate(resolution, attributes, width, blocks):
+    """About how many weights G and D have together (nothing built)."""
+    w = width
+    generator = (49 * (3 + attributes) * w + 16 * (w * 2 * w + 2 * w * 4 * w) * 2 + blocks * 2 * 9 * (4 * w) ** 2
+                 + 49 * w * 3)
+    filters = [3] + [w * 2**i for i in range(discriminator_layers(resolution))]
+    discriminator = sum(16 * a * b for a, b in zip(filters, filters[1:])) + filters[-1] * (9 + 4 * attributes)
+    return generator + discriminator
+
+
+def _check_name(name, names, what="attribute"):
+    if name not in names:
+        close = difflib.get_close_matches(str(name), list(names), n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise ValueError(f"Unknown {what} {name!r}.{hint} This model edits: {', '.join(names)}.")
+
+
+def check_targets(targets, attributes, hair_group):
+    """Raise a ValueError unless {name: 0 or 1} names `attributes` and sets at most one hair colour, and
+    does not clear one without setting another; the hair colours it sets to 1 (the CLI checks before loading)."""
+    for name, value in targets.items():
+        _check_name(name, attributes)
+        if not isinstance(value, numbers.Real) or value not in (0, 1):
+            raise ValueError(f"{name}={value!r}: attribute values are 0 or 1.")
+    hair_set = [name for name in hair_group if targets.get(name) == 1]
+    if len(hair_set) > 1:
+        raise ValueError(f"A face has one hair colour at a time: {'=1, '.join(hair_set)}=1 sets {len(hair_set)}.")
+    if not hair_set and any(name in targets for name in hair_group):
+        cleared = next(name for name in hair_group if name in targets)
+        raise ValueError(f"{cleared}=0 alone leaves no hair colour: set the colour wanted to 1 instead "
+                         f"(one of {', '.join(hair_group)}), e.g. {next(h for h in hair_group if h != cleared)}=1.")
+    return hair_set
+
+
+@register_family("stargan")
+class StarGAN(GAN):
+    """Edits the `attributes` of 3-channel faces of one resolution with one generator.
+
+    fit(faces, attributes): uint8 (N, r, r, 3) and (N, len(attributes)) 0/1 in the order of
+    `attributes`. edit(faces, Blond_Hair=1) -> uint8 faces. `hair_group`: attributes of which a
+    face has exactly one (setting one to 1 sets the others to 0).
+    """
+
+    default_optimizer_settings = {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999}
+    supports_augment = False  # a DiffAugment'd real would be classified against its true attributes
+
+    def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
+                 lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
+                 **kwargs):
+        super().__init__(objective=objective, seed=seed, **kwargs)
+        self.resolution = check_positive_int(resolution, "resolution")
+        if self.resolution < 16 or self.resolution & (self.resolution - 1):
+            raise ValueError(f"resolution must be a power of two, at least 16 (D halves it down to 2x2), "
+                             f"got {resolution}.")
+        self.width = check_positive_int(width, "width")
+        self.blocks = check_positive_int(blocks, "blocks")
+        self.attributes = [str(a) for a in attributes]
+        if not self.attributes or len(set(self.attributes)) != len(self.attributes):
+            raise ValueError(f"attributes must be distinct names, at least one, got {list(attributes)!r}.")
+        self.hair_group = [str(a) for a in hair_group]
+        for name in self.hair_group:
+            _check_name(name, self.attributes, "hair_group attribute")
+        if len(self.hair_group) == 1 or len(set(self.hair_group)) != len(self.hair_group):
+            raise ValueError(f"hair_group must name none or at least two distinct attributes (exactly one of "
+                             f"them at a time), got {self.hair_group!r}.")
+        self.hair_columns = [self.attributes.index(name) for name in self.hair_group]
+        for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp)):
+            if not float(value) >= 0.0:
+                raise ValueError(f"{name} must be >= 0, got {value!r}.")
+        self.lambda_cls, self.lambda_rec, self.lambda_gp = float(lambda_cls), float(lambda_rec), float(lambda_gp)
+        self.d_steps = check_positive_int(d_steps, "d_steps")
+        sizes = dict(resolution=self.resolution, attributes=len(self.attributes), width=self.width, blocks=self.blocks)
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
+        self.image_shape = (self.resolution, self.resolution, 3)
+        self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks)
+        self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width)
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction")}
+        self.build()
+
+    @property
+    def metrics(self):
+        return [*super().metrics, *self.trackers.values()]
+
+    def get_config(self):
+        return {"resolution": self.resolution, "width": self.width, "blocks": self.blocks,
+                "attributes": list(self.attributes), "hair_group": list(self.hair_group),
+                "lambda_cls": self.lambda_cls, "lambda_rec": self.lambda_rec, "lambda_gp": self.lambda_gp,
+                "d_steps": self.d_steps, "objective": self.objective, "seed": self.seed}
+
+    def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
+        """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
+        constant for the first half, then linearly down to 0."""
+        if total_steps is not None:
+            rate = kwargs.get("learning_rate", self.default_optimizer_settings["learning_rate"])
+            kwargs["learning_rate"] = ConstantThenLinearDecay(rate, total_steps)
+        super().compile(g_optimizer, d_optimizer, **kwargs)
+
+    # -- training: fit(faces, attributes) -----------------------------------------------------------
+    def check_attributes(self, attributes, n, what="attributes"):
+        """`attributes` as a float32 (n, len(self.attributes)) array of 0/1, or a ValueError."""
+        array = np.asarray(attributes)
+        expected = (f"({n}, {len(self.attributes)}): one row per face, a 0/1 column per attribute "
+                    f"({', '.join(self.attributes)})")
+        if array.shape != (n, len(self.attributes)):
+            raise ValueError(f"{what}: expected shape {expected}, got {array.shape}.")
+        if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
+            raise ValueError(f"{what}: expected 0/1 values (CelebA's -1 means 0), got {np.unique(array)[:6]}.")
+        return array.astype(np.float32)
+
+    def fit(self, x=None, y=None, *args, **kwargs):
+        if isinstance(x, (tuple, list)) and len(x) == 2 and y is None:
+            x, y = x
+        if isinstance(x, np.ndarray):
+            if y is None:
+                raise ValueError("StarGAN trains on faces and their attributes: fit(faces, attributes).")
+            y = self.check_attributes(y, len(x), "fit: the attributes")
+        return super().fit(x, y, *args, **kwargs)
+
+    def prepare_batch(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2 or data[1] is None:
+            raise ValueError("StarGAN trains on (faces, attributes): call fit(faces, attributes) or give a "
+                             "dataset of such pairs.")
+        return {"images": scale_images(data[0], self.image_shape),
+                "attributes": ops.reshape(ops.cast(data[1], "float32"), (-1, len(self.attributes)))}
+
+    def random_targets(self, attributes):
+        return random_target_attributes(attributes, self.hair_columns, self.seed_generator)
+
+    def discriminator_loss(self, batch):
+        real, original = batch["images"], batch["attributes"]
+        fake = ops.stop_gradient(self.generator([real, self.random_targets(original)], training=True))
+        real_logits, real_classes = self.discriminator(real, training=True)
+        fake_logits, _ = self.discriminator(fake, training=True)
+        classification = attribute_classification_loss(real_classes, original)
+        self.trackers["d_classification"].update_state(ops.stop_gradient(classification))
+        loss = self.d_objective(real_logits, fake_logits) + self.lambda_cls * classification
+        if not self.lambda_gp:  # a second backward pass saved
+            return loss
+        alpha = keras.random.uniform((ops.shape(real)[0], 1, 1, 1), seed=self.seed_generator)
+        penalty = gradient_penalty(lambda x: self.discriminator(x, training=True)[0], real, fake, alpha)
+        self.trackers["gradient_penalty"].update_state(ops.stop_gradient(penalty))
+        return loss + self.lambda_gp * penalty
+
+    def generator_loss(self, batch):
+        real, original = batch["images"], batch["attributes"]
+        targets = self.random_targets(original)
+        fake = self.generator([real, targets], training=True)
+        fake_logits, fake_classes = self.discriminator(fake, training=True)
+        classification = attribute_classification_loss(fake_classes, targets)
+        reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
+        self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
+        self.trackers["reconstruction"].update_state(ops.stop_gradient(reconstruction))
+        return self.g_objective(fake_logits) + self.lambda_cls * classification + self.lambda_rec * reconstruction
+
+    # -- inference ------------------------------------------------------------------------------------
+    def sample(self, *args, **kwargs):
+        raise ValueError("A stargan model edits faces rather than sampling them: use edit(faces, Blond_Hair=1) "
+                         "(command line: ganzoo edit NAME face.png --set Blond_Hair=1 -o out.png).")
+
+    def read_attributes(self, faces, batch_size=64):
+        """0/1 attributes (N, len(attributes)) of uint8 faces (N, r, r, 3) as D's classifier reads them:
+        sigmoid > 0.5, and the hair group's most likely colour."""
+        pending, self.pending_training_weights = getattr(self, "pending_training_weights", None), None
+        if pending is not None:  # a zoo entry ships D apart: its classifier is needed now
+            pending()
+        faces = image_utils.check_uint8_images(faces, self.image_shape, what="read_attributes(faces)")
+        with no_grad():
+            logits = np.concatenate([ops.convert_to_numpy(self.discriminator(
+                image_utils.from_uint8(faces[i : i + batch_size]), training=False)[1])
+                for i in range(0, len(faces), check_positive_int(batch_size, "batch_size"))])
+        read = (logits > 0.0).astype(np.float32)  # sigmoid(l) > 0.5
+        if self.hair_columns:
+            read[:, self.hair_columns] = np.eye(len(self.hair_columns))[logits[:, self.hair_columns].argmax(axis=1)]
+        return read
+
+    def target_attributes(self, own, **targets):
+        """`own` (N, A) 0/1 with the named attributes set; a hair colour set to 1 clears the others."""
+        hair_set = check_targets(targets, self.attributes, self.hair_group)
+        wanted = np.array(own, np.float32, copy=True)
+        if hair_set:
+            wanted[:, self.hair_columns] = 0.0
+        for name, value in targets.items():
+            wanted[:, self.attributes.index(name)] = float(value)
+        return wanted
+
+    def edit(self, images, resize=False, attributes=None, batch_size=32, **targets):
+        """uint8 faces (N, r, r, 3) or one (r, r, 3) with the named attributes set, e.g.
+        edit(faces, Blond_Hair=1, Young=0); the same leading shape back, uint8. Attributes not named
+        keep the faces' own: `attributes` (N, A) or (A,) 0/1, else what D's classifier reads.
+        resize=True takes other sizes (short side to r, then a centre crop)."""
+        self.target_attributes(np.zeros((1, len(self.attributes))), **targets)  # bad names fail first
+        batch, single = image_utils.input_batch(images, self.image_shape, resize, what="edit(images)")
+        if attributes is None:
+            own = self.read_attributes(batch)
+        else:
+            own = np.asarray(attributes)
+            own = self.check_attributes(own[None] if single and own.ndim == 1 else own, len(batch),
+                                        "edit: the attributes")
+        wanted = self.target_attributes(own, **targets)
+        out = self.generate([image_utils.from_uint8(batch), wanted], check_positive_int(batch_size, "batch_size"),
+                            network=self.generator)
+        return out[0] if single else out
+
+    def grid_edits(self):
+        """(column label, edit keywords or a flip) of the paper's figure: each hair colour set, the others flipped."""
+        return [*[(name, {name: 1}) for name in self.hair_group],
+                *[(name, "flip") for name in self.attributes if name not in self.hair_group]]
+
+    def edit_grid(self, faces, resize=False, attributes=None):
+        """One uint8 image: a row per face, the face then each edit of grid_edits() (the paper's figure)."""
+        batch, _ = image_utils.input_batch(faces, self.image_shape, resize, what="edit_grid(faces)")
+        own = self.read_attributes(batch) if attributes is None else self.check_attributes(
+            attributes, len(batch), "edit_grid: the attributes")
+        columns = [batch]
+        for name, change in self.grid_edits():
+            if change == "flip":
+                flipped = own.copy()
+                flipped[:, self.attributes.index(name)] = 1.0 - flipped[:, self.attributes.index(name)]
+                columns.append(self.edit(batch, attributes=flipped))
+            else:
+                columns.append(self.edit(batch, attributes=own, **change))
+        return image_utils.grid(np.stack(columns, axis=1).reshape(-1, *self.image_shape), cols=len(columns))
+
+    preview_inputs = None  # faces, or (faces, attributes), that the training grids edit
+
+    def preview_grid(self, n=64, seed=0, inputs=None):
+        """edit_grid of `inputs` / preview_inputs (else seeded noise): n // columns rows at most."""
+        inputs = self.preview_inputs if inputs is None else inputs
+        faces, attributes = inputs if isinstance(inputs, tuple) else (inputs, None)
+        rows = max(1, n // (1 + len(self.grid_edits())))
+        if faces is None:
+            faces = np.random.default_rng(seed).integers(0, 256, (rows, *self.image_shape), dtype=np.uint8)
+        faces = image_utils.check_uint8_images(faces, self.image_shape, what="preview faces")
+        index = np.arange(min(rows, len(faces)))
+        return self.edit_grid(faces[index], attributes=None if attributes is None else np.asarray(attributes)[index])

@@ -1,0 +1,338 @@
+"""StarGAN (issue: one model that edits many attributes of a real face): its networks, losses, random
+targets, edit() and edit_grid(), training on both backends, serialisation, the data helper, the
+`ganzoo edit` command and the recipe. Tiny configs (16 px, width 4, one residual block).
+
+Runs on both backends (CI runs this file under KERAS_BACKEND=torch too)."""
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import REPO_ROOT, moved, needs_data, numpy, point_cli_at, private_zoo, tiny_dcgan, weights_of
+from ganzoo import images, paired
+from ganzoo.core.objectives import gradient_penalty
+from ganzoo.core.translation import side_by_side
+from ganzoo.families import get_family
+from ganzoo.families.stargan import ATTRIBUTES, StarGAN, attribute_classification_loss, random_target_attributes
+from test_cli import fails_on_one_line, png_pixels, run
+
+CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
+
+
+def tiny_stargan(**overrides):
+    return StarGAN(**{"resolution": 16, "width": 4, "blocks": 1, "seed": 0, **overrides})
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_stargan()
+
+
+def faces(n=4, size=16, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (n, size, size, 3), dtype=np.uint8)
+
+
+# rows: black-haired young woman, blond old man, brown-haired young man, no colour listed (old woman)
+OWN = np.array([[1, 0, 0, 0, 1], [0, 1, 0, 1, 0], [0, 0, 1, 1, 1], [0, 0, 0, 0, 0]], np.float32)
+
+
+def generated(model, batch, wanted):
+    """What G makes of uint8 faces for float attribute vectors, as uint8 (the reference for edit)."""
+    return images.to_uint8(numpy(model.generator([images.from_uint8(batch), np.asarray(wanted, np.float32)])))
+
+
+# --- networks ------------------------------------------------------------------------------------
+def test_networks_have_the_papers_shapes(model):
+    assert get_family("stargan") is StarGAN
+    assert [tuple(x.shape[1:]) for x in model.generator.inputs] == [(16, 16, 3), (5,)]
+    assert tuple(model.generator.output.shape[1:]) == (16, 16, 3)
+    g = model.generator
+    names = ("c7s1", "down1", "down2", "res0_a", "up1", "up0")
+    assert [g.get_layer(name).filters for name in names] == [4, 8, 16, 16, 8, 4]
+    assert g.get_layer("c7s1").kernel_size == (7, 7) and g.get_layer("down1").strides == (2, 2)
+    assert tuple(g.get_layer("res0").output.shape[1:]) == (4, 4, 16)  # two halvings, then the blocks
+    patches, classes = model.discriminator.outputs
+    assert tuple(patches.shape[1:]) == (2, 2, 1) and tuple(classes.shape[1:]) == (5,)  # a 2x2 map, as at 128 px
+    assert model.discriminator.get_layer("attribute_conv").kernel_size == (2, 2)  # covers the final map
+    assert StarGAN(resolution=128, width=2, blocks=1).discriminator.outputs[0].shape[1:3] == (2, 2)  # 6 layers
+    assert model.d_steps == 5 and model.lambda_gp == 10.0 and model.lambda_rec == 10.0 and model.lambda_cls == 1.0
+    assert model.attributes == list(ATTRIBUTES) and model.hair_columns == [0, 1, 2]
+
+
+def test_the_attributes_are_tiled_as_extra_channels(model):
+    joined = keras.Model(model.generator.inputs, model.generator.get_layer("image_and_attributes").output)
+    batch, wanted = images.from_uint8(faces(2)), OWN[:2]
+    out = numpy(joined([batch, wanted]))
+    assert out.shape == (2, 16, 16, 8)
+    np.testing.assert_allclose(out[..., :3], batch, atol=1e-6)
+    np.testing.assert_array_equal(out[..., 3:], np.broadcast_to(wanted[:, None, None, :], (2, 16, 16, 5)))
+
+
+@pytest.mark.parametrize("config,match", [
+    ({"resolution": 24}, "power of two"),
+    ({"hair_group": ["Black_Hair", "Red_Hair"]}, "Unknown hair_group attribute 'Red_Hair'"),
+    ({"hair_group": ["Black_Hair"]}, "none or at least two"),
+    ({"attributes": ["Male", "Male"]}, "distinct"),
+    ({"lambda_rec": -1}, "lambda_rec must be >= 0"),
+    ({"blocks": 0}, "blocks must be a positive int"),
+])
+def test_bad_configs_are_refused(config, match):
+    with pytest.raises(ValueError, match=match):
+        tiny_stargan(**config)
+
+
+# --- losses and targets --------------------------------------------------------------------------
+def test_classification_loss_is_the_summed_bce_averaged_over_images():
+    logits = np.array([[2.0, -1.0, 0.0, 30.0, -30.0], [-0.5, 0.25, 4.0, -2.0, 1.0]], np.float32)
+    targets = np.array([[1, 0, 1, 0, 0], [0, 1, 1, 1, 1]], np.float32)
+    x = logits.astype(np.float64)
+    # log(1 - sigmoid(x)) as log(sigmoid(-x)): 1 - p loses the digits of p near 1
+    bce = -(targets * np.log(1.0 / (1.0 + np.exp(-x))) + (1 - targets) * np.log(1.0 / (1.0 + np.exp(x))))
+    assert float(numpy(attribute_classification_loss(logits, targets))) == pytest.approx(bce.sum(1).mean(), rel=1e-5)
+
+
+def test_random_targets_permute_the_rows_and_keep_the_hair_one_hot():
+    rng = np.random.default_rng(0)
+    n = 32
+    hair = np.eye(3)[rng.integers(0, 3, n)]
+    hair[:4] = 0  # faces with no listed colour
+    hair[4:6, :2] = 1  # and with two
+    codes = ((np.arange(n)[:, None] >> np.arange(5)) & 1).astype(np.float32)  # each row's own 5 bits
+    attributes = np.concatenate([codes[:, :2], hair, codes[:, 2:]], axis=1).astype(np.float32)
+    targets = numpy(random_target_attributes(attributes, [2, 3, 4], keras.random.SeedGenerator(1)))
+    np.testing.assert_array_equal(targets[:, 2:5].sum(1), np.ones(n))
+    assert set(np.unique(targets)) <= {0.0, 1.0}
+    other = [0, 1, 5, 6, 7]
+    source = [int(np.flatnonzero((codes == row).all(1))[0]) for row in targets[:, other]]  # whose row it is
+    assert sorted(source) == list(range(n)) and source != list(range(n))  # a permutation, not the identity
+    for row, i in zip(targets, source):
+        if attributes[i, 2:5].sum() == 1:  # a one-hot row moves whole
+            np.testing.assert_array_equal(row, attributes[i])
+
+
+def test_the_gradient_penalty_is_on_the_patch_head(model):
+    rng = np.random.default_rng(0)
+    real, fake = (rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32) for _ in range(2))
+    alpha = np.array([0.3, 0.8], np.float32).reshape(2, 1, 1, 1)
+    penalty = float(numpy(gradient_penalty(lambda x: model.discriminator(x)[0], real, fake, alpha)))
+    # central differences of sum(patch logits) at the interpolates, every pixel and channel at once
+    x_hat, eps = alpha * real + (1 - alpha) * fake, 1e-2
+    steps = np.eye(16 * 16 * 3, dtype=np.float32).reshape(-1, 16, 16, 3) * eps
+    norms = []
+    for x in x_hat:
+        totals = numpy(model.discriminator(np.concatenate([x + steps, x - steps]))[0]).sum(axis=(1, 2, 3))
+        norms.append(np.linalg.norm((totals[: len(steps)] - totals[len(steps):]) / (2 * eps)))
+    assert penalty == pytest.approx(np.mean((np.array(norms) - 1.0) ** 2), rel=2e-2)
+
+
+def test_the_players_losses_are_their_terms_weighted(model):
+    tensor = keras.ops.convert_to_tensor
+    batch = {"images": tensor(images.from_uint8(faces(4))), "attributes": tensor(OWN)}  # as the train step has them
+    fixed = np.roll(OWN, 1, axis=0)
+    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, "lambda_cls": 2.0, "lambda_rec": 3.0})
+    twin.set_weights(model.get_weights())
+    twin.random_targets = lambda attributes: tensor(fixed)  # the random part, fixed
+    x = images.from_uint8(faces(4))
+    fake = numpy(twin.generator([x, fixed]))
+    (real_src, real_cls), (fake_src, fake_cls) = (map(numpy, twin.discriminator(v)) for v in (x, fake))
+    cls = lambda logits, t: float(numpy(attribute_classification_loss(logits, t)))  # noqa: E731
+    d_expected = fake_src.mean() - real_src.mean() + 2.0 * cls(real_cls, OWN)
+    assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() + 2.0 * cls(fake_cls, fixed) + 3.0 * rec
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+
+
+# --- edit ----------------------------------------------------------------------------------------
+def test_edit_keeps_the_callers_attributes_it_is_not_asked_to_change(model):
+    batch = faces(4)
+    young = OWN.copy()
+    young[:, 4] = 0
+    np.testing.assert_array_equal(model.edit(batch, attributes=OWN, Young=0), generated(model, batch, young))
+    blond = OWN.copy()
+    blond[:, :3] = [0, 1, 0]  # the other colours cleared, also where the face had none
+    np.testing.assert_array_equal(model.edit(batch, attributes=OWN, Blond_Hair=1, Male=1),
+                                  generated(model, batch, np.where(np.arange(5) == 3, 1.0, blond)))
+    one = model.edit(batch[1], attributes=OWN[1], Black_Hair=1)  # one HWC face and its (A,) vector
+    assert one.shape == (16, 16, 3) and one.dtype == np.uint8
+    np.testing.assert_array_equal(one, generated(model, batch[1:2], [[1, 0, 0, 1, 0]])[0])
+    np.testing.assert_array_equal(model.edit(batch, attributes=OWN), generated(model, batch, OWN))  # no change
+
+
+def test_without_attributes_edit_reads_them_with_ds_classifier(model):
+    batch = faces(6, seed=3)
+    logits = numpy(model.discriminator(images.from_uint8(batch))[1])
+    expected = (logits > 0).astype(np.float32)
+    expected[:, :3] = np.eye(3)[logits[:, :3].argmax(1)]
+    read = model.read_attributes(batch)
+    np.testing.assert_array_equal(read, expected)
+    np.testing.assert_array_equal(model.edit(batch, Male=0), model.edit(batch, attributes=read, Male=0))
+
+
+@pytest.mark.parametrize("targets,match", [
+    ({"Blonde_Hair": 1}, "Unknown attribute 'Blonde_Hair'. Did you mean 'Blond_Hair'"
+),
+    ({"Young": 2}, "Young=2: attribute values are 0 or 1"),
+    ({"Young": 0.5}, "attribute values are 0 or 1"),
+    ({"Blond_Hair": 0}, "Blond_Hair=0 alone leaves no hair colour: set the colour wanted to 1 instead"),
+    ({"Black_Hair": 1, "Blond_Hair": 1}, "one hair colour at a time"),
+])
+def test_bad_edits_say_what_is_allowed(model, targets, match):
+    with pytest.raises(ValueError, match=match.replace("?", r"\?").replace(".", r"\.")):
+        model.edit(faces(1), attributes=OWN[:1], **targets)
+
+
+def test_edit_checks_its_images_and_attributes(model):
+    with pytest.raises(ValueError, match=r"expected shape \(4, 5\)"):
+        model.edit(faces(4), attributes=OWN[:3], Young=1)
+    with pytest.raises(ValueError, match="0/1 values"):
+        model.edit(faces(4), attributes=OWN * 2 - 1, Young=1)
+    with pytest.raises(ValueError, match="resize=True"):
+        model.edit(faces(1, size=24), Young=1)
+    with pytest.raises(ValueError, match="uint8"):
+        model.edit(faces(1).astype("float32"), Young=1)
+    photo = np.random.default_rng(0).integers(0, 256, (24, 20, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(model.edit(photo, resize=True, attributes=OWN[0], Young=0),
+                                  model.edit(images.resize_square(photo, 16), attributes=OWN[0], Young=0))
+    with pytest.raises(ValueError, match="edits faces rather than sampling"):
+        model.sample(4)
+
+
+def test_edit_grid_is_the_papers_figure(model):
+    batch = faces(2)
+    grid = model.edit_grid(batch, attributes=OWN[:2])
+    columns = [batch, *(model.edit(batch, attributes=OWN[:2], **{name: 1}) for name in ATTRIBUTES[:3])]
+    for column in (3, 4):  # Male and Young flipped
+        flipped = OWN[:2].copy()
+        flipped[:, column] = 1 - flipped[:, column]
+        columns.append(model.edit(batch, attributes=flipped))
+    expected = images.grid(np.stack(columns, axis=1).reshape(-1, 16, 16, 3), cols=6)
+    np.testing.assert_array_equal(grid, expected)
+    assert model.preview_grid(12, inputs=(batch, OWN[:2])).shape == expected.shape  # 12 // 6 rows
+
+
+# --- training and serialisation ------------------------------------------------------------------
+def test_a_few_steps_train_both_networks_without_nan():
+    gan = tiny_stargan()
+    gan.compile()
+    before_g, before_d = weights_of(gan.generator), weights_of(gan.discriminator)
+    attributes = np.tile(OWN, (2, 1)).astype(np.int8)
+    history = gan.fit(faces(8), attributes, batch_size=4, epochs=1, verbose=0).history
+    assert moved(before_g, gan.generator) and moved(before_d, gan.discriminator)
+    for name in ("d_loss", "g_loss", "gradient_penalty", "d_classification", "g_classification", "reconstruction"):
+        assert np.isfinite(history[name]).all(), (name, history)
+    assert int(numpy(gan.d_optimizer.iterations)) == 5 * int(numpy(gan.g_optimizer.iterations)) == 10
+    assert all(np.isfinite(w).all() for w in gan.get_weights())
+    with pytest.raises(ValueError, match=r"fit: the attributes: expected shape \(8, 5\)"):
+        gan.fit(faces(8), attributes[:, :4], batch_size=4, verbose=0)
+    with pytest.raises(ValueError, match="fit\\(faces, attributes\\)"):
+        gan.fit(faces(8), batch_size=4, verbose=0)
+
+
+def test_config_round_trips_and_weights_save_and_load(model, tmp_path):
+    config = tiny_stargan(attributes=["Blond_Hair", "Black_Hair", "Smiling"], hair_group=["Blond_Hair", "Black_Hair"],
+                          lambda_rec=5.0).get_config()
+    again = StarGAN.from_config(config)
+    assert again.get_config() == config and again.hair_columns == [0, 1]
+    assert keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(again)).get_config() == config
+    path = tmp_path / "stargan.weights.h5"
+    model.save_weights(path)
+    loaded = tiny_stargan(seed=1)
+    edits = [m.edit(faces(2), attributes=OWN[:2], Young=0) for m in (loaded, model)]
+    assert not np.array_equal(*edits)
+    loaded.load_weights(path)
+    for a, b in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(loaded.edit(faces(2), Young=0), model.edit(faces(2), Young=0))
+
+
+# --- data ----------------------------------------------------------------------------------------
+def test_select_attributes_takes_the_named_columns_in_order():
+    names = ["Bald", "Black_Hair", "Blond_Hair", "Male"]
+    attributes = np.array([[1, -1, 1, -1], [-1, 1, -1, 1]])
+    np.testing.assert_array_equal(paired.select_attributes(attributes, names, ["Male", "Blond_Hair"]),
+                                  [[0, 1], [1, 0]])
+    assert paired.select_attributes(attributes > 0, names, ["Bald"]).dtype == np.int8
+    with pytest.raises(ValueError, match="Did you mean 'Blond_Hair'"):
+        paired.select_attributes(attributes, names, ["Blonde_Hair"])
+
+
+@needs_data
+def test_celeba_attributes_hold_out_the_last_1000_faces():
+    train, attributes = paired.celeba_attributes(list(ATTRIBUTES), "train")
+    test, test_attributes = paired.celeba_attributes(["Male"], "test")
+    assert train.shape == (9000, 64, 64, 3) and attributes.shape == (9000, 5) and attributes.dtype == np.int8
+    assert test.shape == (1000, 64, 64, 3) and test_attributes.shape == (1000, 1)
+    assert set(np.unique(attributes)) == {0, 1}
+
+
+@needs_data
+def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
+    args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
+            f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
+            f"--manifest={tmp_path / 'manifest.json'}"]
+    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    folder = tmp_path / "weights" / "stargan_celeba"
+    assert {"model.weights.h5", "discriminator.weights.h5", "samples.png", "README.md"} <= set(os.listdir(folder))
+    assert "ganzoo edit stargan_celeba" in (folder / "README.md").read_text()
+
+
+# --- the command line ----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def edit_zoo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("edit_zoo")
+    return private_zoo(root, {"tiny_stargan": tiny_stargan(), "tiny_dcgan": tiny_dcgan()},
+                       "A tiny untrained model for the edit CLI tests.", CELEBA)
+
+
+@pytest.fixture
+def face_file(edit_zoo, tmp_path, monkeypatch):
+    point_cli_at(edit_zoo[0], tmp_path, monkeypatch)
+    face = faces(1, seed=5)[0]
+    images.save_png(face, tmp_path / "face.png")
+    return face, edit_zoo[1]["tiny_stargan"]
+
+
+def test_edit_writes_the_face_beside_its_edit(capsys, tmp_path, face_file):
+    face, model = face_file
+    code, out, err = run(capsys, "edit", "tiny_stargan", "face.png", "--set", "Blond_Hair=1", "--set", "Young=0",
+                         "-o", "out.png")
+    assert code == 0, err
+    assert "wrote the edit of face.png by tiny_stargan to out.png" in out
+    edited = model.edit(face, Blond_Hair=1, Young=0)
+    expected = images.grid(side_by_side(face[None], edited[None])[0], cols=2)
+    np.testing.assert_array_equal(png_pixels(tmp_path / "out.png"), expected.repeat(8, 0).repeat(8, 1))
+    assert run(capsys, "edit", "tiny_stargan", "face.png", "--set", "Male=1", "-o", "only.png", "--output-only")[0] == 0
+    np.testing.assert_array_equal(png_pixels(tmp_path / "only.png"), model.edit(face, Male=1))
+    assert run(capsys, "edit", "tiny_stargan", "face.png", "--grid", "-o", "grid.png", "--scale", "2")[0] == 0
+    grid = model.edit_grid(face)
+    np.testing.assert_array_equal(png_pixels(tmp_path / "grid.png"), grid.repeat(2, 0).repeat(2, 1))
+    assert grid.shape == (16 + 4, 6 * 16 + 7 * 2, 3)
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["--set", "Blonde_Hair=1"], "Unknown attribute 'Blonde_Hair'. Did you mean 'Blond_Hair'"),
+    (["--set", "Young=2"], "--set takes NAME=0 or NAME=1"),
+    (["--set", "Blond_Hair=0"], "Blond_Hair=0 alone leaves no hair colour"),
+    ([], "say what to change: --set NAME=0|1"),
+    (["--grid", "--set", "Male=1"], "not both"),
+    (["--set", "Male=1", "-o", "out.jpg"], "--output must be a .png file"),
+])
+def test_bad_edit_requests_fail_on_one_line(capsys, face_file, argv, match):
+    fails_on_one_line(capsys, "edit", "tiny_stargan", "face.png", *argv, match=match)
+
+
+def test_edit_needs_a_stargan_entry_and_a_face_of_its_size(capsys, tmp_path, face_file):
+    fails_on_one_line(capsys, "edit", "tiny_dcgan", "face.png", "--set", "Male=1", match="it does not edit attributes")
+    images.save_png(faces(1, size=24)[0][:, :20], tmp_path / "photo.png")
+    fails_on_one_line(capsys, "edit", "tiny_stargan", "photo.png", "--set", "Male=1", match="add --resize")
+    code, _, err = run(capsys, "edit", "tiny_stargan", "photo.png", "--set", "Male=1", "--resize", "--output-only",
+                       "-o", "out.png")
+    assert code == 0, err
+    assert png_pixels(tmp_path / "out.png").shape == (16, 16, 3)
