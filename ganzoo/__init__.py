@@ -2,7 +2,7 @@
 
     import ganzoo
     ganzoo.list_models("dcgan*")
-    images = ganzoo.load("dcgan_mnist").sample(16, seed=0)
+    images = ganzoo.load("cgan_mnist").sample(16, seed=0)
 """
 
 __version__ = "0.1.0"

@@ -1,7 +1,7 @@
 """The zoo is data: weights_manifest.json names every entry; this module reads and checks it.
 
     list_models("dcgan*")  -> names
-    load("dcgan_mnist")    -> the family's keras.Model with the entry's weights
+    load("cgan_mnist")     -> the family's keras.Model with the entry's weights
 """
 
 import difflib

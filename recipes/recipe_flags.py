@@ -128,6 +128,8 @@ def _initialize_from(entry_name, output_dir):
     (their files' sha256 and the command that made them) beside the run, for the export's card."""
     from ganzoo import zoo
 
+    if (output_dir / INITIALIZED_FROM).exists():  # a resumed run: the checkpoint holds the weights
+        return None  # (and the entry may have been replaced or withdrawn since)
     source_entry = zoo.get_entry(entry_name, FLAGS.manifest)  # a clear error for an unknown name, first
 
     def initialize(model):

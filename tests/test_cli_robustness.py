@@ -53,8 +53,8 @@ def _console(argv, cwd, module=False, **env):
 @pytest.mark.parametrize("argv, match, module", [
     (["sample", "dcgan_mnits", "-o", "x.png"], "Unknown model 'dcgan_mnits'", False),
     # found only after the families (so TensorFlow) are imported
-    (["translate", "dcgan_mnist", "in.png"], "it does not translate them", False),
-    (["translate", "dcgan_mnist", "in.png"], "it does not translate them", True),
+    (["translate", "cgan_mnist", "in.png"], "it does not translate them", False),
+    (["translate", "cgan_mnist", "in.png"], "it does not translate them", True),
 ])
 def test_bad_input_prints_one_line_even_where_the_backend_logs(tmp_path, argv, match, module):
     # TF_CPP_MIN_LOG_LEVEL=0 stands for a machine whose TensorFlow logs at start-up (oneDNN,

@@ -80,9 +80,9 @@ def test_arrays_and_npz_files(tmp_path, stand_in_network):
 def test_a_zoo_entry_is_sampled(tmp_path, stand_in_network):
     import ganzoo
 
-    samples = ganzoo.load("dcgan_mnist").sample(8, seed=3)
-    scores = compare.compare(samples, "dcgan_mnist", n=8, seed=3, progress=False)
-    assert scores["fid"] == pytest.approx(0.0, abs=1e-4) and "dcgan_mnist" in scores["b"]
+    samples = ganzoo.load("cgan_mnist").sample(8, seed=3)
+    scores = compare.compare(samples, "cgan_mnist", n=8, seed=3, progress=False)
+    assert scores["fid"] == pytest.approx(0.0, abs=1e-4) and "cgan_mnist" in scores["b"]
 
 
 def test_bad_sets_get_clear_errors(tmp_path, stand_in_network):
@@ -97,8 +97,8 @@ def test_bad_sets_get_clear_errors(tmp_path, stand_in_network):
         compare.compare(tmp_path / "floats.npy", tmp_path / "floats.npy", progress=False)
     from ganzoo.zoo import UnknownModelError
 
-    with pytest.raises(UnknownModelError, match="dcgan_mnist"):
-        compare.compare("dcgan_mnst", "dcgan_mnist", progress=False)
+    with pytest.raises(UnknownModelError, match="cgan_mnist"):
+        compare.compare("cgan_mnst", "cgan_mnist", progress=False)
 
 
 def test_the_real_network_on_two_tiny_folders(tmp_path):

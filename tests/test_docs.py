@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import HAVE_DATA, NO_DATA_REASON, REPO_ROOT
 
 DOCUMENTS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -51,12 +51,6 @@ PYTHON = [b for b in BLOCKS if b[1] == "python"]
 BASH = [b for b in BLOCKS if b[1] == "bash"]
 
 
-def _data_dir():
-    from ganzoo import data
-
-    return data.default_data_dir()
-
-
 def test_the_documents_have_code_to_check():
     assert len(DOCUMENTS) > 5, "README.md and docs/*.md"
     assert len(PYTHON) >= 5 and len(BASH) >= 5
@@ -77,8 +71,8 @@ def test_few_python_blocks_are_left_untested():
 def _skip_reason(block_id, tags):
     if "notest" in tags:
         return f"{block_id} is marked notest: it needs inputs only a user has"
-    if "needs-data" in tags and not _data_dir().is_dir():
-        return f"{block_id} reads the real data sets, and {_data_dir()} is absent (set $GANZOO_DATA_DIR)"
+    if "needs-data" in tags and not HAVE_DATA:
+        return NO_DATA_REASON  # the block reads the real data sets
     return None
 
 
@@ -241,7 +235,7 @@ def test_bash_block_commands_parse(block_id, code):
 def test_the_readme_starts_with_the_two_commands():
     lines = (REPO_ROOT / "README.md").read_text().splitlines()
     assert lines[:3] == ["# ganzoo", "", "```bash"]
-    assert lines[3].startswith("bash scripts/setup.sh && .venv/bin/ganzoo sample dcgan_mnist")
+    assert lines[3].startswith("bash scripts/setup.sh && .venv/bin/ganzoo sample cgan_mnist")
     assert lines[4].startswith("bash scripts/test.sh") and lines[5] == "```"
     assert len(lines) <= 160, "the README is a front page: the rest goes to docs/"
 

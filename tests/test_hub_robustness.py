@@ -198,9 +198,9 @@ def test_a_server_error_is_one_clear_error(entry, server, cache, pauses, monkeyp
 
 # -- the command line shows the loader's error as one line, exit 2 ----------------------
 
-def dcgan_mnist_server():
-    entry = zoo.get_entry("dcgan_mnist")
-    folder = REPO_ROOT / "weights" / "dcgan_mnist"
+def cgan_mnist_server():
+    entry = zoo.get_entry("cgan_mnist")
+    folder = REPO_ROOT / "weights" / "cgan_mnist"
     files = {r["path"]: (folder / r["path"]).read_bytes() for r in entry["files"]}
     return HubServer({(entry["hub"]["repo_id"], entry["hub"]["revision"]): files})
 
@@ -211,14 +211,14 @@ def test_cli_reports_a_transfer_failure_in_one_line(fault, tmp_path, monkeypatch
     monkeypatch.setattr(hub, "REPO_WEIGHTS_DIR", tmp_path / "no_weights_here")
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf_cache"))
     monkeypatch.setenv("HF_HUB_DOWNLOAD_TIMEOUT", "0.3")
-    with dcgan_mnist_server() as server:
+    with cgan_mnist_server() as server:
         monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
         if fault == "dead":
             server.stop()
         else:
             server.fault(WEIGHTS, "close")
         start = time.monotonic()
-        code = cli.main(["sample", "dcgan_mnist", "-o", str(tmp_path / "out.png")])
+        code = cli.main(["sample", "cgan_mnist", "-o", str(tmp_path / "out.png")])
     assert time.monotonic() - start < 10
     err = capsys.readouterr().err
     assert code == 2
@@ -235,19 +235,19 @@ BAD_NAMES = ["../../etc/passwd", "/etc/passwd", "sub/model.weights.h5", "..\\sec
 
 @pytest.mark.parametrize("bad", BAD_NAMES)
 def test_manifest_rejects_a_file_name_that_is_not_plain(bad):
-    entry = json.loads(json.dumps(zoo.read_manifest()["models"]["dcgan_mnist"]))
-    assert zoo.validate_entry("dcgan_mnist", entry) == []
+    entry = json.loads(json.dumps(zoo.read_manifest()["models"]["cgan_mnist"]))
+    assert zoo.validate_entry("cgan_mnist", entry) == []
     entry["files"][0]["path"] = bad
-    problems = zoo.validate_entry("dcgan_mnist", entry)
+    problems = zoo.validate_entry("cgan_mnist", entry)
     assert any(repr(bad) in p and "plain name" in p for p in problems), problems
 
 
 def test_manifest_file_with_a_path_outside_the_folder_is_invalid(tmp_path):
     manifest = json.loads((REPO_ROOT / "weights_manifest.json").read_text())
-    manifest["models"]["dcgan_mnist"]["files"][1]["path"] = "../../etc/passwd"
+    manifest["models"]["cgan_mnist"]["files"][1]["path"] = "../../etc/passwd"
     path = tmp_path / "weights_manifest.json"
     path.write_text(json.dumps(manifest))
-    with pytest.raises(zoo.ManifestError, match=r"dcgan_mnist: file name '\.\./\.\./etc/passwd'"):
+    with pytest.raises(zoo.ManifestError, match=r"cgan_mnist: file name '\.\./\.\./etc/passwd'"):
         zoo.list_models(manifest_path=path)
 
 
@@ -334,9 +334,9 @@ def test_downloaded_config_json_is_checked_too(tmp_path, cache, monkeypatch):
 def test_zoo_load_refuses_a_manifest_config_the_weights_do_not_have(tmp_path):
     """Before, a manifest entry whose config differed from its config.json loaded silently."""
     manifest = json.loads((REPO_ROOT / "weights_manifest.json").read_text())
-    manifest["models"]["dcgan_mnist"]["config"]["objective"] = "hinge"
+    manifest["models"]["cgan_mnist"]["config"]["objective"] = "hinge"
     path = tmp_path / "weights_manifest.json"
     path.write_text(json.dumps(manifest))
-    shutil.copytree(REPO_ROOT / "weights" / "dcgan_mnist", tmp_path / "w" / "dcgan_mnist")
-    with pytest.raises(hub.WeightsConfigError, match=r"dcgan_mnist.config\.json contradicts .*objective="):
-        zoo.load("dcgan_mnist", weights_dir=tmp_path / "w", manifest_path=path)
+    shutil.copytree(REPO_ROOT / "weights" / "cgan_mnist", tmp_path / "w" / "cgan_mnist")
+    with pytest.raises(hub.WeightsConfigError, match=r"cgan_mnist.config\.json contradicts .*objective="):
+        zoo.load("cgan_mnist", weights_dir=tmp_path / "w", manifest_path=path)

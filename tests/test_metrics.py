@@ -51,20 +51,22 @@ def test_hair_classifier_tells_the_held_out_domains_apart():
         assert np.mean(read_as == label) > 0.85, (classes[label], np.mean(read_as == label))
 
 
-def test_evaluate_the_published_dcgan():
+def test_evaluate_a_published_entry():
     from ganzoo.evaluate import evaluate
 
-    results, n, seed = evaluate("dcgan_mnist", n=500, progress=False)
+    only = ["classifier"]  # (its FID is measured in test_evaluate_computes_fid_and_kid...)
+    results, n, seed = evaluate("cgan_mnist", n=500, progress=False, metrics=only)
     assert (n, seed) == (500, 0)  # the seed the entry declares
-    assert set(results) >= {"classifier_mnist/class_coverage", "classifier_mnist/classifier_score"}
+    assert set(results) >= {"classifier_mnist/class_coverage", "classifier_mnist/classifier_score",
+                            "classifier_mnist/label_accuracy"}
     assert 0.0 <= results["classifier_mnist/mean_confidence"] <= 1.0
-    assert results == evaluate("dcgan_mnist", n=500, seed=0, progress=False)[0]  # fixed seed
-    assert results != evaluate("dcgan_mnist", n=500, seed=1, progress=False)[0]
-    # an already loaded model is the one measured (here another entry's, under dcgan_mnist's spec)
+    assert results == evaluate("cgan_mnist", n=500, seed=0, progress=False, metrics=only)[0]  # fixed seed
+    assert results != evaluate("cgan_mnist", n=500, seed=1, progress=False, metrics=only)[0]
+    # an already loaded model is the one measured (here another entry's, under cgan_mnist's spec)
     from ganzoo import zoo
 
-    measured = evaluate("dcgan_mnist", n=500, progress=False, model=zoo.load("infogan_mnist"))[0]
-    assert measured == evaluate("infogan_mnist", n=500, progress=False, metrics=["classifier"])[0] != results
+    measured = evaluate("cgan_mnist", n=500, progress=False, model=zoo.load("infogan_mnist"), metrics=only)[0]
+    assert measured == evaluate("infogan_mnist", n=500, progress=False, metrics=only)[0] != results
 
 
 def test_evaluate_computes_fid_and_kid_against_a_declared_reference(tmp_path, monkeypatch):
@@ -166,7 +168,7 @@ def test_evaluate_a_declared_metric_only():
     entry = {"evaluation": {"n_samples": 10, "classifier": "classifier_mnist", "fid": {"dataset": "mnist"}}}
     assert "fid" not in evaluation_spec(entry, ["classifier"]) and "classifier" in evaluation_spec(entry)
     with pytest.raises(ValueError, match="declares no 'fid' metric"):
-        evaluate("dcgan_mnist", n=10, metrics=["fid"], progress=False)
+        evaluate("srresnet_x4", n=10, metrics=["fid"], progress=False)
 
 
 @pytest.mark.parametrize("name,minimum", [("cgan_mnist", 0.95), ("cgan_fashion_mnist", 0.8)])

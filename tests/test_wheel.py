@@ -91,13 +91,13 @@ def test_installed_command_lists_describes_and_samples(installed, tmp_path):
     listed = _ganzoo(venv, "list", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     names = [line.split()[0] for line in listed.stdout.splitlines()]
-    assert "dcgan_mnist" in names and len(names) >= 5, listed.stdout
+    assert "cgan_mnist" in names and len(names) >= 5, listed.stdout
 
-    info = _ganzoo(venv, "info", "dcgan_mnist", cwd=tmp_path)
+    info = _ganzoo(venv, "info", "cgan_mnist", cwd=tmp_path)
     assert info.returncode == 0, info.stderr
-    assert info.stdout.startswith("dcgan_mnist: ") and "family:   dcgan" in info.stdout
+    assert info.stdout.startswith("cgan_mnist: ") and "family:   cgan" in info.stdout
 
-    sampled = _ganzoo(venv, "sample", "dcgan_mnist", "-n", "4", "--seed", "0", "-o", "x.png", cwd=tmp_path)
+    sampled = _ganzoo(venv, "sample", "cgan_mnist", "-n", "4", "--seed", "0", "-o", "x.png", cwd=tmp_path)
     assert sampled.returncode == 0, sampled.stderr
     assert sampled.stderr == ""  # no backend chatter either
     from PIL import Image
@@ -106,6 +106,6 @@ def test_installed_command_lists_describes_and_samples(installed, tmp_path):
         assert im.size == (2 * 28 * 4 + 3 * 2 * 4,) * 2  # 2x2 grid of 28 px digits, pad 2, scale 4
 
     # no recipes beside an installed package: one clear line, not a traceback
-    trained = _ganzoo(venv, "train", "dcgan_mnist", cwd=tmp_path)
+    trained = _ganzoo(venv, "train", "cgan_mnist", cwd=tmp_path)
     assert trained.returncode == 2 and trained.stdout == "", trained
     assert trained.stderr.count("\n") == 1 and "source checkout" in trained.stderr, trained.stderr

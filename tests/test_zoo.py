@@ -17,7 +17,7 @@ ALL_ENTRIES = {**MANIFEST["models"], **MANIFEST.get("evaluators", {})}
 
 
 def test_manifest_is_valid_and_names_the_foundation_entries():
-    assert "dcgan_mnist" in MANIFEST["models"]
+    assert "cgan_mnist" in MANIFEST["models"]
     for name in ("cgan_mnist", "cgan_fashion_mnist", "infogan_mnist"):  # each measured
         assert any(key.startswith("fid/") for key in MANIFEST["models"][name]["metrics"]), name
     assert "classifier_mnist" in MANIFEST["evaluators"]
@@ -70,22 +70,24 @@ def test_model_card_has_hub_front_matter(name):
 
 
 def test_list_models_with_a_glob():
-    assert "dcgan_mnist" in ganzoo.list_models()
-    assert ganzoo.list_models("dcgan*") == [n for n in ganzoo.list_models() if n.startswith("dcgan")]
+    assert "cgan_mnist" in ganzoo.list_models()
+    assert ganzoo.list_models("cgan*") == [n for n in ganzoo.list_models() if n.startswith("cgan")]
     assert ganzoo.list_models("zzz*") == []
     assert "classifier_mnist" not in ganzoo.list_models()  # evaluators are not GANs
 
 
 def test_unknown_name_suggests_the_closest():
-    with pytest.raises(zoo.UnknownModelError, match="Did you mean 'dcgan_mnist'"):
-        ganzoo.load("dcgan_mnst")
-    with pytest.raises(zoo.UnknownModelError, match=r"Did you mean 'dcgan_mnist'\?"):  # names are lower case
-        ganzoo.load("DCGAN_MNIST")
+    with pytest.raises(zoo.UnknownModelError, match="Did you mean 'cgan_mnist'"):
+        ganzoo.load("cgan_mnst")
+    with pytest.raises(zoo.UnknownModelError, match=r"Did you mean 'cgan_mnist'\?"):  # names are lower case
+        ganzoo.load("CGAN_MNIST")
 
 
-def test_load_and_sample_the_published_dcgan():
-    gan = ganzoo.load("dcgan_mnist")
-    assert isinstance(gan, DCGAN)
+def test_load_and_sample_a_published_digit_generator():
+    from ganzoo.families.cgan import ConditionalGAN
+
+    gan = ganzoo.load("cgan_mnist")
+    assert isinstance(gan, ConditionalGAN)
     images = gan.sample(16, seed=0)
     assert images.shape == (16, 28, 28, 1) and images.dtype == np.uint8
     np.testing.assert_array_equal(images, gan.sample(16, seed=0))
@@ -94,14 +96,14 @@ def test_load_and_sample_the_published_dcgan():
 
 
 def test_environment_folder_comes_first_and_is_verified(tmp_path, monkeypatch):
-    shutil.copytree(REPO_ROOT / "weights" / "dcgan_mnist", tmp_path / "dcgan_mnist")
+    shutil.copytree(REPO_ROOT / "weights" / "cgan_mnist", tmp_path / "cgan_mnist")
     monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path))
-    assert hub.resolve("dcgan_mnist", MANIFEST["models"]["dcgan_mnist"]) == tmp_path / "dcgan_mnist"
-    with open(tmp_path / "dcgan_mnist" / "model.weights.h5", "r+b") as f:
+    assert hub.resolve("cgan_mnist", MANIFEST["models"]["cgan_mnist"]) == tmp_path / "cgan_mnist"
+    with open(tmp_path / "cgan_mnist" / "model.weights.h5", "r+b") as f:
         f.seek(-100, 2)
         f.write(b"\0" * 10)
     with pytest.raises(hub.IntegrityError, match="model.weights.h5"):
-        ganzoo.load("dcgan_mnist")
+        ganzoo.load("cgan_mnist")
 
 
 def test_fine_tune_a_published_model_on_real_digits():
@@ -109,10 +111,10 @@ def test_fine_tune_a_published_model_on_real_digits():
 
     images, labels = data.load("mnist", "test")
     sevens = images[labels == 7][:64]
-    gan = ganzoo.load("dcgan_mnist")
+    gan = ganzoo.load("cgan_mnist")
     before = gan.sample(4, seed=1)
     gan.compile(learning_rate=1e-4)
-    history = gan.fit(sevens, batch_size=32, epochs=1, verbose=0)
+    history = gan.fit(sevens, labels[labels == 7][:64], batch_size=32, epochs=1, verbose=0)
     assert np.isfinite(history.history["g_loss"][0])
     assert not np.array_equal(before, gan.sample(4, seed=1))
 
@@ -120,22 +122,22 @@ def test_fine_tune_a_published_model_on_real_digits():
 def test_a_fine_tune_shows_in_sample():
     """sample() draws from the EMA generator; its decay restarts with a fresh optimizer, so a short
     fine-tune moves the samples as far as it moves G (at a fixed 0.999 it moved them by ~3/255)."""
-    gan = ganzoo.load("dcgan_mnist")
+    gan = ganzoo.load("cgan_mnist")
     before = gan.sample(16, seed=1).astype(float)
     gan.compile(learning_rate=1e-3)
     white = np.full((128, 28, 28, 1), 255, np.uint8)  # a data set far from digits
-    gan.fit(white, batch_size=32, epochs=3, verbose=0)  # 12 steps
-    z = gan.latent_numpy(16, 1)
+    gan.fit(white, np.arange(128) % 10, batch_size=32, epochs=3, verbose=0)  # 12 steps
+    inputs = gan.sampling_inputs(16, 1)[0]  # what sample(16, seed=1) feeds the generator
     from ganzoo.images import to_uint8
 
-    trained = to_uint8(keras.ops.convert_to_numpy(gan.generator(z, training=False))).astype(float)
+    trained = to_uint8(keras.ops.convert_to_numpy(gan.generator(inputs, training=False))).astype(float)
     after = gan.sample(16, seed=1).astype(float)
     assert np.abs(trained - before).mean() > 20  # the fine-tune moved G ...
     assert np.abs(after - before).mean() > 0.5 * np.abs(trained - before).mean()  # ... and what sample() shows
 
 
 def test_validation_catches_broken_entries(tmp_path):
-    entry = json.loads(json.dumps(MANIFEST["models"]["dcgan_mnist"]))
+    entry = json.loads(json.dumps(MANIFEST["models"]["cgan_mnist"]))
     assert zoo.validate_entry("x", entry) == []
     entry["files"][0]["sha256"] = "abc"
     del entry["recipe"]
