@@ -347,6 +347,12 @@ def cmd_evaluate(args):
         print(f"  {key:<{width}}  {value}")
     if args.write:
         command = "ganzoo " + " ".join(sys.argv[1:]) if args.argv is None else "ganzoo " + " ".join(args.argv)
+        reference = zoo.get_entry(args.name).get("evaluation", {}).get("fid", {})
+        if reference.get("split") == "train" and any(k.startswith("nn_ratio/") for k in results):
+            from ganzoo import hub, images  # the copying check's picture, for the card
+
+            picture = evaluate.nearest_neighbour_grid(evaluate.zoo.load(args.name), reference)
+            images.save_png(picture, hub.REPO_WEIGHTS_DIR / args.name / "nearest_neighbours.png", scale=2)
         evaluate.record(args.name, results, command, n, seed)
         print(f"wrote the results into weights_manifest.json and weights/{args.name}/README.md")
 

@@ -243,6 +243,27 @@ def fid_scores(samples, ref, progress=True):
     return results
 
 
+def nearest_neighbour_grid(model, ref, n=8, k=4, seed=0):
+    """uint8 picture: each row one of n samples, then its k nearest training images by Inception
+    features (what the copying check measures), for the model card."""
+    from ganzoo import images
+    from ganzoo.metrics import fid
+
+    samples, _ = _generate(model, n, seed, 250, False, "")
+    train = _real_images(ref)
+    resolution = ref.get("resolution") or train.shape[1]
+    stats = fid.real_statistics(fid.statistics_key(ref["dataset"], ref["split"], resolution, len(train)),
+                                lambda: train, progress=False)
+    if stats.features is None:
+        raise ValueError(f"{ref['dataset']}/{ref['split']}: features not kept, no nearest neighbours.")
+    features = fid.inception_features(samples, progress=False)
+    rows = []
+    for sample, query in zip(samples, features):  # Euclidean, as metrics.prdc.nearest_neighbours
+        distance = ((stats.features.astype(np.float64) - query) ** 2).sum(axis=1)
+        rows += [sample, *train[np.argsort(distance)[:k]]]
+    return images.grid(np.stack(rows), cols=k + 1)
+
+
 def classifier_scores(samples, classifier, conditions=None):
     """{"<classifier>/<score>": value} of uint8 samples by a zoo evaluator (manifest `evaluators`),
     with label accuracy or code purity where `conditions` says what each sample was asked to be."""

@@ -188,6 +188,7 @@ def _usage(name, family):
 
 # Pictures a card shows besides samples.png when its folder has them (made by benchmark scripts).
 EXTRA_PICTURES = {
+    "nearest_neighbours.png": "Copying check: each row a sample, then its nearest training images (Inception features)",
     "comparison.png": "Side by side on benchmark crops (benchmarks/sr_benchmark.py)",
     "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
     "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",

@@ -353,3 +353,27 @@ def test_report_to_run_prints_a_json_line_and_appends_it_beside_the_run(tmp_path
         {"step": 500, "fid": 80.5}, {"step": 1000, "fid": 80.5}]
     lines = (tmp_path / "probes.jsonl").read_text().splitlines()
     assert [json.loads(line)["step"] for line in lines] == [500, 1000]  # appended, not overwritten
+
+
+def test_the_nearest_neighbour_picture_puts_each_sample_beside_its_nearest_training_images(tmp_path, monkeypatch):
+    from ganzoo import data, evaluate
+    from ganzoo.metrics import fid
+
+    rng = np.random.default_rng(0)
+    train = rng.integers(0, 256, (20, 8, 8, 3), dtype=np.uint8)
+    monkeypatch.setattr(data, "load", lambda *a, **k: (train, None))
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(fid, "inception_sha256", lambda path=None: "0" * 64)
+    monkeypatch.setattr(fid, "inception_features",  # a stand-in network: the pixels themselves
+                        lambda images, **k: np.asarray(images, np.float64).reshape(len(images), -1))
+    copies = train[[3, 7]]  # a generator that copies two training images
+    monkeypatch.setattr(evaluate, "_generate", lambda model, n, *a: (copies[:n], {}))
+    picture = evaluate.nearest_neighbour_grid(None, {"dataset": "x", "split": "train"}, n=2, k=3)
+    cell = 8 + 2  # image and padding
+    assert picture.shape[:2] == (2 + 2 * cell, 2 + 4 * cell)
+    for row, index in enumerate([3, 7]):
+        top = 2 + row * cell
+        sample = picture[top : top + 8, 2 : 10]
+        nearest = picture[top : top + 8, 2 + cell : 10 + cell]
+        np.testing.assert_array_equal(sample, train[index])
+        np.testing.assert_array_equal(nearest, train[index])  # a copy's nearest training image is itself
