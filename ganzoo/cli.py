@@ -400,15 +400,24 @@ def _check_training_data(dataset, recipe_flags):
 
 
 def cmd_train(args):
-    """Run the entry's recipe (its published hyper-parameters) with any extra recipe flags."""
+    """Run the entry's recipe (its published hyper-parameters) with any extra recipe flags; or, when
+    NAME is a family, train it on your own folder of images (ganzoo/own_data.py)."""
     import subprocess
 
-    from ganzoo import zoo
+    from ganzoo import own_data, zoo
 
+    if args.name in own_data.FOLDER_FAMILIES:
+        return _train_family(args)
     try:
         entry = zoo.get_entry(args.name)
     except zoo.UnknownModelError:  # a withdrawn entry's recipe stays, to retrain it
         if not (zoo.REPO_ROOT / "recipes" / f"{args.name}.py").exists():
+            from ganzoo.families import FAMILIES, _import_all
+
+            _import_all()
+            if args.name in FAMILIES:
+                raise ValueError(f"{args.name} does not train from a folder of images; the families that do: "
+                                 f"{', '.join(own_data.FOLDER_FAMILIES)}.") from None
             raise
         entry = {"recipe": f"recipes/{args.name}.py", "dataset": {"name": None}}
     recipe = zoo.REPO_ROOT / entry["recipe"]
@@ -422,6 +431,88 @@ def cmd_train(args):
     returncode = subprocess.call(command, cwd=zoo.REPO_ROOT)
     if returncode:
         raise OSError(f"the recipe exited with status {returncode}; see its output above.")
+
+
+def _own_data_options(parser):
+    """The options of `ganzoo train FAMILY --data DIR` (ganzoo/own_data.py); unset ones are None."""
+
+    def seconds(text):
+        try:
+            value = float(text)
+        except ValueError:
+            value = 0.0
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+        return value
+
+    parser.add_argument("--data", metavar="DIR", help="folder of your images (PNG, JPEG, WebP; any size, read "
+                        "recursively); cgan: one sub-folder per class; pix2pix: the inputs; cyclegan: domain A")
+    parser.add_argument("--data-b", "--data_b", dest="data_b", metavar="DIR",
+                        help="pix2pix: the targets, same file names as --data; cyclegan: domain B")
+    parser.add_argument("--resolution", type=_positive_int, help="image size in pixels (default 64; gan 32)")
+    parser.add_argument("--channels", type=int, choices=[1, 3], help="3 (RGB, default) or 1 (grey)")
+    parser.add_argument("--steps", type=_positive_int, help="generator steps (default 10000)")
+    parser.add_argument("--batch_size", "--batch-size", dest="batch_size", type=_positive_int,
+                        help="default 64 (stylegan_lite 32, pix2pix 16, cyclegan 1), at most the image count")
+    parser.add_argument("--augment", metavar="POLICY",
+                        help="DiffAugment policy before D, e.g. color,translation,cutout; default: that one for a "
+                             "folder of fewer than 5,000 images, off otherwise; none: off")
+    parser.add_argument("--time_limit", "--time-limit", dest="time_limit", type=seconds,
+                        help="stop at the first checkpoint after this many seconds; the same command resumes")
+    parser.add_argument("--output_dir", "--output-dir", dest="output_dir",
+                        help="checkpoints, grids, logs, TensorBoard (default runs/<family>_<folder name>); "
+                             "the same command again resumes from it")
+    parser.add_argument("--strategy", choices=["auto", "one_device", "mirrored", "multi_worker", "tpu"],
+                        help="tf.distribute strategy (TensorFlow backend; default auto)")
+    parser.add_argument("--mixed_precision", "--mixed-precision", dest="mixed_precision",
+                        choices=["none", "float16", "bfloat16"], help="mixed-precision compute (default none)")
+    parser.add_argument("--width", type=_positive_int, help="the family's width (filters; default: the family's)")
+    parser.add_argument("--seed", type=_non_negative_int, help="weights, latents and shuffling (default 0)")
+
+
+class _OptionError(argparse.ArgumentParser):
+    def error(self, message):
+        raise ValueError(f"{message} (see 'ganzoo train --help')")
+
+
+def _train_family(args):
+    """`ganzoo train FAMILY --data DIR ...`: the options after NAME parsed here (see build_parser)."""
+    import shlex
+
+    from ganzoo import own_data
+    from ganzoo.callbacks import TrainingDiverged
+
+    parser = _OptionError(prog=f"ganzoo train {args.name}")
+    _own_data_options(parser)
+    options = parser.parse_args(args.recipe_flags, namespace=argparse.Namespace(**vars(args)))
+    if options.data is None:
+        raise ValueError(f"`ganzoo train {args.name}` trains the family on your own images: give their folder with "
+                         "--data DIR (to retrain a zoo entry with its recipe, name the entry: `ganzoo list`).")
+    argv, command = sys.argv[1:] if args.argv is None else args.argv, []
+    for i, token in enumerate(argv):  # the card's command leaves the time limit out, as recipes do
+        if token.split("=")[0] in ("--time_limit", "--time-limit") or (
+                i and argv[i - 1] in ("--time_limit", "--time-limit")):
+            continue
+        command.append(token)
+    settings = {key: getattr(options, key) for key in ("resolution", "channels", "steps", "batch_size", "augment",
+                                                       "time_limit", "output_dir", "strategy", "mixed_precision",
+                                                       "width", "seed")}
+    try:
+        own_data.train_on_folder(args.name, options.data, options.data_b, command=shlex.join(["ganzoo", *command]),
+                                 **{key: value for key, value in settings.items() if value is not None})
+    except TrainingDiverged as e:
+        raise SystemExit(f"ganzoo: error: {e}") from None
+
+
+def cmd_export(args):
+    """A run's checkpoint as a weights folder in the zoo's layout (ganzoo/own_data.py)."""
+    from ganzoo import own_data
+
+    folder = own_data.export_run(args.run_dir, args.output, name=args.name)
+    family = json.loads((folder / "config.json").read_text())["family"]
+    use = "translate(images)" if family in ("pix2pix", "cyclegan") else f"sample(16); `ganzoo sample {folder}`"
+    print(f"wrote {folder} (config.json, model.weights.h5, samples.png, README.md): "
+          f"ganzoo.load({str(folder)!r}).{use}")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -457,8 +548,8 @@ def build_parser():
     p.set_defaults(func=cmd_info)
 
     p = add("sample", help="write a grid of samples to PNG",
-            description="Sample images from a zoo entry into a PNG grid.")
-    p.add_argument("name")
+            description="Sample images from a zoo entry, or a folder `ganzoo export` wrote, into a PNG grid.")
+    p.add_argument("name", help="a zoo entry, or the path of an exported folder")
     p.add_argument("-n", type=_positive_int, default=None,
                    help="number of images (default 16); with --labels/--codes, per row (default 8)")
     p.add_argument("-o", "--output", default="samples.png", help="PNG file to write")
@@ -560,7 +651,8 @@ def build_parser():
     p = add("metrics", help="FID, KID, precision, recall, density, coverage between two image sets",
             description="Measure set B against reference set A on the standard Inception features. A set is a "
                         "folder of images (PNG, JPEG, WebP; any size, read recursively), a .npy/.npz file of uint8 "
-                        "NHWC images, or a zoo entry (sampled: -n, --seed). Statistics of files are cached, "
+                        "NHWC images, a zoo entry (sampled: -n, --seed), or a model folder (`ganzoo export`'s or a "
+                        "training run's output folder; sampled like an entry). Statistics of files are cached, "
                         "keyed by their contents.")
     p.add_argument("a", help="the reference set (real images)")
     p.add_argument("b", help="the set judged (samples)")
@@ -572,13 +664,25 @@ def build_parser():
                                                      "then ~/.cache/ganzoo/fid)")
     p.set_defaults(func=cmd_metrics)
 
-    p = add("train", help="reproduce an entry with its recipe",
+    p = add("train", help="reproduce an entry with its recipe, or train a family on your images",
             description="Train a zoo entry with its recipe and published hyper-parameters; "
-                        "flags after NAME go to the recipe (see `python recipes/<name>.py --help`).")
-    p.add_argument("name")
+                        "flags after NAME go to the recipe (see `python recipes/<name>.py --help`). "
+                        "Or, when NAME is a family (gan, dcgan, lsgan, wgan_gp, stylegan_lite, cgan, pix2pix, "
+                        "cyclegan), train it on your own folder of images: ganzoo train dcgan --data DIR.")
+    p.add_argument("name", help="a zoo entry (its recipe), or a family to train on --data")
     p.add_argument("recipe_flags", nargs=argparse.REMAINDER,
                    help="e.g. --steps=2000 --output_dir=runs/mine --export")
+    _own_data_options(p.add_argument_group("your own images (NAME a family)"))
     p.set_defaults(func=cmd_train)
+
+    p = add("export", help="write a training run as a weights folder in the zoo's format",
+            description="Write the checkpoint of a run (ganzoo train FAMILY --data DIR, or a recipe's output "
+                        "folder) as a weights folder: config.json, model.weights.h5, samples.png and a model "
+                        "card with the training command. ganzoo.load(DIR) and `ganzoo sample DIR` read it.")
+    p.add_argument("run_dir", help="the run's output folder (it holds run.json and backup/)")
+    p.add_argument("-o", "--output", required=True, help="the folder to write (new, or an earlier export)")
+    p.add_argument("--name", default=None, help="the model card's title (default: the folder's name)")
+    p.set_defaults(func=cmd_export)
     return parser
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ganzoo.folders import domains_from_folders, from_folder, pairs_from_folders  # noqa: F401 (your own images)
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 

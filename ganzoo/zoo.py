@@ -144,11 +144,17 @@ def load(name, weights_dir=None, manifest_path=None, training=False):
     An entry that ships its discriminator apart from the generator (files of role "training")
     fetches and loads it when `fit` first runs, or at once with training=True, so that
     sampling never downloads it and fine-tuning continues the published game.
+
+    `name` may also be the path of a model folder (`ganzoo export RUN_DIR -o DIR` writes one):
+    see load_folder. A zoo entry's name wins over a folder of the same name in the working directory.
     """
     from ganzoo import hub
     from ganzoo.core.gan import check_finite_weights  # a diverged run's weights pass the sha check
     from ganzoo.families import get_family
 
+    folder = model_folder(name, manifest_path)
+    if folder is not None:
+        return load_folder(folder)
     entry = get_entry(name, manifest_path)
     folder = hub.resolve(name, entry, weights_dir=weights_dir)
     model = get_family(entry["family"]).from_config(entry["config"])
@@ -164,6 +170,43 @@ def load(name, weights_dir=None, manifest_path=None, training=False):
             load_training_weights()
         else:
             model.pending_training_weights = load_training_weights
+    return model
+
+
+def model_folder(name, manifest_path=None):
+    """The folder `name` is when it is the path of a folder rather than a zoo entry's name, else None;
+    a folder without config.json is a ValueError (it cannot be a model)."""
+    import os
+
+    if not isinstance(name, (str, os.PathLike)) or (isinstance(name, str) and name in
+                                                     read_manifest(manifest_path)["models"]):
+        return None
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        return None
+    if not (path / "config.json").is_file():
+        raise ValueError(f"{path} is a folder without config.json, not a model folder: `ganzoo export RUN_DIR -o DIR` "
+                         "writes one from a training run.")
+    return path
+
+
+def load_folder(folder):
+    """The model in a weights folder of the zoo's layout (config.json naming the family and config,
+    model.weights.h5, and any training_files it lists), with no manifest: no sha256 to check, but
+    weights with NaN or infinite values are refused as for an entry."""
+    from ganzoo.core.gan import check_finite_weights
+    from ganzoo.families import get_family
+    from ganzoo.hub import read_config
+
+    folder = Path(folder)
+    config = read_config(folder)
+    if not isinstance(config.get("family"), str) or not isinstance(config.get("config"), dict):
+        raise ValueError(f"{folder / 'config.json'} names no family and config: not a ganzoo model folder.")
+    model = get_family(config["family"]).from_config(config["config"])
+    load_weights_folder(model, folder)
+    if config.get("training_files"):  # local files: loaded at once, so that fit continues the game
+        load_training_networks(model, folder)
+    check_finite_weights(model, what=str(folder / "model.weights.h5"))
     return model
 
 

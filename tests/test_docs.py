@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import HAVE_DATA, NO_DATA_REASON, REPO_ROOT
+from ganzoo.own_data import FOLDER_FAMILIES
 
 DOCUMENTS = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.S | re.M)
@@ -184,10 +185,10 @@ def _check_ganzoo(line, command):
     subcommand = arguments[0]
     assert subcommand in _subcommands(), f"`{line}`: ganzoo has no subcommand {subcommand!r}"
     help_text = _ganzoo_help(subcommand)
-    if subcommand == "train":  # flags after NAME go to the recipe
+    if subcommand == "train":  # flags after NAME go to the recipe, or are the own-images options of a family
         name = arguments[1] if len(arguments) > 1 else "NAME"
         recipe = REPO_ROOT / "recipes" / f"{name}.py"
-        if name != "NAME":
+        if name != "NAME" and name not in FOLDER_FAMILIES:
             assert recipe.exists(), f"`{line}`: no recipe {recipe.relative_to(REPO_ROOT)}"
         sources = _recipe_sources(recipe if recipe.exists() else None)
         for option in _options(arguments[2:]):

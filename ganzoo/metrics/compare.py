@@ -1,7 +1,8 @@
 """`compare(a, b)`: every measure between two sets of images, whatever they are.
 
 A set is a folder of images (PNG, JPEG or WebP of any size, read recursively), a `.npy` / `.npz`
-file of uint8 NHWC images, a zoo entry's name (sampled: n images, seed), or a uint8 array.
+file of uint8 NHWC images, a zoo entry's name (sampled: n images, seed), a model folder (one that
+`ganzoo export` wrote, or a training run's output folder: sampled like an entry), or a uint8 array.
 The first set is the reference (real images), the second the one judged (samples):
 
     from ganzoo.metrics import compare
@@ -76,6 +77,28 @@ def _check_images(images, what):
     return images
 
 
+def _model_in(path):
+    """The model a folder holds: one `ganzoo export` wrote (config.json), or a training run's output
+    folder (run.json and its checkpoint in backup/); None for any other path."""
+    if not path.is_dir():
+        return None
+    if (path / "config.json").is_file():
+        from ganzoo import zoo
+
+        model = zoo.load_folder(path)
+    elif (path / "run.json").is_file() and (path / "backup").is_dir():
+        from ganzoo import training
+
+        model, _ = training.load_checkpoint(path)
+        model.refresh_ema_statistics()  # as an export would: the averaged generator's own statistics
+    else:
+        return None
+    if hasattr(model, "translate"):
+        raise ValueError(f"{path} holds a {model.family} model, which translates images: metrics compare "
+                         "sets of images, and a model folder stands for the samples of a generating one.")
+    return model
+
+
 class ImageSet:
     """A set's Inception statistics (fid.Statistics), computed once; `describe` says what it is."""
 
@@ -89,7 +112,14 @@ class ImageSet:
             self.statistics = self._uncached(images[:n] if n else images)
             return
         path = Path(str(source)).expanduser()
-        if path.is_dir():
+        model = _model_in(path)
+        if model is not None:  # a model folder is sampled like a zoo entry, not read as pictures
+            count = n or 1000
+            inputs, _ = model.sampling_inputs(count, seed)
+            images = model.generate(inputs, progress=f"sampling {path}" if progress else None)
+            self.describe = f"{count} samples of the {model.family} in {path} (seed {seed})"
+            self.statistics = self._uncached(images)
+        elif path.is_dir():
             files = image_files(path)[:n] if n else image_files(path)
             key = f"folder-{_content_digest(files, path)}-{len(files)}"
             self.describe = f"{len(files)} images in {path}"

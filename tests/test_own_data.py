@@ -1,0 +1,139 @@
+"""`ganzoo train FAMILY --data DIR`, `ganzoo export RUN_DIR -o DIR`, and a model folder loaded like an
+entry (ganzoo/own_data.py), in-process through cli.main on tiny folders: 32 px, width 4, 2 steps."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import ganzoo
+from ganzoo import cli, training, zoo
+from ganzoo.metrics import compare
+
+TINY = ["--resolution", "32", "--steps", "2", "--batch_size", "4", "--width", "4"]
+
+
+def run(capsys, *argv):
+    """(exit code, stdout, stderr) of cli.main(argv)."""
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _pictures(folder, n, seed=0):
+    """n images of mixed sizes and modes (PNG and JPEG) in folder, and one corrupt file."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        h, w = rng.integers(24, 70, size=2)
+        image = Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+        if i % 3 == 1:
+            image.convert("L").save(folder / f"{i}.png")
+        else:
+            image.save(folder / f"{i}.{'jpg' if i % 3 else 'png'}")
+    (folder / "corrupt.jpg").write_bytes(b"\xff\xd8 truncated")
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)  # a default output lands here, never in the repo
+
+
+def _tensorboard_tags(folder):
+    import tensorflow as tf
+
+    tags = set()
+    for events in Path(folder).rglob("events.out.tfevents.*"):
+        for record in tf.data.TFRecordDataset(str(events)):
+            tags |= {value.tag for value in tf.compat.v1.Event.FromString(record.numpy()).summary.value}
+    return tags
+
+
+def test_train_a_family_on_a_folder_resume_export_load_and_sample(tmp_path, capsys):
+    photos, run_dir, exported = _pictures(tmp_path / "photos", 12), tmp_path / "run", tmp_path / "mine"
+    command = ["train", "dcgan", "--data", photos, *TINY, "--output_dir", run_dir]
+    code, out, err = run(capsys, *command)
+    assert code == 0, err
+    assert "read 12 images" in out and "augment: color,translation,cutout" in out and "trained 2 steps" in out
+    assert "corrupt.jpg" in err  # the skipped file is reported, though the CLI hides Python warnings
+    assert [p.name for p in (run_dir / "samples").iterdir()] == ["step_0000002.png"]
+    assert {"d_loss", "g_loss", "samples"} <= _tensorboard_tags(run_dir / "tensorboard")
+    assert json.loads((run_dir / "run.json").read_text())["config"]["augment"] == "color,translation,cutout"
+    before = (run_dir / "log.csv").read_text(), (run_dir / "training.json").read_text()
+
+    code, out, err = run(capsys, *command)  # the same command again: resumes, nothing left to train
+    assert code == 0, err
+    assert ((run_dir / "log.csv").read_text(), (run_dir / "training.json").read_text()) == before
+    assert len(list((run_dir / "samples").iterdir())) == 1
+    assert training.load_checkpoint(run_dir)[1] == 2
+
+    code, out, err = run(capsys, "export", run_dir, "-o", exported)
+    assert code == 0, err
+    assert {"config.json", "model.weights.h5", "README.md", "samples.png"} <= {p.name for p in exported.iterdir()}
+    card = (exported / "README.md").read_text()
+    assert f"ganzoo train dcgan --data {photos}" in card and "![64 samples, seed 0](samples.png)" in card
+    model = ganzoo.load(str(exported))
+    samples = model.sample(2, seed=0)
+    assert samples.shape == (2, 32, 32, 3) and samples.dtype == np.uint8
+    np.testing.assert_array_equal(zoo.load(exported).sample(2, seed=0), samples)  # a Path works too
+    code, out, err = run(capsys, "sample", exported, "-o", tmp_path / "out.png", "-n", "4")
+    assert code == 0, err
+    assert Image.open(tmp_path / "out.png").size[0] > 32
+    assert compare._model_in(exported).family == "dcgan"  # `ganzoo metrics` samples it like an entry
+    assert compare._model_in(photos) is None  # a folder of pictures stays pictures
+
+    code, out, err = run(capsys, "train", "dcgan", "--data", photos, *TINY[:-1], "8", "--output_dir", run_dir)
+    assert code == 2 and "holds another run" in err and "width" in err  # never another model's checkpoint
+
+
+def test_cgan_takes_its_classes_from_sub_folders(tmp_path, capsys):
+    root = tmp_path / "classes"
+    _pictures(root / "cats", 5, seed=1)
+    _pictures(root / "dogs", 4, seed=2)
+    code, out, err = run(capsys, "train", "cgan", "--data", root, *TINY, "--output_dir", tmp_path / "run",
+                         "--augment", "none")
+    assert code == 0, err
+    assert "2 classes: cats, dogs" in out and "augment: off" in out
+    config = json.loads((tmp_path / "run" / "run.json").read_text())["config"]
+    assert config["num_classes"] == 2 and config["class_names"] == ["cats", "dogs"] and "augment" not in config
+    assert (tmp_path / "run" / "samples" / "step_0000002.png").exists()
+
+
+def test_pix2pix_trains_on_pairs_of_file_names_and_exports_its_grid_of_them(tmp_path, capsys):
+    sketches, photos = _pictures(tmp_path / "sketches", 6), _pictures(tmp_path / "photos", 7)  # 6.png: no partner
+    code, out, err = run(capsys, "train", "pix2pix", "--data", sketches, "--data-b", photos, "--resolution", "16",
+                         "--steps", "2", "--width", "4", "--output_dir", tmp_path / "run")
+    assert code == 0, err
+    assert "read 6 pairs of images" in out and "augment: off" in out and "6.png" in err
+    code, out, err = run(capsys, "export", tmp_path / "run", "-o", tmp_path / "mine")
+    assert code == 0 and "translate(images)" in out, err
+    assert np.load(tmp_path / "run" / "preview_inputs.npz")["arr_0"].shape == (6, 16, 16, 3)  # the card's grid
+    model = ganzoo.load(str(tmp_path / "mine"))
+    assert model.translate(np.zeros((16, 16, 3), np.uint8)).shape == (16, 16, 3)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["train", "dcgan"], "give their folder with --data DIR"),
+    (["train", "dcgan", "--data", "missing"], "No such folder"),
+    (["train", "dcgan", "--data", "empty"], "holds no images"),
+    (["train", "dcgan", "--data", "photos", "--frobnicate", "1"], "unrecognized arguments: --frobnicate"),
+    (["train", "pix2pix", "--data", "photos"], "trains on two folders"),
+    (["train", "pix2pix", "--data", "photos", "--data-b", "empty_b"], "No file names match"),
+    (["train", "infogan", "--data", "photos"], "does not train from a folder"),
+    (["train", "gan", "--data", "photos", "--width", "4"], "no --width"),
+    (["train", "pix2pix", "--data", "photos", "--data-b", "photos", "--augment", "color"], "does not support"),
+    (["export", "photos", "-o", "out"], "run.json is missing"),
+    (["sample", "photos", "-o", "x.png"], "without config.json"),
+])
+def test_clear_errors(tmp_path, capsys, argv, message):
+    _pictures(tmp_path / "photos", 3)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty_b").mkdir()
+    Image.new("RGB", (8, 8)).save(tmp_path / "empty_b" / "other_name.png")
+    code, out, err = run(capsys, *argv)
+    last = err.strip().splitlines()[-1]  # after any warning about the corrupt file
+    assert code == 2 and last.startswith("ganzoo: error:") and message in last, err
