@@ -48,6 +48,43 @@ def pytest_runtest_makereport(item, call):
         report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {NO_DATA_REASON}")
 
 
+def idx_bytes(array):
+    """`array` (uint8) as a gzipped IDX file, the layout of the MNIST files."""
+    import gzip
+
+    array = np.ascontiguousarray(array, np.uint8)
+    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
+    return gzip.compress(header + array.tobytes())
+
+
+def write_small_mnist(root, train=64, test=32, name="mnist"):
+    """root/<name>/ in MNIST's layout (the four gzipped IDX files) with `train` and `test` 28x28
+    'digits' (bright squares on black, labelled 0-9 in turn): the real set's stand-in in tests of
+    mechanics (recipes, the CLI's train), which then run without the data folder; root."""
+    from ganzoo import data
+
+    folder = Path(root) / name
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for split, n in (("train", train), ("test", test)):
+        images = np.zeros((n, 28, 28), np.uint8)
+        for im in images:
+            y, x = rng.integers(0, 20, size=2)
+            im[y : y + 8, x : x + 8] = 255
+        image_file, label_file = data._IDX_FILES[split]
+        (folder / image_file).write_bytes(idx_bytes(images))
+        (folder / label_file).write_bytes(idx_bytes(np.arange(n) % 10))
+    return Path(root)
+
+
+@pytest.fixture
+def small_mnist_data(tmp_path_factory, monkeypatch):
+    """$GANZOO_DATA_DIR (seen by subprocesses too) points at a small stand-in MNIST folder."""
+    root = write_small_mnist(tmp_path_factory.mktemp("small_data"))
+    monkeypatch.setenv("GANZOO_DATA_DIR", str(root))
+    return root
+
+
 def numpy(x):
     """A backend tensor (or array) as numpy."""
     return keras.ops.convert_to_numpy(x)

@@ -302,7 +302,7 @@ def test_help(capsys, argv, expected):
 # ---------------------------------------------------------------- train
 
 
-def test_train_runs_the_entry_recipe_with_extra_flags(capsys, tmp_path):
+def test_train_runs_the_entry_recipe_with_extra_flags(capsys, tmp_path, small_mnist_data):
     code, out, err = run(capsys, "train", NAME, "--steps=2", "--batch_size=8", f"--output_dir={tmp_path / 'run'}")
     assert code == 0, err
     assert f"{COMMAND.split()[1]} --steps=2" in out  # the entry's recipe, as run
@@ -310,7 +310,7 @@ def test_train_runs_the_entry_recipe_with_extra_flags(capsys, tmp_path):
     assert info["steps"] == 2 and info["batch_size"] == 8
 
 
-def test_train_reports_a_failing_recipe_on_one_line(capsys, tmp_path):
+def test_train_reports_a_failing_recipe_on_one_line(capsys, tmp_path, small_mnist_data):
     code, _, err = run(capsys, "train", NAME, "--steps=many", f"--output_dir={tmp_path / 'run'}")
     assert code == 2 and err.strip().splitlines()[-1] == \
         "ganzoo: error: the recipe exited with status 1; see its output above."

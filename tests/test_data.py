@@ -3,10 +3,12 @@ order (argument > $GANZOO_DATA_DIR > ../shared/data), SHA256SUMS checks, the TFD
 fallback (with tensorflow_datasets patched: no network), and bad arguments.
 
 The real data sets are read in place; only small synthetic files (and copies of the
-MNIST files to corrupt) are written, under pytest's tmp_path.
+MNIST files to corrupt) are written, under pytest's tmp_path. The tests of the real files
+skip without them (conftest.NO_DATA_REASON); the formats, the directory order and the
+checks run on small synthetic folders, so they run on a plain clone too.
 """
 
-import gzip
+import hashlib
 import io
 import shutil
 import tarfile
@@ -15,10 +17,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import idx_bytes, needs_data
 from ganzoo import data
 
 SHARED = data.REPO_ROOT.parent / "shared" / "data"
 ATTRIBUTE_COUNT = 40
+# CelebA's 40 attributes, in the order of its attributes file (and of TFDS's sorted names)
+CELEBA_ATTRIBUTES = (
+    "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair "
+    "Blond_Hair Blurry Brown_Hair Bushy_Eyebrows Chubby Double_Chin Eyeglasses Goatee Gray_Hair Heavy_Makeup "
+    "High_Cheekbones Male Mouth_Slightly_Open Mustache Narrow_Eyes No_Beard Oval_Face Pale_Skin Pointy_Nose "
+    "Receding_Hairline Rosy_Cheeks Sideburns Smiling Straight_Hair Wavy_Hair Wearing_Earrings Wearing_Hat "
+    "Wearing_Lipstick Wearing_Necklace Wearing_Necktie Young").split()
 
 
 @pytest.fixture(autouse=True)
@@ -28,13 +38,6 @@ def no_env_data_dir(monkeypatch):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def idx_bytes(array):
-    """`array` (uint8) as a gzipped IDX file, the layout of the MNIST files."""
-    array = np.ascontiguousarray(array, np.uint8)
-    header = bytes([0, 0, 0x08, array.ndim]) + b"".join(d.to_bytes(4, "big") for d in array.shape)
-    return gzip.compress(header + array.tobytes())
 
 
 def write_idx_folder(root, name, n, label, fill):
@@ -119,6 +122,10 @@ def test_load_idx_through_load_with_a_resolution(tmp_path):
 
 def test_default_data_dir_is_shared_data_beside_the_repo():
     assert data.default_data_dir() == data.REPO_ROOT.parent / "shared" / "data"
+
+
+@needs_data
+def test_the_default_data_dir_holds_the_checksums():
     assert (data.default_data_dir() / "SHA256SUMS").is_file()
 
 
@@ -132,10 +139,13 @@ def test_env_var_overrides_the_default(tmp_path, monkeypatch):
 def test_argument_beats_env_beats_default(tmp_path, monkeypatch):
     env_root = write_idx_folder(tmp_path / "env", "mnist", n=3, label=7, fill=10)
     arg_root = write_idx_folder(tmp_path / "arg", "mnist", n=2, label=3, fill=20)
+    # the default, shared/data beside the repo, here beside a stand-in repo (the real files may be absent)
+    write_idx_folder(tmp_path / "shared" / "data", "mnist", n=4, label=9, fill=30)
+    monkeypatch.setattr(data, "PACKAGE_DIR", tmp_path / "repo" / "ganzoo")
 
-    # default: the real files
+    # default: the files in shared/data
     images, labels = data.load_idx("mnist", "test")
-    assert len(images) == 10000
+    assert len(images) == 4 and labels.tolist() == [9, 9, 9, 9] and images.max() == 30
 
     monkeypatch.setenv("GANZOO_DATA_DIR", str(env_root))
     images, labels = data.load_idx("mnist", "test")
@@ -164,8 +174,33 @@ def copy_mnist(tmp_path):
     return root
 
 
-def test_a_corrupt_file_raises_value_error(tmp_path):
-    root = copy_mnist(tmp_path)
+def small_mnist_with_sums(tmp_path):
+    """root/mnist/ in MNIST's layout (6 train digits; 5 test digits labelled 7 2 1 0 4, as MNIST's
+    test split begins) with a SHA256SUMS listing its four files, as the real folder's does."""
+    root = tmp_path / "small"
+    folder = root / "mnist"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    labels = {"train": [5, 0, 4, 1, 9, 2], "test": [7, 2, 1, 0, 4]}
+    for split, (image_file, label_file) in data._IDX_FILES.items():
+        n = len(labels[split])
+        (folder / image_file).write_bytes(idx_bytes(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)))
+        (folder / label_file).write_bytes(idx_bytes(np.array(labels[split], np.uint8)))
+    lines = [f"{hashlib.sha256(f.read_bytes()).hexdigest()}  mnist/{f.name}" for f in sorted(folder.iterdir())]
+    assert len(lines) == 4
+    (root / "SHA256SUMS").write_text("\n".join(lines) + "\n")
+    return root
+
+
+# the real MNIST files (copied) where they are, and everywhere a small folder of the same layout
+MNIST_COPIES = {"small": (small_mnist_with_sums, 6), "real": (copy_mnist, 60000)}
+WITH_SUMS = pytest.mark.parametrize("copy", ["small", pytest.param("real", marks=needs_data)])
+
+
+@WITH_SUMS
+def test_a_corrupt_file_raises_value_error(tmp_path, copy):
+    make, train_count = MNIST_COPIES[copy]
+    root = make(tmp_path)
     images, labels = data.load_idx("mnist", "test", data_dir=root)  # intact copies pass the check
     assert labels[:3].tolist() == [7, 2, 1]
 
@@ -179,7 +214,7 @@ def test_a_corrupt_file_raises_value_error(tmp_path):
     assert "corrupt" in message and "t10k-labels-idx1-ubyte.gz" in message
     assert not isinstance(info.value, data.DataNotFoundError)
     # the other split, untouched, still loads
-    assert len(data.load_idx("mnist", "train", data_dir=root)[0]) == 60000
+    assert len(data.load_idx("mnist", "train", data_dir=root)[0]) == train_count
 
 
 def test_a_missing_folder_says_how_to_point_at_the_data(tmp_path, monkeypatch):
@@ -267,8 +302,9 @@ def test_auto_prefers_local_files_and_tfds_source_skips_them(tmp_path, monkeypat
     assert calls == [("mnist", "train", None)]
 
 
-def test_a_corrupt_file_does_not_fall_back_to_tfds(tmp_path, monkeypatch):
-    root = copy_mnist(tmp_path)
+@WITH_SUMS
+def test_a_corrupt_file_does_not_fall_back_to_tfds(tmp_path, monkeypatch, copy):
+    root = MNIST_COPIES[copy][0](tmp_path)
     path = root / "mnist" / "train-labels-idx1-ubyte.gz"
     blob = bytearray(path.read_bytes())
     blob[-5] ^= 0x01
@@ -279,8 +315,7 @@ def test_a_corrupt_file_does_not_fall_back_to_tfds(tmp_path, monkeypatch):
 
 
 def test_tfds_celeba_labels_are_the_40_attributes(tmp_path, fake_tfds):
-    names = data.load_celeba_attributes()[1]
-    attributes = {n: i % 2 == 0 for i, n in enumerate(names)}
+    attributes = {n: i % 2 == 0 for i, n in enumerate(CELEBA_ATTRIBUTES)}
     fake_tfds([{"image": np.zeros((218, 178, 3), np.uint8), "attributes": attributes}] * 2)
     _, labels = data.load("celeba", "train", data_dir=tmp_path / "empty")
     assert labels.shape == (2, ATTRIBUTE_COUNT)
@@ -327,6 +362,7 @@ def test_celeba_attributes_match_the_file(celeba_all):
     assert len(files) == 10000 and files[0] == "000001.jpg" and files[-1] == "010000.jpg"
     assert len(names) == ATTRIBUTE_COUNT
     assert {"Black_Hair", "Blond_Hair", "Male", "Smiling"} <= set(names)
+    assert names == CELEBA_ATTRIBUTES and names == sorted(names)  # as load_tfds orders them
     assert attributes.dtype == np.int8
     np.testing.assert_array_equal(attributes, celeba_all[1])
     # 000001.jpg's row in CelebA: -1 1 1 -1 ... (not 5 o'clock shadow, arched eyebrows, attractive)

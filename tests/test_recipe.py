@@ -1,4 +1,7 @@
-"""A recipe killed with SIGKILL mid-run resumes from its checkpoint and exports a valid entry."""
+"""A recipe killed with SIGKILL mid-run resumes from its checkpoint and exports a valid entry.
+
+The recipe reads a small stand-in MNIST folder (conftest.small_mnist_data), not the real set:
+these are tests of the run's mechanics, and they run without the data folder."""
 
 import csv
 import json
@@ -8,7 +11,11 @@ import signal
 import subprocess
 import sys
 
+import pytest
+
 from conftest import REPO_ROOT
+
+pytestmark = pytest.mark.usefixtures("small_mnist_data")
 
 # Runs the real recipe; when KILL_AFTER_EPOCH is set, the process SIGKILLs itself right
 # after that epoch's checkpoint and log row are written (a preemption, nothing flushed).
@@ -127,3 +134,37 @@ def test_a_finished_run_exports_later_without_training_again(tmp_path):
     from ganzoo import zoo
 
     assert zoo.read_manifest(manifest)["models"]["dcgan_mnist"]["training"]["steps"] == 2
+
+
+def test_init_from_starts_a_run_from_a_published_entry(tmp_path, monkeypatch):
+    """--init_from: a fresh run begins at an entry's weights, discriminator included (here with learning
+    rates of 0, so it stays there), and its export records where it began."""
+    import numpy as np
+
+    from ganzoo import zoo
+
+    manifest = tmp_path / "manifest.json"
+    common = ["--steps=2", "--batch_size=16", f"--manifest={manifest}", "--export"]
+    first = run_recipe([*common, f"--output_dir={tmp_path / 'run1'}", f"--export_dir={tmp_path / 'w1' / 'dcgan_mnist'}"])
+    assert first.returncode == 0, first.stderr[-3000:]
+    source = zoo.read_manifest(manifest)["models"]["dcgan_mnist"]
+    published = zoo.load("dcgan_mnist", weights_dir=tmp_path / "w1", manifest_path=manifest)
+
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "w1"))  # where the recipe finds the entry
+    second = run_recipe([*common, "--init_from=dcgan_mnist", "--g_learning_rate=0", "--d_learning_rate=0",
+                         f"--output_dir={tmp_path / 'run2'}", f"--export_dir={tmp_path / 'w2' / 'dcgan_mnist'}"])
+    assert second.returncode == 0, second.stderr[-3000:]
+    zoo.refresh()  # the recipe rewrote the manifest file
+    entry = zoo.read_manifest(manifest)["models"]["dcgan_mnist"]
+    began = entry["training"]["initialized_from"]
+    assert began["entry"] == "dcgan_mnist" and began["command"] == source["command"]
+    assert began["files"]["model.weights.h5"] == next(r["sha256"] for r in source["files"]
+                                                      if r["path"] == "model.weights.h5")
+    continued = zoo.load("dcgan_mnist", weights_dir=tmp_path / "w2", manifest_path=manifest)
+    for network in ("generator", "discriminator"):
+        for a, b in zip(getattr(published, network).trainable_weights, getattr(continued, network).trainable_weights):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+    bad = run_recipe(["--steps=2", "--init_from=dcgan_mnst", f"--manifest={manifest}",
+                      f"--output_dir={tmp_path / 'run3'}"])
+    assert bad.returncode != 0 and "Did you mean 'dcgan_mnist'" in bad.stderr

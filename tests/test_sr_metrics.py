@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from scipy import signal
 
+from conftest import needs_data
 from ganzoo.metrics.sr import psnr_y, rgb_to_y, ssim_y
 
 
@@ -102,6 +103,7 @@ def test_clear_errors():
         psnr_y(gray(0), gray(0), shave=-1)
 
 
+@needs_data
 def test_bicubic_on_set5_gives_the_published_baseline():
     """Bicubic x4 on Set5 is reported as 28.42 dB / 0.8104 (Y, shave 4); the LR images were
     made with MATLAB's imresize, upscaled here with PIL's bicubic, which differs slightly."""

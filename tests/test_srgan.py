@@ -1,5 +1,6 @@
 """SRResNet and SRGAN (issue 6): the networks, the losses, training, tiled upscaling and its checks.
-Tiny configs (1-2 blocks, width 8, 32 px crops), a few steps each.
+Tiny configs (1-2 blocks, width 8, 32 px crops), a few steps each, on stand-in photographs made here
+(only the Set5 evaluation reads the real benchmark, and skips without the data folder).
 
 Runs on both backends (CI runs this file under KERAS_BACKEND=torch too)."""
 
@@ -17,10 +18,32 @@ def tiny(cls=SRResNet, **overrides):
     return cls(**{"blocks": 1, "width": 8, "crop": 32, "seed": 0, **overrides})
 
 
+def photograph(seed, shape):
+    """A stand-in photograph, uint8 RGB: smooth shading and sharp-edged patches, the mix of low
+    and high frequencies a super-resolution network learns from."""
+    rng = np.random.default_rng(seed)
+    h, w = shape
+    y, x = np.mgrid[0:h, 0:w] / max(h, w)
+    image = np.full((h, w, 3), 128.0)
+    for c in range(3):
+        for _ in range(4):
+            fy, fx = rng.uniform(0.5, 4, size=2)
+            image[..., c] += rng.uniform(10, 40) * np.sin(2 * np.pi * (fy * y + fx * x) + rng.uniform(0, 2 * np.pi))
+    for _ in range(6):
+        top, left = rng.integers(0, h - 4), rng.integers(0, w - 4)
+        colour = rng.uniform(0, 255, 3)
+        height, width = rng.integers(4, h // 3 + 5), rng.integers(4, w // 3 + 5)
+        image[top : top + height, left : left + width] = colour
+    return np.clip(image, 0, 255).astype(np.uint8)
+
+
+PHOTOGRAPHS = [photograph(0, (100, 132)), photograph(1, (132, 100))]  # landscape and portrait, as BSDS500's
+
+
 @pytest.fixture(scope="module")
 def crops():
-    """(LR (8, 8, 8, 3), HR (8, 32, 32, 3)) crops of two real BSDS500 photographs."""
-    stream = superres.CropStream(superres.load_training_images()[:2], crop=32)
+    """(LR (8, 8, 8, 3), HR (8, 32, 32, 3)) crops of two stand-in photographs."""
+    stream = superres.CropStream(PHOTOGRAPHS, crop=32)
     return stream.batch_at(0, 0, 8)
 
 
@@ -108,7 +131,7 @@ def test_srgan_rejects_an_unknown_content_network():
 def test_train_driver_streams_crops_and_initialises_on_a_fresh_start(tmp_path):
     from ganzoo.training import train
 
-    stream = superres.CropStream(superres.load_training_images()[:2], crop=32)
+    stream = superres.CropStream(PHOTOGRAPHS, crop=32)
     start = tiny()
     calls = []
 
@@ -125,7 +148,7 @@ def test_train_driver_streams_crops_and_initialises_on_a_fresh_start(tmp_path):
 
 def test_tiles_with_the_receptive_radius_as_context_match_one_whole_pass():
     model = tiny(blocks=2)
-    image = superres.load_benchmark("Set5")[2][1][:37, :45]  # an odd-sized real LR crop
+    image = photograph(2, (37, 45))  # an odd-sized LR image
     whole = model.generate(images.from_uint8(image[None]))[0]
     tiled = model.upscale(image, tile=16)
     assert tiled.shape == (148, 180, 3)

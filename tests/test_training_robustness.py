@@ -135,7 +135,7 @@ def test_recipes_refuse_step_counts_with_a_usage_error(tmp_path, flag):
     assert not (tmp_path / "run").exists()
 
 
-def test_a_diverging_recipe_exits_non_zero_and_exports_nothing(tmp_path):
+def test_a_diverging_recipe_exits_non_zero_and_exports_nothing(tmp_path, small_mnist_data):  # stand-in MNIST
     manifest = tmp_path / "manifest.json"
     result = run_recipe("--steps=2", "--steps_per_epoch=1", "--batch_size=16", "--g_learning_rate=1e30",
                         "--d_learning_rate=1e30", f"--output_dir={tmp_path / 'run'}", "--export",
