@@ -515,6 +515,17 @@ def cmd_export(args):
           f"ganzoo.load({str(folder)!r}).{use}")
 
 
+def _add_image_output_arguments(p, what):
+    """The options translate and edit share: how the input is fitted and the result written."""
+    p.add_argument("--resize", action="store_true",
+                   help="resize an image of another size (short side to the model's, then a centre crop)")
+    p.add_argument("--output-only", action="store_true",
+                   help=f"write only the {what} (at the model's size unless --scale is given)")
+    p.add_argument("--scale", type=_positive_int, default=None,
+                   help="enlarge each pixel (default: each image to ~128 px; 1 with --output-only)")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (and `ganzoo CMD --help` shows the usage)."""
 
@@ -591,13 +602,7 @@ def build_parser():
     p.add_argument("-o", "--output", default="translated.png", help="PNG file to write")
     p.add_argument("--direction", choices=["a2b", "b2a"], default=None,
                    help="cyclegan: from domain A to B (default) or B to A")
-    p.add_argument("--resize", action="store_true",
-                   help="resize an image of another size (short side to the model's, then a centre crop)")
-    p.add_argument("--output-only", action="store_true",
-                   help="write only the translation (at the model's size unless --scale is given)")
-    p.add_argument("--scale", type=_positive_int, default=None,
-                   help="enlarge each pixel (default: each image to ~128 px; 1 with --output-only)")
-    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    _add_image_output_arguments(p, "translation")
     p.set_defaults(func=cmd_translate)
 
     p = add("edit", help="change attributes of a face with a stargan entry",
@@ -612,13 +617,7 @@ def build_parser():
                    help="an attribute and its new value (repeatable), e.g. --set Blond_Hair=1")
     p.add_argument("-o", "--output", default="edited.png", help="PNG file to write")
     p.add_argument("--grid", action="store_true", help="write the face and every edit in one row (no --set)")
-    p.add_argument("--resize", action="store_true",
-                   help="resize an image of another size (short side to the model's, then a centre crop)")
-    p.add_argument("--output-only", action="store_true",
-                   help="write only the edit (at the model's size unless --scale is given)")
-    p.add_argument("--scale", type=_positive_int, default=None,
-                   help="enlarge each pixel (default: each image to ~128 px; 1 with --output-only)")
-    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    _add_image_output_arguments(p, "edit")
     p.set_defaults(func=cmd_edit)
 
     p = add("upscale", help="upscale an image with a super-resolution entry",

@@ -18,29 +18,13 @@ import pytest
 from ganzoo import hub, zoo
 from ganzoo.export import file_records
 from hub_server import HubServer
-from test_hub import (DEAD_ENDPOINT, FILES, NAME, REPO_ID, REVISION, assert_files, isolated,  # noqa: F401
-                      snapshot_dir, write_folder)
+from test_hub import (DEAD_ENDPOINT, FILES, NAME, REPO_ID, REVISION, assert_files, cache, entry,  # noqa: F401
+                      isolated, server, snapshot_dir, write_folder)  # (the fixtures are test_hub's)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = "model.weights.h5"
 SHORT = {"etag_timeout": 1, "download_timeout": 0.3}  # seconds, for the tests' stalls
 
-
-@pytest.fixture
-def entry(tmp_path):
-    folder = write_folder(tmp_path / "published")
-    return {"files": file_records(folder, list(FILES)), "hub": {"repo_id": REPO_ID, "revision": REVISION}}
-
-
-@pytest.fixture
-def server():
-    with HubServer({(REPO_ID, REVISION): FILES}) as s:
-        yield s
-
-
-@pytest.fixture
-def cache(tmp_path):
-    return tmp_path / "hf_cache"
 
 
 @pytest.fixture
