@@ -86,6 +86,9 @@ def test_from_the_hub_sampling_downloads_no_training_file(tmp_path, trained, tin
     monkeypatch.delenv("GANZOO_WEIGHTS_DIR", raising=False)
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf_cache"))
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    import huggingface_hub.constants as hf_constants  # read at import: an earlier test may have set it
+
+    monkeypatch.setattr(hf_constants, "HF_HUB_OFFLINE", False)
     with HubServer({(entry["hub"]["repo_id"], entry["hub"]["revision"]): files}) as server:
         monkeypatch.setenv("HF_ENDPOINT", server.endpoint)
         model = zoo.load(NAME, manifest_path=tmp_path / "manifest.json")
