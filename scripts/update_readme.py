@@ -40,6 +40,13 @@ def quality(metrics):
         untranslated = metrics.get(f"untranslated_fid/{reference}", {}).get("value")
         parts.append(f"FID {record['value']}" + (f" (inputs untranslated: {untranslated})" if untranslated else "")
                      + (f", KID {kid}" if kid is not None else "") + f" ({n} samples vs {real} real {reference})")
+        shown = [(name, metrics[f"{name}/{reference}"]) for name in ("precision", "recall", "density", "coverage",
+                                                                     "nn_ratio") if f"{name}/{reference}" in metrics]
+        if shown:  # measured later than FID, perhaps at another sample count: they say their own
+            copying = "; nn_ratio > 1: farther from the training images than new real ones" \
+                if any(name == "nn_ratio" for name, _ in shown) else ""
+            parts.append(", ".join(f"{name} {r['value']}" for name, r in shown)
+                         + f" ({shown[0][1]['n_samples']} samples{copying})")
     if "psnr" in metrics:  # paired translation: against the true targets, beside the inputs as they are
         parts.append(f"L1 {metrics['l1']['value']}, PSNR {metrics['psnr']['value']} dB (inputs untranslated: "
                      f"{metrics['untranslated_l1']['value']}, {metrics['untranslated_psnr']['value']} dB) on "
