@@ -21,7 +21,6 @@ import json
 import os
 import platform
 import sys
-import tarfile
 import time
 from pathlib import Path
 
@@ -40,20 +39,10 @@ def load_average():
 
 def faces(n, size=64):
     """n CelebA faces, center-cropped and resized to size x size, uint8; random images without the data."""
+    from ganzoo import data
+
     try:
-        from PIL import Image
-
-        from ganzoo import data
-
-        archive = data.default_data_dir() / "celeba" / data.DATASETS["celeba"]["archive"]
-        out = []
-        with tarfile.open(archive, "r:gz") as tar:
-            for member in tar:
-                if member.isfile() and member.name.endswith(".jpg"):
-                    with Image.open(tar.extractfile(member)) as im:
-                        out.append(data.center_crop_resize(np.asarray(im.convert("RGB")), size))
-                if len(out) == n:
-                    return np.stack(out), "celeba"
+        return np.array(data.load_celeba("train", resolution=size)[0][:n]), "celeba"
     except (OSError, KeyError, ImportError) as e:
         print(f"no CelebA faces ({e}); random uint8 images instead", flush=True)
     return np.random.default_rng(0).integers(0, 256, (n, size, size, 3), dtype=np.uint8), "random"

@@ -699,23 +699,16 @@ def _quiet_backend():
 
     loggers = {name: logging.getLogger(name) for name in ("tensorflow", "absl", "h5py", "huggingface_hub")}
     levels = {name: logger.level for name, logger in loggers.items()}
-    environ = {key: os.environ.get(key) for key in ("TF_CPP_MIN_LOG_LEVEL", "GRPC_VERBOSITY")}
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
-    os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
     for logger in loggers.values():
         logger.setLevel(logging.ERROR)
     try:
-        with warnings.catch_warnings():
+        with _environment(TF_CPP_MIN_LOG_LEVEL="3", GRPC_VERBOSITY=os.environ.get("GRPC_VERBOSITY", "ERROR")), \
+                warnings.catch_warnings():
             warnings.simplefilter("ignore")
             yield
     finally:
         for name, logger in loggers.items():
             logger.setLevel(levels[name])
-        for key, value in environ.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def _one_line(error):

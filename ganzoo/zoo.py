@@ -215,14 +215,14 @@ def initialize_from(model, name, manifest_path=None):
     family and config): a recipe's --init_from, to train a published entry on instead of from zero."""
     from ganzoo import hub
 
-    entry = get_entry(name, manifest_path)
-    if entry["family"] != model.family or entry["config"] != model.get_config():
-        differ = sorted(k for k in {**entry["config"], **model.get_config()}
-                        if entry["config"].get(k) != model.get_config().get(k))
+    entry, config = get_entry(name, manifest_path), model.get_config()
+    if entry["family"] != model.family or entry["config"] != config:
+        differ = sorted(k for k in {**entry["config"], **config} if entry["config"].get(k) != config.get(k))
         raise ValueError(f"Cannot start from {name!r}: it is a {entry['family']} with another config "
                          f"(differs in {', '.join(differ) or 'family'}); use the entry's own config.")
-    source = load(name, manifest_path=manifest_path, training=True)
-    scope = hub.read_config(hub.resolve(name, entry)).get("weights_scope", "gan")
+    folder = hub.resolve(name, entry, training=True)  # every file verified once, discriminator included
+    source = load_folder(folder)
+    scope = hub.read_config(folder).get("weights_scope", "gan")
     if scope == "gan":  # the whole game as it stopped: both players and the average
         model.set_weights(source.get_weights())
         return model
