@@ -1,4 +1,4 @@
-"""The `ganzoo` command: list, info, sample, style-mix, translate, edit, upscale, evaluate, train.
+"""The `ganzoo` command: list, info, sample, style-mix, translate, edit, upscale, evaluate, train, finetune.
 
 Bad input exits with status 2 and one line on stderr that says what to do. The backend's
 start-up chatter (TensorFlow's C++ log lines, Python warnings) stays off stderr unless
@@ -305,8 +305,9 @@ def _check_evaluation_data(entry, metrics):
         reference = evaluation["fid"]
         for split in dict.fromkeys((reference["split"], "test")):  # a train reference is checked on test too
             data.check_available(reference["dataset"], split)
-    if "translation" in wanted:
+    if "translation" in wanted or "inpainting" in wanted:
         data.check_available("celeba", "train")
+        data.check_available("celeba", "test")
     if "super_resolution" in wanted:
         folder = data.default_data_dir()
         for benchmark in evaluation["super_resolution"]["benchmarks"]:
@@ -433,17 +434,18 @@ def cmd_train(args):
         raise OSError(f"the recipe exited with status {returncode}; see its output above.")
 
 
+def _positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def _own_data_options(parser):
     """The options of `ganzoo train FAMILY --data DIR` (ganzoo/own_data.py); unset ones are None."""
-
-    def seconds(text):
-        try:
-            value = float(text)
-        except ValueError:
-            value = 0.0
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
-        return value
 
     parser.add_argument("--data", metavar="DIR", help="folder of your images (PNG, JPEG, WebP; any size, read "
                         "recursively); cgan: one sub-folder per class; pix2pix: the inputs; cyclegan: domain A")
@@ -457,7 +459,7 @@ def _own_data_options(parser):
     parser.add_argument("--augment", metavar="POLICY",
                         help="DiffAugment policy before D, e.g. color,translation,cutout; default: that one for a "
                              "folder of fewer than 5,000 images, off otherwise; none: off")
-    parser.add_argument("--time_limit", "--time-limit", dest="time_limit", type=seconds,
+    parser.add_argument("--time_limit", "--time-limit", dest="time_limit", type=_positive_seconds,
                         help="stop at the first checkpoint after this many seconds; the same command resumes")
     parser.add_argument("--output_dir", "--output-dir", dest="output_dir",
                         help="checkpoints, grids, logs, TensorBoard (default runs/<family>_<folder name>); "
@@ -488,18 +490,41 @@ def _train_family(args):
     if options.data is None:
         raise ValueError(f"`ganzoo train {args.name}` trains the family on your own images: give their folder with "
                          "--data DIR (to retrain a zoo entry with its recipe, name the entry: `ganzoo list`).")
-    argv, command = sys.argv[1:] if args.argv is None else args.argv, []
-    for i, token in enumerate(argv):  # the card's command leaves the time limit out, as recipes do
-        if token.split("=")[0] in ("--time_limit", "--time-limit") or (
-                i and argv[i - 1] in ("--time_limit", "--time-limit")):
-            continue
-        command.append(token)
+    command = _card_command(sys.argv[1:] if args.argv is None else args.argv)  # as recipes do
     settings = {key: getattr(options, key) for key in ("resolution", "channels", "steps", "batch_size", "augment",
                                                        "time_limit", "output_dir", "strategy", "mixed_precision",
                                                        "width", "seed")}
     try:
         own_data.train_on_folder(args.name, options.data, options.data_b, command=shlex.join(["ganzoo", *command]),
                                  **{key: value for key, value in settings.items() if value is not None})
+    except TrainingDiverged as e:
+        raise SystemExit(f"ganzoo: error: {e}") from None
+
+
+def _card_command(argv):
+    """The command line for a model card: the time limit left out (a leg's length, not the run's)."""
+    command = []
+    for i, token in enumerate(argv):
+        if token.split("=")[0] in ("--time_limit", "--time-limit") or (
+                i and argv[i - 1] in ("--time_limit", "--time-limit")):
+            continue
+        command.append(token)
+    return command
+
+
+def cmd_finetune(args):
+    """Adapt a zoo entry to your own folder of images (ganzoo/own_data.py)."""
+    import shlex
+
+    from ganzoo import own_data
+    from ganzoo.callbacks import TrainingDiverged
+
+    settings = {key: getattr(args, key) for key in ("steps", "batch_size", "augment", "time_limit", "output_dir",
+                                                    "strategy", "mixed_precision", "seed")}
+    argv = sys.argv[1:] if args.argv is None else args.argv
+    try:
+        own_data.finetune_on_folder(args.name, args.data, command=shlex.join(["ganzoo", *_card_command(argv)]),
+                                    **{key: value for key, value in settings.items() if value is not None})
     except TrainingDiverged as e:
         raise SystemExit(f"ganzoo: error: {e}") from None
 
@@ -673,6 +698,30 @@ def build_parser():
                    help="e.g. --steps=2000 --output_dir=runs/mine --export")
     _own_data_options(p.add_argument_group("your own images (NAME a family)"))
     p.set_defaults(func=cmd_train)
+
+    p = add("finetune", help="adapt a zoo entry to your own folder of images",
+            description="Go on training a zoo entry (its generator and its discriminator) on your own folder of "
+                        "images, at the entry's resolution, with DiffAugment on below 5,000 images; "
+                        "then `ganzoo export RUN_DIR -o DIR` publishes it. Example: "
+                        "ganzoo finetune dcgan_mnist --data my_digits/ --steps 1000")
+    p.add_argument("name", help="the zoo entry to start from (one that ships its discriminator)")
+    p.add_argument("--data", metavar="DIR", required=True,
+                   help="folder of your images (PNG, JPEG, WebP; any size, read recursively)")
+    p.add_argument("--steps", type=_positive_int, help="generator steps (default 1000)")
+    p.add_argument("--batch_size", "--batch-size", dest="batch_size", type=_positive_int,
+                   help="default 64 (stylegan_lite 32), at most the image count")
+    p.add_argument("--augment", metavar="POLICY", help="DiffAugment policy before D; default "
+                   "color,translation,cutout below 5,000 images, off otherwise; none: off")
+    p.add_argument("--time_limit", "--time-limit", dest="time_limit", type=_positive_seconds,
+                   help="stop at the first checkpoint after this many seconds; the same command resumes")
+    p.add_argument("--output_dir", "--output-dir", dest="output_dir",
+                   help="checkpoints, grids, logs (default runs/<name>_<folder name>); the same command resumes")
+    p.add_argument("--strategy", choices=["auto", "one_device", "mirrored", "multi_worker", "tpu"],
+                   help="tf.distribute strategy (TensorFlow backend; default auto)")
+    p.add_argument("--mixed_precision", "--mixed-precision", dest="mixed_precision",
+                   choices=["none", "float16", "bfloat16"], help="mixed-precision compute (default none)")
+    p.add_argument("--seed", type=_non_negative_int, help="latents and shuffling (default 0)")
+    p.set_defaults(func=cmd_finetune)
 
     p = add("export", help="write a training run as a weights folder in the zoo's format",
             description="Write the checkpoint of a run (ganzoo train FAMILY --data DIR, or a recipe's output "

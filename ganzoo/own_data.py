@@ -200,7 +200,7 @@ def _clock(seconds):
 
 def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, steps=10000, batch_size=None,
                     augment="auto", time_limit=None, output_dir=None, strategy="auto", mixed_precision=None,
-                    width=None, seed=0, cache_dir=None, verbose=None, command=None):
+                    width=None, seed=0, cache_dir=None, verbose=None, command=None, _start=None):
     """Train `family` on the images of folder `data` (and `data_b`: pix2pix's targets of the same
     file names, or cyclegan's domain B); returns (model, info) as ganzoo.training.train does.
 
@@ -232,7 +232,10 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
           f"{resolution}x{resolution} in {time.monotonic() - started:.1f} s{classes}", flush=True)
     augment, augment_note = _resolve_augment(augment, family, read["images"])
     print(augment_note, flush=True)
-    config = _config(family, resolution, channels, width, read, augment)
+    if _start is None:
+        config = _config(family, resolution, channels, width, read, augment)
+    else:  # fine-tuning: the entry's networks, and this run's augmentation
+        config = {**_start["config"], **({"augment": augment} if augment else {})}
     default_batch = DEFAULT_BATCH_SIZE.get(family, 64)
     batch_size = batch_size or min(default_batch, read["images"])
     _check_same_run(output_dir, family, config, seed)
@@ -241,6 +244,7 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
               **({"data_b": str(Path(data_b).expanduser().resolve())} if data_b else {}),
               "resolution": resolution, "channels": channels, "batch_size": batch_size, "steps": steps,
               "augment": augment, "seed": seed, **read,
+              **({"finetuned_from": _start["name"]} if _start else {}),
               "command": command or shlex.join(["ganzoo", *sys.argv[1:]])}
     (output_dir / OWN_DATA_FILE).write_text(json.dumps(record, indent=2) + "\n")
     if preview is not None:
@@ -250,7 +254,8 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
     model, info = training.train(
         family, config, batches, steps=steps, batch_size=batch_size, output_dir=output_dir, seed=seed,
         strategy=strategy, mixed_precision=mixed_precision, time_limit=time_limit, verbose=verbose,
-        preview_inputs=preview, extra_callbacks=_callbacks(output_dir, steps))
+        preview_inputs=preview, extra_callbacks=_callbacks(output_dir, steps),
+        initialize=_start["initialize"] if _start else None)
     if info["steps"] < steps:
         print(f"stopped by --time_limit at step {info['steps']} of {steps}: run the same command again to go on.")
     else:
@@ -258,6 +263,43 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
               f"and TensorBoard (tensorboard --logdir {output_dir / 'tensorboard'}); to publish it: "
               f"ganzoo export {output_dir} -o DIR")
     return model, info
+
+
+def finetune_on_folder(name, data, *, steps=1000, batch_size=None, augment="auto", time_limit=None,
+                       output_dir=None, strategy="auto", mixed_precision=None, seed=0, cache_dir=None,
+                       verbose=None, command=None, manifest_path=None):
+    """Adapt zoo entry `name` (its generator and its discriminator, so the game goes on where it
+    stopped) to the images of folder `data`, at the entry's resolution and channels; returns
+    (model, info) as train_on_folder does, and `ganzoo export` publishes the run.
+
+    Made for small folders (a few hundred images), as transfer-learning GAN papers are:
+    augment="auto" turns DiffAugment (color,translation,cutout) on below 5,000 images, so that D
+    does not memorise them. An entry that ships its generator alone is refused (a fresh
+    discriminator would undo the game). Default output folder: runs/<name>_<folder name>.
+    """
+    from ganzoo import hub, zoo
+
+    entry = zoo.get_entry(name, manifest_path)
+    family = entry["family"]
+    if FOLDER_FAMILIES.get(family) != "images":
+        image_families = ", ".join(f for f, kind in FOLDER_FAMILIES.items() if kind == "images")
+        raise ValueError(f"`ganzoo finetune` adapts a generator that samples from noise ({image_families}) to one "
+                         f"folder of images; {name} is a {family}. Train a {family} on your folders with "
+                         f"`ganzoo train {family} --data DIR`.")
+    ships_discriminator = any(record.get("role") == "training" for record in entry["files"])
+    if not ships_discriminator and hub.read_config(hub.resolve(name, entry)).get("weights_scope", "gan") != "gan":
+        raise ValueError(f"{name} ships its generator alone: fine-tuning it would pit it against a fresh "
+                         "discriminator, which undoes the game (retrain the entry with its recipe so that its "
+                         "discriminator ships, or pick an entry whose files include discriminator.weights.h5).")
+    config = zoo.network_config(entry["config"])
+    start = {"name": name, "config": config,
+             "initialize": lambda model: zoo.initialize_from(model, name, manifest_path)}
+    if output_dir is None:
+        output_dir = Path("runs") / f"{name}_{Path(data).expanduser().resolve().name}"
+    return train_on_folder(family, data, resolution=config["resolution"], channels=config["channels"], steps=steps,
+                           batch_size=batch_size, augment=augment, time_limit=time_limit, output_dir=output_dir,
+                           strategy=strategy, mixed_precision=mixed_precision, seed=seed, cache_dir=cache_dir,
+                           verbose=verbose, command=command, _start=start)
 
 
 def _preview_inputs(run_dir, family):
@@ -300,8 +342,10 @@ def export_run(run_dir, folder, name=None):
         f" in {len(own['classes'])} classes ({', '.join(own['classes'])})" if own.get("classes") else "")
     entry = {
         "family": model.family,
-        "description": (f"A {model.family} trained with `ganzoo train` on {what} of the folder "
-                        f"`{Path(data).name}`; `ganzoo.load` takes this folder's path."),
+        "description": (f"A {model.family} "
+                        + (f"fine-tuned from the zoo entry {own['finetuned_from']} with `ganzoo finetune` "
+                           if own.get("finetuned_from") else "trained with `ganzoo train` ")
+                        + f"on {what} of the folder `{Path(data).name}`; `ganzoo.load` takes this folder's path."),
         "config": model.get_config(),
         "dataset": {"name": Path(data).name, "split": "all",
                     "license": "that of the images in the folder (their owner's terms)",

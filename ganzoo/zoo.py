@@ -26,7 +26,7 @@ class UnknownModelError(ValueError):
 
 
 # what an entry's evaluation block may declare (ganzoo.evaluate.METRICS, kept import-free here)
-EVALUATION_METRICS = ("classifier", "fid", "translation", "super_resolution")
+EVALUATION_METRICS = ("classifier", "fid", "translation", "inpainting", "super_resolution")
 
 
 class ManifestError(ValueError):
@@ -210,21 +210,32 @@ def load_folder(folder):
     return model
 
 
+# Config keys that set how a run draws and how D sees its inputs, not any network's shape: a run
+# may start from an entry with other values (fine-tuning turns DiffAugment on, with its own seed).
+TRAINING_ONLY_KEYS = ("seed", "augment", "augment_p", "augment_target", "augment_interval", "augment_kimg")
+
+
+def network_config(config):
+    return {key: value for key, value in config.items() if key not in TRAINING_ONLY_KEYS}
+
+
 def initialize_from(model, name, manifest_path=None):
     """Copy zoo entry `name`'s weights, discriminator included, into `model` (a fresh run of the same
-    family and config): a recipe's --init_from, to train a published entry on instead of from zero."""
+    family and config, DiffAugment settings aside): a recipe's --init_from and `ganzoo finetune`, to
+    train a published entry on instead of from zero."""
     from ganzoo import hub
 
-    entry, config = get_entry(name, manifest_path), model.get_config()
-    if entry["family"] != model.family or entry["config"] != config:
-        differ = sorted(k for k in {**entry["config"], **config} if entry["config"].get(k) != config.get(k))
+    entry, config = get_entry(name, manifest_path), network_config(model.get_config())
+    if entry["family"] != model.family or network_config(entry["config"]) != config:
+        wanted = network_config(entry["config"])
+        differ = sorted(k for k in {**wanted, **config} if wanted.get(k) != config.get(k))
         raise ValueError(f"Cannot start from {name!r}: it is a {entry['family']} with another config "
                          f"(differs in {', '.join(differ) or 'family'}); use the entry's own config.")
     folder = hub.resolve(name, entry, training=True)  # every file verified once, discriminator included
     source = load_folder(folder)
     scope = hub.read_config(folder).get("weights_scope", "gan")
     if scope == "gan":  # the whole game as it stopped: both players and the average
-        model.set_weights(source.get_weights())
+        _copy_variables(source, model)
         return model
     if not any(record.get("role") == "training" for record in entry["files"]):
         raise ValueError(f"Cannot start from {name!r}: it ships its generator alone, and a fresh "
@@ -235,6 +246,21 @@ def initialize_from(model, name, manifest_path=None):
     for stem, network in source.training_networks().items():
         model.training_networks()[stem].set_weights(network.get_weights())
     return model
+
+
+def _copy_variables(source, target):
+    """source's weights into target, in order, leaving out the DiffAugment state either may have
+    (its probability p starts afresh in a run that turns augmentation on)."""
+    def own(model):
+        augmenter = getattr(model, "augmenter", None)
+        skip = {id(v) for v in augmenter.weights} if augmenter is not None else set()
+        return [v for v in model.weights if id(v) not in skip]
+
+    sources, targets = own(source), own(target)
+    if [tuple(v.shape) for v in sources] != [tuple(v.shape) for v in targets]:
+        raise ValueError("The entry's weights do not fit this model: it was built with another config.")
+    for source_variable, target_variable in zip(sources, targets):
+        target_variable.assign(source_variable)
 
 
 def load_training_networks(model, folder):

@@ -137,3 +137,64 @@ def test_clear_errors(tmp_path, capsys, argv, message):
     code, out, err = run(capsys, *argv)
     last = err.strip().splitlines()[-1]  # after any warning about the corrupt file
     assert code == 2 and last.startswith("ganzoo: error:") and message in last, err
+
+
+def _publish_tiny_entry(root, images):
+    """A tiny 28-px grey DCGAN entry "tiny" that ships its discriminator, in root/weights and
+    root/manifest.json; returns the trained model."""
+    from conftest import tiny_dcgan
+    from ganzoo import export
+
+    model = tiny_dcgan(width=4, ema_decay=0.9)
+    model.compile(learning_rate=1e-3)
+    model.fit(images, batch_size=16, epochs=1, verbose=0)
+    folder = export.save_weights_folder(model, root / "weights" / "tiny", generator_only=True)
+    entry = export.build_entry("tiny", model, folder, description="tiny", dataset={"name": "mnist", "license": "x"},
+                               recipe="recipes/dcgan_mnist.py", command="python recipes/dcgan_mnist.py",
+                               training={"steps": 4})
+    zoo.write_entry("tiny", entry, root / "manifest.json")
+    return model
+
+
+def test_finetune_continues_an_entry_on_a_folder_with_diffaugment(tmp_path, capsys, monkeypatch, tiny_images):
+    from conftest import weights_of
+
+    published = _publish_tiny_entry(tmp_path, tiny_images)
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
+    photos, run_dir = _pictures(tmp_path / "photos", 12), tmp_path / "run"
+    code, out, err = run(capsys, "finetune", "tiny", "--data", photos, "--steps", "2", "--batch_size", "4",
+                         "--output_dir", run_dir, "--time_limit", "600")
+    assert code == 0, err
+    assert "read 12 images" in out and "at 28x28" in out and "augment: color,translation,cutout" in out
+    model, step = training.load_checkpoint(run_dir)
+    assert step == 2 and model.get_config()["augment"] == "color,translation,cutout"
+    # Two Adam steps of 2e-4 move no weight further than ~4e-4: both players began at the entry's
+    # weights (a fresh start would differ by the N(0, 0.02) initialisation).
+    for network in ("generator", "discriminator"):
+        start, now = weights_of(getattr(published, network)), weights_of(getattr(model, network))
+        assert max(float(np.max(np.abs(a - b))) for a, b in zip(start, now) if a.ndim > 1) < 1e-3, network
+    code, out, err = run(capsys, "export", run_dir, "-o", tmp_path / "mine")
+    assert code == 0, err
+    card = (tmp_path / "mine" / "README.md").read_text()
+    assert "fine-tuned from the zoo entry tiny" in card and f"ganzoo finetune tiny --data {photos}" in card
+    assert "--time_limit" not in card
+    assert ganzoo.load(str(tmp_path / "mine")).sample(2, seed=0).shape == (2, 28, 28, 1)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["finetune", "cgan_mnist", "--data", "photos"], "adapts a generator that samples from noise"),
+    (["finetune", "stylegan_lite_celeba", "--data", "photos"], "ships its generator alone"),
+    (["finetune", "dcgan_mnst", "--data", "photos"], "Unknown model"),
+    (["finetune", "tiny"], "the following arguments are required: --data"),
+    (["finetune", "tiny", "--data", "empty"], "holds no images"),
+])
+def test_finetune_errors(tmp_path, capsys, monkeypatch, tiny_images, argv, message):
+    if argv[1] == "tiny":
+        _publish_tiny_entry(tmp_path, tiny_images[:16])
+        monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+        monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
+    _pictures(tmp_path / "photos", 3)
+    (tmp_path / "empty").mkdir()
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and message in err, err
