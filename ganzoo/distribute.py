@@ -12,7 +12,9 @@ def get_strategy(name="auto"):
     """A tf.distribute.Strategy, or None on the torch backend (one device).
 
     auto: a TPU if one is attached, several GPUs -> mirrored, TF_CONFIG with workers ->
-    multi-worker, else one device (GPU if any). Create it before any other TF op.
+    multi-worker, one GPU -> one device, and None on a machine with no GPU: TensorFlow's
+    default strategy, because OneDeviceStrategy("/cpu:0") made the CPU step 2.6x (DCGAN-28)
+    and 1.2x (DCGAN-64) slower (benchmarks/strategy_overhead.py). Create it before any other TF op.
     """
     if name not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {name!r}.")
@@ -30,6 +32,8 @@ def get_strategy(name="auto"):
             name = "multi_worker"
         elif len(tf.config.list_logical_devices("GPU")) > 1:
             name = "mirrored"
+        elif not tf.config.list_logical_devices("GPU"):
+            return None
         else:
             name = "one_device"
     if name == "tpu":

@@ -49,7 +49,8 @@ def test_what_each_backend_distributes():
     else:
         import tensorflow as tf
 
-        assert isinstance(get_strategy("auto"), tf.distribute.OneDeviceStrategy)  # no TF_CONFIG, no GPU
+        assert get_strategy("auto") is None  # no TF_CONFIG, no GPU: the default strategy, the fast one on a CPU
+        assert isinstance(get_strategy("one_device"), tf.distribute.OneDeviceStrategy)
         assert isinstance(get_strategy("mirrored"), tf.distribute.MirroredStrategy)
     with pytest.raises(ValueError, match="strategy must be one of"):
         get_strategy("horovod")
