@@ -1,4 +1,5 @@
-"""The `ganzoo` command: list, info, sample, style-mix, translate, edit, upscale, evaluate, train, finetune.
+"""The `ganzoo` command: list, info, sample, style-mix, translate, edit, inpaint, upscale, evaluate, train,
+finetune.
 
 Bad input exits with status 2 and one line on stderr that says what to do. The backend's
 start-up chatter (TensorFlow's C++ log lines, Python warnings) stays off stderr unless
@@ -199,6 +200,59 @@ def cmd_translate(args):
     scale = args.scale or (1 if args.output_only else max(1, 128 // height))
     images.save_png(picture, args.output, scale=scale)
     print(f"wrote the translation of {args.input} by {args.name} to {args.output}")
+
+
+def _read_mask(path, size, resize):
+    """A mask file (PNG/JPEG; white or any non-zero grey = missing) as (size, size) uint8 0/1; with
+    resize, brought to the model's size as the image is (short side, centre crop; nearest pixels)."""
+    import numpy as np
+    from PIL import Image
+
+    from ganzoo import images
+
+    mask = images.load_image(path)[..., 0]  # grey (any colour file: its first channel)
+    if mask.shape != (size, size):
+        if not resize:
+            raise ValueError(f"the mask {path} is {mask.shape[1]}x{mask.shape[0]} pixels; the image is fitted to "
+                             f"{size}x{size}: give a mask of that size, or add --resize to fit both alike.")
+        side = min(mask.shape)
+        top, left = (mask.shape[0] - side) // 2, (mask.shape[1] - side) // 2
+        mask = np.asarray(Image.fromarray(mask[top : top + side, left : left + side]).resize((size, size),
+                                                                                               Image.NEAREST))
+    return (mask > 127).astype(np.uint8)
+
+
+def cmd_inpaint(args):
+    import numpy as np
+
+    import ganzoo
+    from ganzoo import images, masks, zoo
+    from ganzoo.families import get_family
+
+    _check_png_output(args.output)
+    family = zoo.get_entry(args.name)["family"]
+    if not hasattr(get_family(family), "inpaint"):
+        raise ValueError(f"{args.name} is a {family} model: it does not fill holes; `ganzoo list` shows the "
+                         "inpainting entries (family inpaint).")
+    if (args.mask is None) == (args.box is None):
+        raise ValueError("say where the hole is: --mask MASK.png (white = missing) or --box x,y,w,h, one of them.")
+    image = images.load_image(args.input)
+    config = zoo.get_entry(args.name)["config"]
+    size, channels = config["resolution"], config["channels"]
+    if image.shape[:2] != (size, size) and not args.resize:
+        raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} fills {size}x{size} "
+                         "images: add --resize to resize it (short side, then a centre crop; a --mask file alike).")
+    hole = masks.from_box(args.box, size) if args.box else _read_mask(args.mask, size, args.resize)
+    masks.check_masks(hole, (1, size, size, channels))  # before the model loads
+    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    face = images.input_batch(_channels_for(image, channels), model.image_shape, resize=True)[0][0]
+    filled = model.inpaint(face, hole)
+    shown = np.where(hole[..., None].astype(bool), np.uint8(255), face)
+    picture = filled if args.output_only else images.grid(np.stack([shown, filled]), cols=2)
+    scale = args.scale or (1 if args.output_only else max(1, 128 // size))
+    images.save_png(picture, args.output, scale=scale)
+    print(f"wrote {args.input} with its {int(hole.sum())} missing pixels filled by {args.name} to {args.output}"
+          + ("" if args.output_only else " (the hole shown white, beside the filled image)"))
 
 
 def _attribute_settings(settings):
@@ -629,6 +683,19 @@ def build_parser():
                    help="cyclegan: from domain A to B (default) or B to A")
     _add_image_output_arguments(p, "translation")
     p.set_defaults(func=cmd_translate)
+
+    p = add("inpaint", help="fill a hole in an image with an inpainting entry",
+            description="Fill the missing part of one PNG or JPEG image with an inpainting entry. The hole is "
+                        "a mask file (white = missing, the image's size) or a rectangle --box x,y,w,h in the "
+                        "model's pixels. Writes the image with its hole shown white beside the filled one, or "
+                        "only the filled image with --output-only; pixels outside the hole are kept as they are.")
+    p.add_argument("name")
+    p.add_argument("input", help="the image file (PNG or JPEG)")
+    p.add_argument("--mask", default=None, help="a mask image: white (or any light grey) where pixels are missing")
+    p.add_argument("--box", default=None, help="the hole as a rectangle x,y,w,h in pixels of the model's size")
+    p.add_argument("-o", "--output", default="inpainted.png", help="PNG file to write")
+    _add_image_output_arguments(p, "filled image")
+    p.set_defaults(func=cmd_inpaint)
 
     p = add("edit", help="change attributes of a face with a stargan entry",
             description="Edit the attributes of one face (PNG or JPEG) with a stargan entry, e.g. --set "

@@ -9,6 +9,7 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
 - fid: FID and KID on the standard Inception network against every image of the named
   real split, or its first `n_real`, with the first `n_samples` samples (statistics cached on disk after the first run).
 - translation: image-to-image entries on the held-out CelebA faces (see _translation).
+- inpainting: holes filled in held-out CelebA faces, beside a classical baseline (see _inpainting).
 - super_resolution: PSNR and SSIM (Y channel, border shaved) on the x4 benchmarks, beside
   bicubic (see _super_resolution).
 - conditional families also report label accuracy (cGAN) or code purity (InfoGAN), from
@@ -153,6 +154,46 @@ def _translation(model, ref, n, progress):
     return results, len(outputs)
 
 
+def biharmonic_inpaint(images, holes):
+    """The classical baseline: each hole filled by skimage's biharmonic inpainting (a smooth
+    continuation of the pixels around it), uint8 in and out, known pixels unchanged."""
+    from skimage.restoration import inpaint_biharmonic
+
+    filled = [inpaint_biharmonic(image / 255.0, hole.astype(bool), channel_axis=-1) for image, hole in zip(images, holes)]
+    out = np.clip(np.round(np.stack(filled) * 255.0), 0, 255).astype(np.uint8)
+    return np.where(holes[..., None].astype(bool), out, images)
+
+
+def hole_scores(outputs, targets, holes):
+    """(L1 on [0, 1], PSNR in dB with peak 255) over the missing pixels only: per image, then the mean."""
+    inside = np.broadcast_to(holes[..., None].astype(bool), outputs.shape)
+    difference = (outputs.astype(np.float64) - targets.astype(np.float64)) * inside
+    count = inside.reshape(len(outputs), -1).sum(axis=1)
+    l1 = np.abs(difference).reshape(len(outputs), -1).sum(axis=1) / 255.0 / count
+    mse = (difference**2).reshape(len(outputs), -1).sum(axis=1) / count
+    return float(l1.mean()), float(np.mean(10.0 * np.log10(255.0**2 / np.maximum(mse, 1e-10))))
+
+
+def _inpainting(model, ref, n, seed, progress):
+    """Inpainting entries on the first n held-out CelebA faces, for each mask kind in ref["masks"]
+    (centre square, random boxes, strokes; ganzoo.masks, drawn from `seed`): L1 and PSNR inside the
+    hole against the true face, and FID of the completed faces against the training faces, each
+    beside the same measures of skimage's biharmonic inpainting (`biharmonic_*`)."""
+    from ganzoo import data, masks
+
+    faces = data.load("celeba", "test")[0][:n]
+    real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    results = {"inpainted_faces": len(faces)}
+    for kind in ref.get("masks", masks.KINDS):
+        holes = masks.random_masks(len(faces), faces.shape[1], seed=seed, kinds=(kind,))
+        for prefix, outputs in (("", model.inpaint(faces, holes)), ("biharmonic_", biharmonic_inpaint(faces, holes))):
+            l1, psnr = hole_scores(outputs, faces, holes)
+            results[f"{prefix}{kind}/hole_l1"] = round(l1, 4)
+            results[f"{prefix}{kind}/hole_psnr"] = round(psnr, 3)
+            results[f"{prefix}{kind}/fid/{reference}"] = _fid(outputs, real, key, reference, progress)[f"fid/{reference}"]
+    return results, len(faces)
+
+
 def domain_rates(model, ref, n, a2b=None):
     """{classifier/a2b_read_as_b: share of the translated held-out a faces the classifier assigns to b,
     untranslated_...: the same share of the faces as they are (its error rate), likewise b2a, and
@@ -217,6 +258,9 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
         return results, count, None
     if "translation" in spec:
         results, count = _translation(model, spec["translation"], n, progress)
+        return results, count, seed
+    if "inpainting" in spec:
+        results, count = _inpainting(model, spec["inpainting"], n, seed, progress)
         return results, count, seed
     samples, conditions = _generate(model, n, seed, batch_size, progress, name)
     results = {}

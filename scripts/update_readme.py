@@ -62,6 +62,13 @@ def quality(metrics):
             untranslated = metrics[f"untranslated_{judge}/{measure}"]["value"]
             shares.append(f"{direction} {value} (untranslated {untranslated}, {counts[direction]} faces)")
         parts.append(f"read as the target domain by {read_as[0][0][0]}: {', '.join(shares)}")
+    holes = [kind for kind in ("centre", "box", "stroke") if f"{kind}/hole_psnr" in metrics]
+    if holes:  # inpainting: inside the hole, beside the classical baseline
+        parts.append(", ".join(f"{kind} PSNR {metrics[f'{kind}/hole_psnr']['value']} dB, FID "
+                               f"{metrics[f'{kind}/fid/celeba/train']['value']} (biharmonic "
+                               f"{metrics[f'biharmonic_{kind}/hole_psnr']['value']} dB, "
+                               f"{metrics[f'biharmonic_{kind}/fid/celeba/train']['value']})" for kind in holes)
+                     + f" inside the hole, {metrics['inpainted_faces']['value']} held-out faces")
     benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]
     if benchmarks:  # super-resolution: PSNR beside bicubic's
         parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "

@@ -119,3 +119,11 @@ def gradient_penalty(critic, real, fake, alpha):
 def r1_penalty(discriminator, real):
     """R1 (Mescheder et al. 2018): E[||grad D(x)||^2] on real data. Multiply by gamma / 2."""
     return ops.mean(_per_example_sq_norm(input_gradients(discriminator, real)))
+
+
+def masked_l1(predicted, target, masks):
+    """Mean absolute difference over the pixels where masks (N, H, W, 1) are 1, every channel
+    counted (inpainting's reconstruction term); 0 for masks with no pixel set."""
+    channels = ops.shape(predicted)[-1]
+    pixels = ops.maximum(ops.sum(masks) * ops.cast(channels, "float32"), 1.0)
+    return ops.sum(ops.abs(predicted - target) * masks) / pixels
