@@ -183,8 +183,10 @@ def cmd_translate(args):
     if not hasattr(get_family(family), "translate"):
         raise ValueError(f"{args.name} is a {family} model: it samples images, it does not translate them; "
                          f"try `ganzoo sample {args.name}`.")
-    if args.direction is not None and family != "cyclegan":
-        raise ValueError(f"--direction is for cyclegan entries; {args.name} ({family}) translates one way only.")
+    two_way = family in ("cyclegan", "discogan")
+    if args.direction is not None and not two_way:
+        raise ValueError(f"--direction is for cyclegan and discogan entries; {args.name} ({family}) translates "
+                         "one way only.")
     image = images.load_image(args.input)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
     height, width, channels = model.source_shape
@@ -192,7 +194,7 @@ def cmd_translate(args):
         raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} translates "
                          f"{width}x{height} images: add --resize to resize it (short side, then a centre crop).")
     source = images.input_batch(_channels_for(image, channels), model.source_shape, resize=True)[0][0]
-    kwargs = {"direction": args.direction or "a2b"} if family == "cyclegan" else {}
+    kwargs = {"direction": args.direction or "a2b"} if two_way else {}
     output = model.translate(source, **kwargs)
     picture = output if args.output_only else images.grid(side_by_side(source[None], output[None])[0], cols=2)
     # like `sample`: each image enlarged to ~128 px unless --scale says otherwise; --output-only
@@ -502,14 +504,14 @@ def _own_data_options(parser):
     """The options of `ganzoo train FAMILY --data DIR` (ganzoo/own_data.py); unset ones are None."""
 
     parser.add_argument("--data", metavar="DIR", help="folder of your images (PNG, JPEG, WebP; any size, read "
-                        "recursively); cgan: one sub-folder per class; pix2pix: the inputs; cyclegan: domain A")
+                        "recursively); cgan: one sub-folder per class; pix2pix: the inputs; cyclegan, discogan: domain A")
     parser.add_argument("--data-b", "--data_b", dest="data_b", metavar="DIR",
-                        help="pix2pix: the targets, same file names as --data; cyclegan: domain B")
+                        help="pix2pix: the targets, same file names as --data; cyclegan, discogan: domain B")
     parser.add_argument("--resolution", type=_positive_int, help="image size in pixels (default 64; gan 32)")
     parser.add_argument("--channels", type=int, choices=[1, 3], help="3 (RGB, default) or 1 (grey)")
     parser.add_argument("--steps", type=_positive_int, help="generator steps (default 10000)")
     parser.add_argument("--batch_size", "--batch-size", dest="batch_size", type=_positive_int,
-                        help="default 64 (stylegan_lite 32, pix2pix 16, cyclegan 1), at most the image count")
+                        help="default 64 (stylegan_lite 32, pix2pix 16, discogan 16, cyclegan 1), at most the image count")
     parser.add_argument("--augment", metavar="POLICY",
                         help="DiffAugment policy before D, e.g. color,translation,cutout; default: that one for a "
                              "folder of fewer than 5,000 images, off otherwise; none: off")
@@ -589,7 +591,7 @@ def cmd_export(args):
 
     folder = own_data.export_run(args.run_dir, args.output, name=args.name)
     family = json.loads((folder / "config.json").read_text())["family"]
-    use = "translate(images)" if family in ("pix2pix", "cyclegan") else f"sample(16); `ganzoo sample {folder}`"
+    use = "translate(images)" if family in ("pix2pix", "cyclegan", "discogan") else f"sample(16); `ganzoo sample {folder}`"
     print(f"wrote {folder} (config.json, model.weights.h5, samples.png, README.md): "
           f"ganzoo.load({str(folder)!r}).{use}")
 
@@ -671,7 +673,7 @@ def build_parser():
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_style_mix)
 
-    p = add("translate", help="translate an image with a pix2pix or cyclegan entry",
+    p = add("translate", help="translate an image with a pix2pix, cyclegan or discogan entry",
             description="Translate one PNG or JPEG image with an image-to-image entry. Writes the "
                         "input (as the model saw it) beside its translation, or only the translation "
                         "with --output-only. Colour and grey files are converted to the channels "
@@ -680,7 +682,7 @@ def build_parser():
     p.add_argument("input", help="the image file to translate (PNG or JPEG)")
     p.add_argument("-o", "--output", default="translated.png", help="PNG file to write")
     p.add_argument("--direction", choices=["a2b", "b2a"], default=None,
-                   help="cyclegan: from domain A to B (default) or B to A")
+                   help="cyclegan, discogan: from domain A to B (default) or B to A")
     _add_image_output_arguments(p, "translation")
     p.set_defaults(func=cmd_translate)
 
@@ -759,7 +761,7 @@ def build_parser():
             description="Train a zoo entry with its recipe and published hyper-parameters; "
                         "flags after NAME go to the recipe (see `python recipes/<name>.py --help`). "
                         "Or, when NAME is a family (gan, dcgan, lsgan, wgan_gp, stylegan_lite, cgan, pix2pix, "
-                        "cyclegan), train it on your own folder of images: ganzoo train dcgan --data DIR.")
+                        "cyclegan, discogan), train it on your own folder of images: ganzoo train dcgan --data DIR.")
     p.add_argument("name", help="a zoo entry (its recipe), or a family to train on --data")
     p.add_argument("recipe_flags", nargs=argparse.REMAINDER,
                    help="e.g. --steps=2000 --output_dir=runs/mine --export")

@@ -121,8 +121,9 @@ def _translation(model, ref, n, progress):
     """Image-to-image entries on held-out CelebA faces.
 
     pix2pix ({"task": "edges" | "grayscale"}): L1 (on [0, 1]) and PSNR of the outputs against
-    the true faces, FID of the outputs against the training faces. CycleGAN ({"a": attribute,
-    "b": attribute}): FID of the held-out a faces turned into b against the training b faces;
+    the true faces, FID of the outputs against the training faces. CycleGAN and DiscoGAN ({"a":
+    attribute, "b": attribute}): FID of the held-out a faces turned into b against the training b
+    faces, and input_l1, the mean L1 between each face and its translation (how much was changed);
     with "classifier" (an evaluator trained on the two domains, classes [a, b]), the share of
     held-out a faces turned into b that it reads as b, and the same for b turned into a.
     Each metric also comes as `untranslated_*`: the same measure of the inputs as they are
@@ -145,7 +146,9 @@ def _translation(model, ref, n, progress):
         outputs = model.translate(untranslated, direction="a2b")
         real = paired.celeba_domains(ref["a"], ref["b"], "train")[1]
         key, reference = ("celeba", f"train_{ref['b']}", 64), f"celeba/train_{ref['b']}"
-        results = {"translated_faces": len(outputs)}
+        # how much of each face the translation changed (L1 on [0, 1]): hair alone is a small share
+        results = {"translated_faces": len(outputs),
+                   "input_l1": round(float(np.abs(outputs / 255.0 - untranslated / 255.0).mean()), 4)}
         if "classifier" in ref:
             results.update(domain_rates(model, ref, n, a2b=outputs))
     results.update(_fid(outputs, real, key, reference, progress))

@@ -24,8 +24,9 @@ from ganzoo.folders import FolderWarning
 # images: one folder; labels: a class per sub-folder; pairs: two folders of matching names;
 # domains: two folders, unpaired.
 FOLDER_FAMILIES = {"gan": "images", "dcgan": "images", "lsgan": "images", "wgan_gp": "images",
-                   "stylegan_lite": "images", "cgan": "labels", "pix2pix": "pairs", "cyclegan": "domains"}
-DEFAULT_BATCH_SIZE = {"stylegan_lite": 32, "pix2pix": 16, "cyclegan": 1}  # others: 64
+                   "stylegan_lite": "images", "cgan": "labels", "pix2pix": "pairs", "cyclegan": "domains",
+                   "discogan": "domains"}
+DEFAULT_BATCH_SIZE = {"stylegan_lite": 32, "pix2pix": 16, "cyclegan": 1, "discogan": 16}  # others: 64
 DEFAULT_RESOLUTION = {"gan": 32}  # an MLP: its weights grow with the pixel count; others: 64
 DEFAULT_AUGMENT = "color,translation,cutout"
 AUGMENT_BELOW = 5000  # --augment auto: DiffAugment on for folders of fewer images than this
@@ -47,7 +48,7 @@ def _read(family, data, data_b, resolution, channels, cache_dir):
                  else "domain A in --data, domain B in --data-b")
         raise ValueError(f"{family} trains on two folders: {roles}.")
     if kind not in ("pairs", "domains") and data_b is not None:
-        raise ValueError(f"--data-b is for pix2pix and cyclegan; {family} trains on one folder.")
+        raise ValueError(f"--data-b is for pix2pix, cyclegan and discogan; {family} trains on one folder.")
     if kind == "images":
         images = folders.from_folder(data, resolution, channels, cache_dir)
         return images, {"images": len(images)}, None
@@ -205,9 +206,9 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
     file names, or cyclegan's domain B); returns (model, info) as ganzoo.training.train does.
 
     augment="auto": DiffAugment "color,translation,cutout" when the folder has fewer than 5,000
-    images, off otherwise (and always off for pix2pix and cyclegan, which do not support it);
+    images, off otherwise (and always off for the translation families, which do not support it);
     "none" turns it off, any other string is the policy. batch_size: the family's default
-    (64; stylegan_lite 32, pix2pix 16, cyclegan 1), at most the image count.
+    (64; stylegan_lite 32, pix2pix 16, discogan 16, cyclegan 1), at most the image count.
     `command`: the command line, recorded for the export's model card.
     """
     from ganzoo import training
@@ -310,7 +311,7 @@ def _preview_inputs(run_dir, family):
 
     with np.load(path) as archive:
         arrays = [archive[key] for key in sorted(archive.files, key=lambda k: int(k.split("_")[1]))]
-    return tuple(arrays) if family == "cyclegan" else arrays[0]
+    return tuple(arrays) if FOLDER_FAMILIES.get(family) == "domains" else arrays[0]
 
 
 def export_run(run_dir, folder, name=None):

@@ -195,6 +195,7 @@ def test_rgb_psnr_closed_form():
 @pytest.mark.parametrize("family,translation", [
     ("pix2pix", {"task": "grayscale"}),
     ("cyclegan", {"a": "Black_Hair", "b": "Blond_Hair"}),
+    ("discogan", {"a": "Black_Hair", "b": "Blond_Hair"}),
 ])
 def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family, translation):
     """The image-to-image evaluation reads held-out faces, scores pix2pix outputs against the
@@ -204,7 +205,8 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
     from ganzoo.families import get_family
 
     config = {"pix2pix": dict(resolution=64, input_channels=1, width=4),
-              "cyclegan": dict(resolution=64, width=4, residual_blocks=1)}[family]
+              "cyclegan": dict(resolution=64, width=4, residual_blocks=1),
+              "discogan": dict(resolution=64, width=4)}[family]
     model = get_family(family)(**config, seed=0)
     folder = export.save_weights_folder(model, tmp_path / "weights" / "tiny")
     entry = export.build_entry("tiny", model, folder, description="tiny", recipe="recipes/x.py", command="x",
@@ -239,6 +241,7 @@ def test_translation_evaluation_on_held_out_faces(tmp_path, monkeypatch, family,
         assert results["untranslated_fid/celeba/train_Blond_Hair"] == 2.0
         black_haired = paired.celeba_domains("Black_Hair", "Blond_Hair", "test")[0][:6]
         np.testing.assert_array_equal(untranslated["samples"], black_haired)
+        assert results["input_l1"] == pytest.approx(np.abs(handed["samples"] / 255 - black_haired / 255).mean(), abs=1e-4)
         assert handed["key"] == ("celeba", "train_Blond_Hair", 64) and 0 < len(handed["real"]) < 9000
         results, n, _ = evaluate.evaluate("tiny", n=5000, weights_dir=tmp_path / "weights", progress=False)
         assert n == results["translated_faces"] < 1000  # as many as the held-out domain has, not 5000
@@ -377,3 +380,47 @@ def test_the_nearest_neighbour_picture_puts_each_sample_beside_its_nearest_train
         nearest = picture[top : top + 8, 2 + cell : 10 + cell]
         np.testing.assert_array_equal(sample, train[index])
         np.testing.assert_array_equal(nearest, train[index])  # a copy's nearest training image is itself
+
+
+def test_inpainting_evaluation_fills_held_out_faces_beside_the_biharmonic_baseline(tmp_path, monkeypatch):
+    """Each mask kind: L1 and PSNR inside the hole for the model and for skimage's biharmonic
+    inpainting, and FID of both completions (stubbed: it is measured by the FID tests)."""
+    from ganzoo import data, evaluate, export, masks, zoo
+    from ganzoo.families import get_family
+
+    model = get_family("inpaint")(resolution=64, width=4, mask_bank=8, seed=0)
+    folder = export.save_weights_folder(model, tmp_path / "weights" / "tiny")
+    entry = export.build_entry("tiny", model, folder, description="tiny", recipe="recipes/x.py", command="x",
+                               dataset={"name": "celeba", "license": "research"}, training={"steps": 0},
+                               evaluation={"n_samples": 4, "seed": 0, "inpainting": {"masks": ["centre", "stroke"]}})
+    zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
+    handed = []
+    monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress: (
+        handed.append(samples), {f"fid/{reference}": float(len(handed))})[1])
+    results, n, _ = evaluate.evaluate("tiny", weights_dir=tmp_path / "weights", progress=False)
+    faces = data.load("celeba", "test")[0][:4]
+    holes = masks.random_masks(4, 64, seed=0, kinds=("stroke",))
+    baseline = evaluate.biharmonic_inpaint(faces, holes)
+    np.testing.assert_array_equal(baseline[holes == 0], faces[holes == 0])  # known pixels kept
+    l1, psnr = evaluate.hole_scores(baseline, faces, holes)
+    assert results["biharmonic_stroke/hole_l1"] == pytest.approx(l1, abs=1e-4)
+    assert results["biharmonic_stroke/hole_psnr"] == pytest.approx(psnr, abs=1e-3)
+    np.testing.assert_array_equal(handed[2], model.inpaint(faces, holes))  # centre: model, baseline; stroke: ...
+    assert n == results["inpainted_faces"] == 4 and results["centre/fid/celeba/train"] == 1.0
+    assert set(results) == {"inpainted_faces"} | {f"{prefix}{kind}/{measure}" for prefix in ("", "biharmonic_")
+                                                  for kind in ("centre", "stroke")
+                                                  for measure in ("hole_l1", "hole_psnr", "fid/celeba/train")}
+
+
+def test_hole_scores_count_the_missing_pixels_only():
+    from ganzoo.evaluate import hole_scores
+
+    target = np.full((1, 4, 4, 3), 100, np.uint8)
+    output = target.copy()
+    output[0, 0, 0] = 110  # inside the hole: off by 10 in every channel
+    output[0, 3, 3] = 0    # outside: ignored
+    hole = np.zeros((1, 4, 4), np.uint8)
+    hole[0, :2, :2] = 1
+    l1, psnr = hole_scores(output, target, hole)
+    assert l1 == pytest.approx(10 / 255 / 4) and psnr == pytest.approx(10 * np.log10(255.0**2 / (100 / 4)))

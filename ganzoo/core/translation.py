@@ -1,6 +1,7 @@
-"""The base of the image-to-image families (pix2pix, CycleGAN): they train on pairs of uint8
-image batches and translate images instead of sampling from noise."""
+"""The base of the image-to-image families (pix2pix, CycleGAN, DiscoGAN): they train on pairs of
+uint8 image batches and translate images instead of sampling from noise."""
 
+import keras
 import numpy as np
 
 from ganzoo import images as image_utils
@@ -69,3 +70,74 @@ def side_by_side(sources, outputs):
     """(k, 2, H, W, C) tiles: each source beside its translation; grey ones made RGB beside colour."""
     channels = max(sources.shape[-1], outputs.shape[-1])
     return np.stack([np.repeat(x, channels // x.shape[-1], axis=-1) for x in (sources, outputs)], axis=1)
+
+
+DIRECTIONS = ("a2b", "b2a")
+
+
+def pair_model(first, second, image_shape, name):
+    """[a, b] -> [first(a), second(b)]: two networks as one player."""
+    a, b = keras.Input(image_shape, name="a"), keras.Input(image_shape, name="b")
+    return keras.Model([a, b], [first(a), second(b)], name=name)
+
+
+class TwoDomainGAN(TranslationGAN):
+    """Unpaired translation between domains A and B (CycleGAN, DiscoGAN): subclasses build
+    `generator` as pair_model(G_ab, G_ba) and `discriminator` as pair_model(D_a, D_b), and set
+    `image_shape`, `source_shape` and `pair_shapes`.
+
+    fit((domain_a, domain_b)) on uint8 NHWC batches (the two sets may differ in size);
+    translate(images, direction="a2b" | "b2a") -> uint8 images; preview_inputs, when set, is a
+    pair (a, b).
+    """
+
+    pair_names = ("a", "b")
+
+    @property
+    def generator_ab(self):
+        return self.generator.get_layer("generator_ab")
+
+    @property
+    def generator_ba(self):
+        return self.generator.get_layer("generator_ba")
+
+    def training_pair(self, pair):
+        """Domains of different sizes are brought to one length (the two orders are independent)."""
+        from ganzoo.paired import align_domains
+
+        pair = super().training_pair(pair)
+        if all(isinstance(images, np.ndarray) for images in pair) and len(pair[0]) != len(pair[1]):
+            pair = align_domains(*pair, seed=self.seed or 0)
+        return pair
+
+    # -- inference ----------------------------------------------------------------------------
+    def _direction(self, direction):
+        if direction not in DIRECTIONS:
+            raise ValueError(f"direction must be 'a2b' (domain A to B) or 'b2a' (B to A), got {direction!r}.")
+        return self.generator_ab if direction == "a2b" else self.generator_ba
+
+    def translate(self, images, direction="a2b", batch_size=32, resize=False):
+        """uint8 (N, r, r, channels) or one (r, r, channels) image of one domain -> uint8 images of the
+        other, same leading shape. Other sizes raise a ValueError unless resize=True (short side, centre crop)."""
+        return self._translate(self._direction(direction), images, batch_size, resize)
+
+    def sampling_inputs(self, n, seed=None, images=None, direction="a2b"):
+        """(generator inputs in [-1, 1], {"inputs": the uint8 images}) for n translations in `direction`
+        of `images`, else of that domain's `preview_inputs` (a pair (a, b)), else of seeded noise."""
+        self._direction(direction)
+        if images is None and self.preview_inputs is not None:
+            images = self.preview_inputs[DIRECTIONS.index(direction)]
+        sources = self._sources(n, seed, images, self.image_shape)
+        return image_utils.from_uint8(sources), {"inputs": sources}
+
+    def preview_grid(self, n=64, seed=0, inputs=None):
+        """Rows of a | G_ab(a) | b | G_ba(b), twice per row; `inputs`: a pair (images of A, images of B)."""
+        count = max(1, n // 4)
+        pairs = []
+        for i, direction in enumerate(DIRECTIONS):
+            generator_inputs, conditions = self.sampling_inputs(count, seed + i, None if inputs is None else inputs[i],
+                                                                direction)
+            pairs.append(side_by_side(conditions["inputs"],
+                                      self.generate(generator_inputs, network=self._direction(direction))))
+        tiles = np.stack(pairs, axis=1)  # (count, direction, source | output, H, W, C)
+        return image_utils.grid(tiles.reshape(-1, *tiles.shape[3:]), cols=8)

@@ -35,18 +35,13 @@ replicas, loss scaling) then serve unchanged. G_ab, G_ba, D_a and D_b are the ne
 """
 
 import keras
-import numpy as np
 from keras import layers, ops
 
-from ganzoo import images as image_utils
 from ganzoo.core.gan import check_parameter_budget, check_positive_int
 from ganzoo.core.layers import ReflectionPadding2D, instance_norm
-from ganzoo.core.translation import TranslationGAN, side_by_side
+from ganzoo.core.translation import TwoDomainGAN, pair_model
 from ganzoo.families import register_family
 from ganzoo.families.pix2pix import patch_logits, patch_parameter_estimate, patch_strides
-from ganzoo.paired import align_domains
-
-DIRECTIONS = ("a2b", "b2a")
 
 
 def _init():
@@ -121,12 +116,6 @@ def build_patch_discriminator(resolution, channels, width, name, norm="instance"
     image = keras.Input((resolution, resolution, channels), name="image")
     logits = patch_logits(image, width, patch_strides(resolution), instance_norm if norm == "instance" else None)
     return keras.Model(image, logits, name=name)
-
-
-def _pair_model(first, second, image_shape, name):
-    """[a, b] -> [first(a), second(b)]: two networks as one player."""
-    a, b = keras.Input(image_shape, name="a"), keras.Input(image_shape, name="b")
-    return keras.Model([a, b], [first(a), second(b)], name=name)
 
 
 @keras.saving.register_keras_serializable(package="ganzoo")
@@ -208,15 +197,9 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
 
 
 @register_family("cyclegan")
-class CycleGAN(TranslationGAN):
-    """Unpaired translation between domains A and B of `channels`-channel images.
-
-    fit((domain_a, domain_b)) on uint8 NHWC batches (the two sets may differ in size);
-    translate(images, direction="a2b" | "b2a") -> uint8 images. identity_weight is relative
-    to cycle_weight (the paper's 0.5 * lambda); preview_inputs, when set, is a pair (a, b).
-    """
-
-    pair_names = ("a", "b")
+class CycleGAN(TwoDomainGAN):
+    """Unpaired translation between domains A and B of `channels`-channel images (fit, translate:
+    TwoDomainGAN). identity_weight is relative to cycle_weight (the paper's 0.5 * lambda)."""
 
     def __init__(self, resolution=256, channels=3, width=64, residual_blocks=None, cycle_weight=10.0,
                  identity_weight=0.5, pool_size=50, upsampling="transpose", generator_output="image",
@@ -260,24 +243,16 @@ class CycleGAN(TranslationGAN):
         networks = [build_resnet_generator(self.resolution, self.channels, self.width, self.residual_blocks, name,
                                            self.upsampling, self.generator_output)
                     for name in ("generator_ab", "generator_ba")]
-        self.generator = _pair_model(*networks, self.image_shape, "generator")
+        self.generator = pair_model(*networks, self.image_shape, "generator")
         critics = [build_patch_discriminator(self.resolution, self.channels, self.width, name, self.discriminator_norm)
                    for name in ("discriminator_a", "discriminator_b")]
-        self.discriminator = _pair_model(*critics, self.image_shape, "discriminator")
+        self.discriminator = pair_model(*critics, self.image_shape, "discriminator")
         pool_seeds = (None, None) if self.seed is None else (self.seed + 1, self.seed + 2)
         self.pool_a, self.pool_b = (ImagePool(self.pool_size, self.image_shape, seed, name=f"pool_{domain}")
                                     for seed, domain in zip(pool_seeds, "ab"))
         self.cycle_tracker = keras.metrics.Mean(name="cycle_loss")
         self.identity_tracker = keras.metrics.Mean(name="identity_loss")
         self.build()
-
-    @property
-    def generator_ab(self):
-        return self.generator.get_layer("generator_ab")
-
-    @property
-    def generator_ba(self):
-        return self.generator.get_layer("generator_ba")
 
     @property
     def metrics(self):
@@ -300,13 +275,6 @@ class CycleGAN(TranslationGAN):
         super().compile(g_optimizer, d_optimizer, **kwargs)
 
     # -- training: unpaired batches of each domain ---------------------------------------------
-    def training_pair(self, pair):
-        """Domains of different sizes are brought to one length (the two orders are independent)."""
-        pair = super().training_pair(pair)
-        if all(isinstance(images, np.ndarray) for images in pair) and len(pair[0]) != len(pair[1]):
-            pair = align_domains(*pair, seed=self.seed or 0)
-        return pair
-
     def discriminator_loss(self, batch):
         a, b = batch["a"], batch["b"]
         fake_b, fake_a = (ops.stop_gradient(x) for x in self.generator([a, b], training=True))
@@ -329,35 +297,3 @@ class CycleGAN(TranslationGAN):
             self.identity_tracker.update_state(ops.stop_gradient(identity))
             loss = loss + self.identity_weight * self.cycle_weight * identity
         return loss
-
-    # -- inference ----------------------------------------------------------------------------
-    def _direction(self, direction):
-        if direction not in DIRECTIONS:
-            raise ValueError(f"direction must be 'a2b' (domain A to B) or 'b2a' (B to A), got {direction!r}.")
-        return self.generator_ab if direction == "a2b" else self.generator_ba
-
-    def translate(self, images, direction="a2b", batch_size=32, resize=False):
-        """uint8 (N, r, r, channels) or one (r, r, channels) image of one domain -> uint8 images of the
-        other, same leading shape. Other sizes raise a ValueError unless resize=True (short side, centre crop)."""
-        return self._translate(self._direction(direction), images, batch_size, resize)
-
-    def sampling_inputs(self, n, seed=None, images=None, direction="a2b"):
-        """(generator inputs in [-1, 1], {"inputs": the uint8 images}) for n translations in `direction`
-        of `images`, else of that domain's `preview_inputs` (a pair (a, b)), else of seeded noise."""
-        self._direction(direction)
-        if images is None and self.preview_inputs is not None:
-            images = self.preview_inputs[DIRECTIONS.index(direction)]
-        sources = self._sources(n, seed, images, self.image_shape)
-        return image_utils.from_uint8(sources), {"inputs": sources}
-
-    def preview_grid(self, n=64, seed=0, inputs=None):
-        """Rows of a | G_ab(a) | b | G_ba(b), twice per row; `inputs`: a pair (images of A, images of B)."""
-        count = max(1, n // 4)
-        pairs = []
-        for i, direction in enumerate(DIRECTIONS):
-            generator_inputs, conditions = self.sampling_inputs(count, seed + i, None if inputs is None else inputs[i],
-                                                                direction)
-            pairs.append(side_by_side(conditions["inputs"],
-                                      self.generate(generator_inputs, network=self._direction(direction))))
-        tiles = np.stack(pairs, axis=1)  # (count, direction, source | output, H, W, C)
-        return image_utils.grid(tiles.reshape(-1, *tiles.shape[3:]), cols=8)

@@ -124,9 +124,9 @@ class Inpainter(GAN):
                          "(command line: ganzoo inpaint NAME face.png --box x,y,w,h -o out.png).")
 
     def preview_grid(self, n=64, seed=0, images=None):
-        """n // 3 triplets (holes shown white | filled | original), four to a row; of `images`, else
-        `preview_inputs`, else seeded noise."""
-        k = max(1, n // 3)
+        """About n // 3 triplets (holes shown white | filled | original), four to a row (full rows only);
+        of `images`, else `preview_inputs`, else seeded noise."""
+        k = max(1, n // 12 * 4 if n >= 12 else n // 3)
         images = self.preview_inputs if images is None else images
         if images is None:
             images = np.random.default_rng(seed).integers(0, 256, (k, *self.image_shape), dtype=np.uint8)
