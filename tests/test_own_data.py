@@ -171,8 +171,9 @@ def test_finetune_continues_an_entry_on_a_folder_with_diffaugment(tmp_path, caps
     assert step == 2 and model.get_config()["augment"] == "color,translation,cutout"
     # Two Adam steps of 2e-4 move no weight further than ~4e-4: both players began at the entry's
     # weights (a fresh start would differ by the N(0, 0.02) initialisation).
-    for network in ("generator", "discriminator"):
-        start, now = weights_of(getattr(published, network)), weights_of(getattr(model, network))
+    # (the entry ships its sampling generator, the moving average, and fine-tuning starts G from it)
+    for shipped, network in ((published.sampling_generator, "generator"), (published.discriminator, "discriminator")):
+        start, now = weights_of(shipped), weights_of(getattr(model, network))
         assert max(float(np.max(np.abs(a - b))) for a, b in zip(start, now) if a.ndim > 1) < 1e-3, network
     code, out, err = run(capsys, "export", run_dir, "-o", tmp_path / "mine")
     assert code == 0, err
