@@ -127,3 +127,11 @@ def masked_l1(predicted, target, masks):
     channels = ops.shape(predicted)[-1]
     pixels = ops.maximum(ops.sum(masks) * ops.cast(channels, "float32"), 1.0)
     return ops.sum(ops.abs(predicted - target) * masks) / pixels
+
+
+def matching_aware_d_loss(real_right_logits, real_wrong_logits, fake_right_logits):
+    """GAN-CLS's discriminator (Reed et al. 2016): a real image with its own text is real (1); a
+    real image with another image's text, and a generated image with its text, are fake (0), the
+    two fake kinds weighed a half each: softplus(-s_r) + (softplus(s_w) + softplus(s_f)) / 2."""
+    return (_mean(ops.softplus(-real_right_logits))
+            + 0.5 * (_mean(ops.softplus(real_wrong_logits)) + _mean(ops.softplus(fake_right_logits))))

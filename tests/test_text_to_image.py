@@ -1,0 +1,114 @@
+"""Text to image: token ids and the text encoder (ganzoo/text.py), the matching-aware loss against
+its closed form on the three pair types, and GAN-CLS (ganzoo/families/gan_cls.py) on tiny configs."""
+
+import keras
+import numpy as np
+import pytest
+
+from conftest import moved, numpy, weights_of
+from ganzoo import captions, text
+from ganzoo.core.gan import no_grad
+from ganzoo.core.objectives import matching_aware_d_loss
+from ganzoo.families import get_family
+
+
+def tiny(**overrides):
+    config = dict(resolution=32, channels=3, width=8, latent_dim=16, embedding_dim=16, text_width=16,
+                  condition_dim=8, seed=0, ema_decay=0.9)
+    return get_family("gan_cls")(**{**config, **overrides})
+
+
+def softplus(x):
+    return np.log1p(np.exp(x))
+
+
+def test_the_matching_aware_loss_on_its_three_pair_types():
+    right, wrong, fake = np.array([2.0, -1.0]), np.array([0.5, 3.0]), np.array([-2.0, 1.0])
+    expected = softplus(-right).mean() + 0.5 * (softplus(wrong).mean() + softplus(fake).mean())
+    np.testing.assert_allclose(float(numpy(matching_aware_d_loss(right, wrong, fake))), expected, rtol=1e-6)
+    # a discriminator that gets all three right scores near 0; one that calls the wrong pair real does not
+    assert float(numpy(matching_aware_d_loss(np.full(4, 20.0), np.full(4, -20.0), np.full(4, -20.0)))) < 1e-6
+    assert float(numpy(matching_aware_d_loss(np.full(4, 20.0), np.full(4, 20.0), np.full(4, -20.0)))) > 9.9
+
+
+def test_token_ids_pad_map_and_refuse():
+    ids = text.token_ids(["a man", "a smiling young woman with glasses"])
+    assert ids.shape == (2, text.MAX_WORDS) and ids.dtype == np.int32
+    assert ids[0, 0] == captions.VOCABULARY.index("a") + 1 and ids[0, 2:].max() == 0
+    with pytest.raises(ValueError, match="outside the"):
+        text.token_ids("a man with a parrot")
+    with pytest.raises(ValueError, match="at most 32"):
+        text.token_ids(" ".join(["a man"] * 20))
+
+
+def test_the_text_encoder_gives_unit_vectors_and_ignores_padding():
+    encoder = text.build_text_encoder(embedding_dim=8, width=8)
+    ids = text.token_ids(["a man with glasses", "a woman"])
+    vectors = numpy(encoder(ids))
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-5)
+    longer = ids.copy()
+    longer[1, 2:] = 0  # already padding: unchanged
+    np.testing.assert_allclose(numpy(encoder(longer)), vectors, atol=1e-6)
+
+
+def test_the_joint_embedding_learns_to_pair_images_with_their_captions():
+    """Two kinds of image (dark, light) and captions that say which: a few epochs put each image
+    nearer its own kind's captions."""
+    rng = np.random.default_rng(0)
+    dark = rng.integers(0, 60, (32, 16, 16, 3), dtype=np.uint8)
+    light = rng.integers(190, 256, (32, 16, 16, 3), dtype=np.uint8)
+    images = np.concatenate([dark, light])
+    ids = np.concatenate([np.repeat(text.token_ids(["a man with black hair"]), 32, axis=0),
+                          np.repeat(text.token_ids(["a woman with blond hair"]), 32, axis=0)])
+    keras.utils.set_random_seed(0)
+    model = text.JointEmbedding(resolution=16, embedding_dim=8, text_width=8, image_width=8, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    order = rng.permutation(64)
+    history = model.fit((images[order], ids[order]), batch_size=16, epochs=15, verbose=0, shuffle=True)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    image_vectors, text_vectors = (numpy(v) for v in model((images, ids)))
+    own = (image_vectors * text_vectors).sum(axis=1)
+    other = (image_vectors * np.roll(text_vectors, 32, axis=0)).sum(axis=1)
+    assert (own > other).mean() > 0.9
+
+
+def test_gan_cls_trains_samples_per_caption_and_keeps_the_encoder_frozen():
+    model = tiny()
+    model.compile()
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (32, 32, 32, 3), dtype=np.uint8)
+    ids = np.stack([text.token_ids(["a man with glasses", "a young woman", "a smiling woman"])] * 32)  # k = 3
+    encoder, generator, discriminator = (weights_of(n) for n in (model.text_encoder, model.generator,
+                                                                 model.discriminator))
+    model.fit(images, ids, batch_size=8, epochs=1, verbose=0)
+    assert moved(generator, model.generator)
+    assert moved(discriminator, model.discriminator)
+    assert not moved(encoder, model.text_encoder)
+    samples = model.sample(3, captions=["a man with a hat", "a woman"], seed=0)
+    assert samples.shape == (6, 32, 32, 3) and samples.dtype == np.uint8
+    np.testing.assert_array_equal(samples, model.sample(3, captions=["a man with a hat", "a woman"], seed=0))
+    _, conditions = model.sampling_inputs(2, 0, ["a man", "a woman"])
+    assert conditions["captions"] == ["a man", "a man", "a woman", "a woman"]
+    with pytest.raises(ValueError, match="outside the"):
+        model.sample(2, captions=["a man with a parrot"])
+    with pytest.raises(ValueError, match="caption token ids"):
+        model.fit(images, batch_size=8, epochs=1, verbose=0)
+
+
+def test_gan_int_is_a_second_generator_term_on_halfway_captions():
+    with_int, without = tiny(interpolation_weight=1.0), tiny(interpolation_weight=0.0)
+    without.set_weights(with_int.get_weights())
+    embedding = with_int.text_encoder(text.token_ids(["a man", "a woman", "a young man", "an older woman"]))
+    with no_grad():  # both draw the same first latents (same seed): the difference is the GAN-INT term
+        a = float(numpy(with_int.generator_loss({"text": embedding})))
+        b = float(numpy(without.generator_loss({"text": embedding})))
+    assert a > b > 0  # the GAN-INT term adds a positive non-saturating loss
+
+
+def test_gan_cls_round_trips_through_a_weights_folder(tmp_path):
+    from ganzoo import export, zoo
+
+    model = tiny()
+    folder = export.save_weights_folder(model, tmp_path / "gan_cls_tiny")
+    again = zoo.load_folder(folder)
+    np.testing.assert_array_equal(again.sample(2, captions="a man", seed=1), model.sample(2, captions="a man", seed=1))
