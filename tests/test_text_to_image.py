@@ -87,8 +87,8 @@ def test_gan_cls_trains_samples_per_caption_and_keeps_the_encoder_frozen():
     samples = model.sample(3, captions=["a man with a hat", "a woman"], seed=0)
     assert samples.shape == (6, 32, 32, 3) and samples.dtype == np.uint8
     np.testing.assert_array_equal(samples, model.sample(3, captions=["a man with a hat", "a woman"], seed=0))
-    _, conditions = model.sampling_inputs(2, 0, ["a man", "a woman"])
-    assert conditions["captions"] == ["a man", "a man", "a woman", "a woman"]
+    _, conditions = model.sampling_inputs(5, 0, ["a man", "a woman"])  # n in all, in blocks per caption
+    assert conditions["captions"] == ["a man", "a man", "a man", "a woman", "a woman"]
     with pytest.raises(ValueError, match="outside the"):
         model.sample(2, captions=["a man with a parrot"])
     with pytest.raises(ValueError, match="caption token ids"):

@@ -130,20 +130,21 @@ class GANCLS(GAN):
 
     # -- inference -----------------------------------------------------------------------
     def sampling_inputs(self, n, seed=None, captions=None):
-        """[z, token ids] for n samples of each caption (captions cycled: caption i's samples are
-        rows i*n .. i*n+n-1), and {"captions": the caption of each sample}."""
+        """[z, token ids] for n samples in all, the captions (DEFAULT_CAPTIONS unless given) in equal
+        blocks, caption by caption, and {"captions": the caption of each sample}."""
         captions = list(DEFAULT_CAPTIONS) if captions is None else ([captions] if isinstance(captions, str)
                                                                      else list(captions))
         ids = text.token_ids(captions)  # unknown words fail here, before any sampling
-        each = np.repeat(np.arange(len(captions)), n)
-        return [self.latent_numpy(len(each), seed), ids[each]], {"captions": [captions[i] for i in each]}
+        each = np.repeat(np.arange(len(captions)), -(-n // len(captions)))[:n]
+        return [self.latent_numpy(n, seed), ids[each]], {"captions": [captions[i] for i in each]}
 
     def sample(self, n, captions=None, seed=None, batch_size=256):
         """n images per caption as uint8 NHWC (len(captions) * n of them, caption by caption); without
         captions, n per caption of DEFAULT_CAPTIONS."""
         n = check_positive_int(n, "n")
-        inputs, conditions = self.sampling_inputs(n, seed, captions)
-        check_sample_count(len(conditions["captions"]), self.image_shape)
+        count = n * (1 if isinstance(captions, str) else len(DEFAULT_CAPTIONS if captions is None else captions))
+        check_sample_count(count, self.image_shape)
+        inputs, _ = self.sampling_inputs(count, seed, captions)
         return self.generate(inputs, check_positive_int(batch_size, "batch_size"))
 
     def preview_grid(self, n=64, seed=0, captions=None):
