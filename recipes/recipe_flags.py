@@ -143,8 +143,11 @@ def _initialize_from(entry_name, output_dir):
     return initialize
 
 
-def export_classifier(name, model, num_classes, image_shape, accuracy, *, epochs, description, dataset, classes=None):
-    """Write weights/<name>/ (weights, config, card) and the manifest's `evaluators` entry."""
+def export_classifier(name, model, num_classes, image_shape, accuracy, *, epochs, description, dataset, classes=None,
+                      multi_label=False, per_class=None):
+    """Write weights/<name>/ (weights, config, card) and the manifest's `evaluators` entry.
+    multi_label: one sigmoid per class (accuracy is then the mean balanced accuracy, and
+    per_class {class: balanced accuracy} goes in the metrics too)."""
     from ganzoo import export, training, zoo
     from ganzoo.metrics.classifier import build_classifier
 
@@ -153,7 +156,8 @@ def export_classifier(name, model, num_classes, image_shape, accuracy, *, epochs
     twin = build_classifier(num_classes, tuple(image_shape))  # uncompiled: no optimizer slots in the file
     twin.set_weights(model.get_weights())
     twin.save_weights(folder / "model.weights.h5")
-    config = {"num_classes": num_classes, "image_shape": list(image_shape), **({"classes": classes} if classes else {})}
+    config = {"num_classes": num_classes, "image_shape": list(image_shape), **({"classes": classes} if classes else {}),
+              **({"multi_label": True} if multi_label else {})}
     (folder / "config.json").write_text(json.dumps({"family": "classifier", "config": config}, indent=2))
     entry = {
         "family": "classifier",
@@ -165,8 +169,10 @@ def export_classifier(name, model, num_classes, image_shape, accuracy, *, epochs
         "command": recorded_command(),
         "training": {"epochs": epochs, "batch_size": FLAGS.batch_size or 128,
                      "hardware": training.hardware_description(), "seed": FLAGS.seed},
-        "metrics": {"test_accuracy": {"value": round(float(accuracy), 4),
-                                      "command": recorded_command()}},
+        "metrics": {("test_balanced_accuracy" if multi_label else "test_accuracy"): {
+                        "value": round(float(accuracy), 4), "command": recorded_command()},
+                    **{f"test_balanced_accuracy/{label}": {"value": value, "command": recorded_command()}
+                       for label, value in (per_class or {}).items()}},
         "files": [],
     }
     export.refresh_card(name, entry, folder)

@@ -424,3 +424,12 @@ def test_hole_scores_count_the_missing_pixels_only():
     hole[0, :2, :2] = 1
     l1, psnr = hole_scores(output, target, hole)
     assert l1 == pytest.approx(10 / 255 / 4) and psnr == pytest.approx(10 * np.log10(255.0**2 / (100 / 4)))
+
+
+def test_balanced_accuracy_weighs_both_classes_alike():
+    from ganzoo.metrics.classifier import balanced_accuracy
+
+    truth = np.array([1, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+    assert balanced_accuracy(np.zeros(10), truth) == 0.5  # always "no": 90% accurate, but blind
+    assert balanced_accuracy(truth, truth) == 1.0
+    assert balanced_accuracy(np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]), truth) == pytest.approx((1 + 8 / 9) / 2)

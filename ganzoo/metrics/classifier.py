@@ -53,6 +53,25 @@ def predict_probabilities(classifier, images, batch_size=500):
     return np.concatenate(out)
 
 
+def predict_attributes(classifier, images, batch_size=500):
+    """Per-attribute probabilities (N, K) of a multi-label classifier (an independent sigmoid per
+    output: classifier_celeba_attributes)."""
+    out = []
+    with no_grad():
+        for i in range(0, len(images), batch_size):
+            logits = classifier(images[i : i + batch_size], training=False)
+            out.append(keras.ops.convert_to_numpy(keras.ops.sigmoid(logits)))
+    return np.concatenate(out)
+
+
+def balanced_accuracy(predicted, truth):
+    """Mean of the true-positive and true-negative rates of 0/1 predictions (N,) against truth (N,):
+    0.5 for a judge that always answers the same, whatever the attribute's rarity."""
+    predicted, truth = np.asarray(predicted).astype(bool), np.asarray(truth).astype(bool)
+    rates = [np.mean(predicted[truth == value] == value) for value in (True, False) if np.any(truth == value)]
+    return float(np.mean(rates))
+
+
 def class_scores(probabilities, labels=None):
     """Coverage, confidence and classifier score of predicted class probabilities (N, K).
 
