@@ -119,7 +119,13 @@ def cmd_sample(args):
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
     if args.truncation is not None and model.family != "stylegan_lite":
         raise ValueError(f"--truncation is for stylegan_lite entries; {args.name} is a {model.family} model.")
-    if args.labels is None and args.codes is None:
+    text_to_image = hasattr(model, "text_encoder")
+    if args.caption is not None and not text_to_image:
+        raise ValueError(f"--caption is for text-to-image entries (gan_cls); {args.name} is a {model.family} model.")
+    if text_to_image:  # one row per caption (the family's examples unless given), -n per row
+        per_caption = args.n or 8
+        batch, cols = model.sample(per_caption, captions=args.caption, seed=args.seed), per_caption
+    elif args.labels is None and args.codes is None:
         truncation = {} if args.truncation is None else {"truncation": args.truncation}
         batch, cols = model.sample(args.n or 16, seed=args.seed, **truncation), None
     else:
@@ -649,6 +655,8 @@ def build_parser():
                    help="cgan: comma-separated class ids or names, one row each (e.g. 0,1,2 or Sandal,Bag)")
     p.add_argument("--codes", default=None,
                    help="infogan: comma-separated categorical code values, one row each (e.g. 0,1,2)")
+    p.add_argument("--caption", action="append", default=None,
+                   help="gan_cls: a caption to draw, one row of -n images (default 8) each; repeat for more rows")
     p.add_argument("--seed", type=_non_negative_int, default=None, help="same seed, same images")
     p.add_argument("--truncation", type=float, default=None,
                    help="stylegan_lite: psi in [0, 2]; below 1 pulls w towards the average (less variety, "

@@ -112,3 +112,28 @@ def test_gan_cls_round_trips_through_a_weights_folder(tmp_path):
     folder = export.save_weights_folder(model, tmp_path / "gan_cls_tiny")
     again = zoo.load_folder(folder)
     np.testing.assert_array_equal(again.sample(2, captions="a man", seed=1), model.sample(2, captions="a man", seed=1))
+
+
+def test_ganzoo_sample_draws_one_row_per_caption(tmp_path, monkeypatch, capsys):
+    from PIL import Image
+
+    from ganzoo import cli, export, images, zoo
+
+    model = tiny()
+    folder = export.save_weights_folder(model, tmp_path / "weights" / "gan_cls_tiny")
+    entry = export.build_entry("gan_cls_tiny", model, folder, description="tiny", recipe="recipes/x.py",
+                               command="x", dataset={"name": "celeba", "license": "x"}, training={"steps": 0})
+    zoo.write_entry("gan_cls_tiny", entry, tmp_path / "manifest.json")
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
+    out = tmp_path / "rows.png"
+    code = cli.main(["sample", "gan_cls_tiny", "--caption", "a man with glasses", "--caption", "a young woman",
+                     "-n", "3", "--seed", "0", "--scale", "1", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    expected = images.grid(model.sample(3, captions=["a man with glasses", "a young woman"], seed=0), cols=3)
+    np.testing.assert_array_equal(np.asarray(Image.open(out)), expected)
+    assert cli.main(["sample", "gan_cls_tiny", "--caption", "a man with a parrot", "-o", str(out)]) == 2
+    assert "outside the" in capsys.readouterr().err
+    monkeypatch.undo()  # the real zoo again
+    assert cli.main(["sample", "cgan_mnist", "--caption", "a man", "-o", str(out)]) == 2
+    assert "--caption is for text-to-image entries" in capsys.readouterr().err
