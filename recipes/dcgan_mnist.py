@@ -24,7 +24,7 @@ def main(argv):
     recipe_flags.run(
         "dcgan_mnist", "dcgan",
         {"resolution": 28, "channels": 1, "width": 64, "latent_dim": 100, "ema_decay": 0.999},
-        load_images, steps=6000, batch_size=128,
+        load_images, steps=20000, batch_size=64,
         evaluation={"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist"},
         dataset=MNIST_DATASET,
         description="DCGAN (Radford et al. 2016) trained on MNIST digits, 28x28 grayscale, "
