@@ -185,7 +185,7 @@ def cmd_translate(args):
     from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    family = zoo.get_entry(args.name)["family"]
+    family = zoo.describe(args.name)["family"]
     if not hasattr(get_family(family), "translate"):
         raise ValueError(f"{args.name} is a {family} model: it samples images, it does not translate them; "
                          f"try `ganzoo sample {args.name}`.")
@@ -238,14 +238,14 @@ def cmd_inpaint(args):
     from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    family = zoo.get_entry(args.name)["family"]
+    family = zoo.describe(args.name)["family"]
     if not hasattr(get_family(family), "inpaint"):
         raise ValueError(f"{args.name} is a {family} model: it does not fill holes; `ganzoo list` shows the "
                          "inpainting entries (family inpaint).")
     if (args.mask is None) == (args.box is None):
         raise ValueError("say where the hole is: --mask MASK.png (white = missing) or --box x,y,w,h, one of them.")
     image = images.load_image(args.input)
-    config = zoo.get_entry(args.name)["config"]
+    config = zoo.describe(args.name)["config"]
     size, channels = config["resolution"], config["channels"]
     if image.shape[:2] != (size, size) and not args.resize:
         raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} fills {size}x{size} "
@@ -281,7 +281,7 @@ def cmd_edit(args):
     from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    entry = zoo.get_entry(args.name)
+    entry = zoo.describe(args.name)
     family = get_family(entry["family"])
     if not hasattr(family, "edit"):
         raise ValueError(f"{args.name} is a {entry['family']} model: it does not edit attributes; "
@@ -319,7 +319,7 @@ def cmd_upscale(args):
     from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    family = zoo.get_entry(args.name)["family"]
+    family = zoo.describe(args.name)["family"]
     if not hasattr(get_family(family), "upscale"):
         raise ValueError(f"{args.name} is a {family} model: it does not upscale images; "
                          "`ganzoo list` shows the srresnet and srgan entries.")

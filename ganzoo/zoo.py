@@ -190,6 +190,17 @@ def model_folder(name, manifest_path=None):
     return path
 
 
+def describe(name, manifest_path=None):
+    """{"family", "config"} of a zoo entry, or of a model folder (`ganzoo export` writes one), without
+    loading any weights: what the command line checks before a model loads."""
+    folder = model_folder(name, manifest_path)
+    if folder is not None:
+        import json
+
+        return json.loads((folder / "config.json").read_text())
+    return get_entry(name, manifest_path)
+
+
 def load_folder(folder):
     """The model in a weights folder of the zoo's layout (config.json naming the family and config,
     model.weights.h5, and any training_files it lists), with no manifest: no sha256 to check, but

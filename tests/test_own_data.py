@@ -114,6 +114,27 @@ def test_pix2pix_trains_on_pairs_of_file_names_and_exports_its_grid_of_them(tmp_
     assert np.load(tmp_path / "run" / "preview_inputs.npz")["arr_0"].shape == (6, 16, 16, 3)  # the card's grid
     model = ganzoo.load(str(tmp_path / "mine"))
     assert model.translate(np.zeros((16, 16, 3), np.uint8)).shape == (16, 16, 3)
+    # the command line takes the exported folder as it takes an entry's name
+    Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(tmp_path / "in.png")
+    code, out, err = run(capsys, "translate", tmp_path / "mine", tmp_path / "in.png", "-o", tmp_path / "out.png",
+                         "--output-only")
+    assert code == 0, err
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out.png")),
+                                  model.translate(np.full((16, 16, 3), 90, np.uint8)))
+
+
+def test_discogan_trains_on_two_folders_and_translates_both_ways(tmp_path, capsys):
+    a, b = _pictures(tmp_path / "a", 5, seed=1), _pictures(tmp_path / "b", 7, seed=2)
+    code, out, err = run(capsys, "train", "discogan", "--data", a, "--data-b", b, "--resolution", "16", "--steps", "2",
+                         "--width", "4", "--output_dir", tmp_path / "run")
+    assert code == 0, err
+    assert "augment: off" in out
+    code, out, err = run(capsys, "export", tmp_path / "run", "-o", tmp_path / "disco")
+    assert code == 0, err
+    Image.fromarray(np.full((16, 16, 3), 90, np.uint8)).save(tmp_path / "in.png")
+    code, out, err = run(capsys, "translate", tmp_path / "disco", tmp_path / "in.png", "--direction", "b2a",
+                         "-o", tmp_path / "out.png")
+    assert code == 0, err
 
 
 @pytest.mark.parametrize("argv, message", [
