@@ -581,8 +581,8 @@ def cmd_finetune(args):
     from ganzoo import own_data
     from ganzoo.callbacks import TrainingDiverged
 
-    settings = {key: getattr(args, key) for key in ("steps", "batch_size", "augment", "time_limit", "output_dir",
-                                                    "strategy", "mixed_precision", "seed")}
+    settings = {key: getattr(args, key) for key in ("steps", "batch_size", "augment", "freeze_d", "time_limit",
+                                                    "output_dir", "strategy", "mixed_precision", "seed")}
     argv = sys.argv[1:] if args.argv is None else args.argv
     try:
         own_data.finetune_on_folder(args.name, args.data, command=shlex.join(["ganzoo", *_card_command(argv)]),
@@ -789,6 +789,8 @@ def build_parser():
                    help="default 64 (stylegan_lite 32), at most the image count")
     p.add_argument("--augment", metavar="POLICY", help="DiffAugment policy before D; default "
                    "color,translation,cutout below 5,000 images, off otherwise; none: off")
+    p.add_argument("--freeze_d", "--freeze-d", dest="freeze_d", type=_non_negative_int, metavar="N",
+                   help="keep D's first N layers as the entry had them (FreezeD; default 0)")
     p.add_argument("--time_limit", "--time-limit", dest="time_limit", type=_positive_seconds,
                    help="stop at the first checkpoint after this many seconds; the same command resumes")
     p.add_argument("--output_dir", "--output-dir", dest="output_dir",

@@ -245,7 +245,7 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
               **({"data_b": str(Path(data_b).expanduser().resolve())} if data_b else {}),
               "resolution": resolution, "channels": channels, "batch_size": batch_size, "steps": steps,
               "augment": augment, "seed": seed, **read,
-              **({"finetuned_from": _start["name"]} if _start else {}),
+              **({"finetuned_from": _start["name"], "freeze_d": _start["freeze_d"]} if _start else {}),
               "command": command or shlex.join(["ganzoo", *sys.argv[1:]])}
     (output_dir / OWN_DATA_FILE).write_text(json.dumps(record, indent=2) + "\n")
     if preview is not None:
@@ -255,8 +255,9 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
     model, info = training.train(
         family, config, batches, steps=steps, batch_size=batch_size, output_dir=output_dir, seed=seed,
         strategy=strategy, mixed_precision=mixed_precision, time_limit=time_limit, verbose=verbose,
-        preview_inputs=preview, extra_callbacks=_callbacks(output_dir, steps),
-        initialize=_start["initialize"] if _start else None)
+        preview_inputs=preview, initialize=_start["initialize"] if _start else None,
+        extra_callbacks=[*_callbacks(output_dir, steps),
+                         *([_freeze_d_callback(_start["freeze_d"])] if _start and _start["freeze_d"] else [])])
     if info["steps"] < steps:
         print(f"stopped by --time_limit at step {info['steps']} of {steps}: run the same command again to go on.")
     else:
@@ -266,7 +267,39 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
     return model, info
 
 
-def finetune_on_folder(name, data, *, steps=1000, batch_size=None, augment="auto", time_limit=None,
+def frozen_layers(discriminator, count):
+    """The first `count` layers of D that hold weights (its input side), batch norms counted with
+    the convolution they follow, as FreezeD (Mo et al. 2020) freezes them."""
+    from keras import layers
+
+    chosen, blocks = [], 0
+    for layer in discriminator.layers:
+        if not layer.weights:
+            continue
+        if not isinstance(layer, layers.BatchNormalization):
+            if blocks == count:
+                break
+            blocks += 1
+        chosen.append(layer)
+    if blocks < count:
+        raise ValueError(f"freeze_d={count}: the discriminator has only {blocks} layers with weights; freeze fewer.")
+    return chosen
+
+
+def _freeze_d_callback(count):
+    import keras
+
+    class FreezeD(keras.callbacks.Callback):
+        """Freezes D's first `count` layers before the step is traced, on every start and resume."""
+
+        def on_train_begin(self, logs=None):
+            for layer in frozen_layers(self.model.discriminator, count):
+                layer.trainable = False
+
+    return FreezeD()
+
+
+def finetune_on_folder(name, data, *, steps=1000, batch_size=None, augment="auto", freeze_d=0, time_limit=None,
                        output_dir=None, strategy="auto", mixed_precision=None, seed=0, cache_dir=None,
                        verbose=None, command=None, manifest_path=None):
     """Adapt zoo entry `name` (its generator and its discriminator, so the game goes on where it
@@ -275,8 +308,10 @@ def finetune_on_folder(name, data, *, steps=1000, batch_size=None, augment="auto
 
     Made for small folders (a few hundred images), as transfer-learning GAN papers are:
     augment="auto" turns DiffAugment (color,translation,cutout) on below 5,000 images, so that D
-    does not memorise them. An entry that ships its generator alone is refused (a fresh
-    discriminator would undo the game). Default output folder: runs/<name>_<folder name>.
+    does not memorise them. freeze_d=N keeps D's first N layers (its input side) as the entry
+    had them, as FreezeD does: fewer weights to fit to few images. An entry that ships its generator
+    alone is refused (a fresh discriminator would undo the game). Default output folder:
+    runs/<name>_<folder name>.
     """
     from ganzoo import hub, zoo
 
@@ -293,7 +328,9 @@ def finetune_on_folder(name, data, *, steps=1000, batch_size=None, augment="auto
                          "discriminator, which undoes the game (retrain the entry with its recipe so that its "
                          "discriminator ships, or pick an entry whose files include discriminator.weights.h5).")
     config = zoo.network_config(entry["config"])
-    start = {"name": name, "config": config,
+    if isinstance(freeze_d, bool) or not isinstance(freeze_d, int) or freeze_d < 0:
+        raise ValueError(f"freeze_d must be a whole number of layers >= 0, got {freeze_d!r}.")
+    start = {"name": name, "config": config, "freeze_d": freeze_d,
              "initialize": lambda model: zoo.initialize_from(model, name, manifest_path)}
     if output_dir is None:
         output_dir = Path("runs") / f"{name}_{Path(data).expanduser().resolve().name}"

@@ -62,6 +62,8 @@ def quality(metrics):
             untranslated = metrics[f"untranslated_{judge}/{measure}"]["value"]
             shares.append(f"{direction} {value} (untranslated {untranslated}, {counts[direction]} faces)")
         parts.append(f"read as the target domain by {read_as[0][0][0]}: {', '.join(shares)}")
+        if "input_l1" in metrics:  # how much of each face the translation changed
+            parts.append(f"L1 to the input {metrics['input_l1']['value']} (a2b)")
     holes = [kind for kind in ("centre", "box", "stroke") if f"{kind}/hole_psnr" in metrics]
     if holes:  # inpainting: inside the hole, beside the classical baseline
         parts.append(", ".join(f"{kind} PSNR {metrics[f'{kind}/hole_psnr']['value']} dB, FID "

@@ -220,3 +220,28 @@ def test_finetune_errors(tmp_path, capsys, monkeypatch, tiny_images, argv, messa
     (tmp_path / "empty").mkdir()
     code, out, err = run(capsys, *argv)
     assert code == 2 and message in err, err
+
+
+def test_finetune_freeze_d_keeps_the_first_layers_of_d_as_shipped(tmp_path, capsys, monkeypatch, tiny_images):
+    from ganzoo.own_data import frozen_layers
+
+    published = _publish_tiny_entry(tmp_path, tiny_images)
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
+    photos, run_dir = _pictures(tmp_path / "photos", 12), tmp_path / "run"
+    code, out, err = run(capsys, "finetune", "tiny", "--data", photos, "--steps", "2", "--batch_size", "4",
+                         "--freeze_d", "1", "--output_dir", run_dir)
+    assert code == 0, err
+    model, _ = training.load_checkpoint(run_dir)
+    frozen = {layer.name for layer in frozen_layers(model.discriminator, 1)}
+    assert frozen == {"down0"}  # the input layer (DCGAN puts no batch norm there)
+    for before, after in zip(published.discriminator.layers, model.discriminator.layers):
+        for a, b in zip(before.get_weights(), after.get_weights()):
+            if after.name in frozen:
+                np.testing.assert_array_equal(a, b)
+    assert any(not np.array_equal(a, b) for before, after in zip(published.discriminator.layers,
+                                                                 model.discriminator.layers)
+               if after.name not in frozen for a, b in zip(before.get_weights(), after.get_weights()))
+    assert json.loads((run_dir / "own_data.json").read_text())["freeze_d"] == 1
+    code, out, err = run(capsys, "finetune", "tiny", "--data", photos, "--freeze_d", "9", "--output_dir", tmp_path / "r2")
+    assert code == 2 and "only 3 layers with weights" in err, err
