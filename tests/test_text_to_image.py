@@ -137,3 +137,57 @@ def test_ganzoo_sample_draws_one_row_per_caption(tmp_path, monkeypatch, capsys):
     monkeypatch.undo()  # the real zoo again
     assert cli.main(["sample", "cgan_mnist", "--caption", "a man", "-o", str(out)]) == 2
     assert "--caption is for text-to-image entries" in capsys.readouterr().err
+
+
+# -- StackGAN ----------------------------------------------------------------------------------
+STACK = dict(resolution=32, stage1_resolution=16, width=4, latent_dim=8, embedding_dim=8, text_width=8,
+             condition_dim=8, seed=0, ema_decay=0.9)
+
+
+def test_the_conditioning_kl_against_its_closed_form():
+    from ganzoo.families.stackgan import kl_to_standard_normal
+
+    mu = np.array([[0.0, 1.0], [2.0, 0.0]], np.float32)
+    log_variance = np.array([[0.0, 0.0], [np.log(2.0), 0.0]], np.float32)
+    # per row 0.5 * sum(mu^2 + var - 1 - log var): row 0: 0.5; row 1: 0.5 * (4 + 2 - 1 - ln 2)
+    expected = (0.5 + 0.5 * (4 + 2 - 1 - np.log(2.0))) / 2
+    np.testing.assert_allclose(float(numpy(kl_to_standard_normal(mu, log_variance))), expected, rtol=1e-6)
+    assert float(numpy(kl_to_standard_normal(np.zeros((3, 4)), np.zeros((3, 4))))) == 0.0
+
+
+def test_stackgan_trains_stage_one_then_stage_two_with_stage_one_frozen(tmp_path):
+    from ganzoo import export, zoo
+
+    rng = np.random.default_rng(0)
+    ids = np.stack([text.token_ids(["a man with glasses", "a young woman"])] * 16)
+    stage1 = get_family("stackgan")(training_stage=1, **STACK)
+    stage1.compile()
+    stage1.fit(rng.integers(0, 256, (16, 16, 16, 3), dtype=np.uint8), ids, batch_size=8, epochs=1, verbose=0)
+    assert stage1.sample(2, captions="a man", seed=0).shape == (2, 16, 16, 3)
+    with pytest.raises(ValueError, match="needs a Stage II model"):
+        stage1.sample(2, captions="a man", return_stages=True)
+
+    stage2 = get_family("stackgan")(training_stage=2, **STACK)
+    stage2.load_stage1(stage1)
+    stage2.compile()
+    frozen = weights_of(stage2.stage1_generator)
+    trained = weights_of(stage2.stage2_generator)
+    stage2.fit(rng.integers(0, 256, (16, 32, 32, 3), dtype=np.uint8), ids, batch_size=8, epochs=1, verbose=0)
+    assert not moved(frozen, stage2.stage1_generator) and moved(trained, stage2.stage2_generator)
+    rough, fine = stage2.sample(2, captions="a man", seed=0, return_stages=True)
+    np.testing.assert_array_equal(rough, stage1.sample(2, captions="a man", seed=0))  # Stage I as it was trained
+    assert fine.shape == (2, 32, 32, 3)
+    again = zoo.load_folder(export.save_weights_folder(stage2, tmp_path / "stack"))  # (export re-measures the
+    np.testing.assert_array_equal(again.sample(2, captions="a man", seed=0),       # average's batch-norm statistics)
+                                  stage2.sample(2, captions="a man", seed=0))
+    with pytest.raises(ValueError, match=r"shape \(N, 32, 32, 3\)"):  # Stage II trains on its own size
+        stage2.fit(rng.integers(0, 256, (16, 16, 16, 3), dtype=np.uint8), ids, batch_size=8, epochs=1, verbose=0)
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"training_stage": 3}, "training_stage"), ({"resolution": 8, "stage1_resolution": 8}, "power of two"),
+    ({"resolution": 16, "stage1_resolution": 32}, "at least Stage I"), ({"kl_weight": -1}, ">= 0"),
+])
+def test_stackgan_refuses_bad_configs(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        get_family("stackgan")(**{**STACK, **overrides})

@@ -25,4 +25,5 @@ def get_family(name):
 
 def _import_all():
     from ganzoo.families import (  # noqa: F401
-        cgan, cyclegan, dcgan, discogan, gan, gan_cls, infogan, inpaint, lsgan, pix2pix, srgan, stargan, stylegan, wgan_gp)
+        cgan, cyclegan, dcgan, discogan, gan, gan_cls, infogan, inpaint, lsgan, pix2pix, srgan, stackgan, stargan,
+        stylegan, wgan_gp)
