@@ -23,12 +23,12 @@ flags.DEFINE_integer("captions_per_face", 10, "Captions made for each face (one 
 FLAGS = flags.FLAGS
 
 
-def faces_and_captions(split, data_dir, source):
+def faces_and_captions(split, data_dir, source, resolution=64):
     import numpy as np
 
     from ganzoo import captions, data, text
 
-    faces, attributes = data.load("celeba", split, data_dir=data_dir, source=source, resolution=64)
+    faces, attributes = data.load("celeba", split, data_dir=data_dir, source=source, resolution=resolution)
     names = data.load_celeba_attributes(data_dir)[1]
     texts = captions.captions(attributes, names, per_face=FLAGS.captions_per_face, seed=0 if split == "train" else 1)
     return faces, np.stack([text.token_ids(face) for face in texts])

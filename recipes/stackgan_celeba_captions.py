@@ -1,0 +1,64 @@
+"""stackgan_celeba_captions: StackGAN text to image on CelebA faces and captions made from their
+attributes, in two runs as in the paper.
+
+    python recipes/stackgan_celeba_captions.py --stage=1                  # Stage I: 32x32 faces
+    python recipes/stackgan_celeba_captions.py --stage=2 --export         # Stage II: 64x64, Stage I frozen
+
+Stage I pre-trains the text encoder as gan_cls_celeba_captions does (kept beside its run); Stage
+II starts from the Stage I run's checkpoint (--stage1_dir) and exports the two-stage model.
+"""
+
+from pathlib import Path
+
+from absl import app, flags
+
+import recipe_flags
+from dcgan_celeba import CELEBA_DATASET, CELEBA_FID, CELEBA_LIMITATIONS
+from gan_cls_celeba_captions import faces_and_captions, pretrain_text_encoder
+
+flags.DEFINE_enum("stage", "1", ["1", "2"], "Which stage this run trains.")
+flags.DEFINE_integer("stackgan_width", 32, "Filters of the networks' widest-resolution layers.")
+flags.DEFINE_string("stage1_dir", None, "Stage II: the Stage I run's output folder (default runs/stackgan_celeba_captions_stage1).")
+FLAGS = flags.FLAGS
+
+
+def config(stage):
+    return {"resolution": 64, "stage1_resolution": 32, "channels": 3, "width": FLAGS.stackgan_width,
+            "latent_dim": 100, "embedding_dim": 128, "text_width": 128, "condition_dim": 128, "kl_weight": 1.0,
+            "residual_blocks": 2, "training_stage": stage, "ema_decay": 0.999}
+
+
+def main(argv):
+    del argv
+    stage = int(FLAGS.stage)
+    if stage == 1 and FLAGS.export:
+        raise SystemExit("stackgan_celeba_captions: the entry is the two-stage model: export the --stage=2 run.")
+    name = f"stackgan_celeba_captions_stage{stage}"
+    output_dir = Path(FLAGS.output_dir or recipe_flags.REPO_ROOT / "runs" / name)
+    resolution = 32 if stage == 1 else 64
+
+    def load(data_dir, source):
+        return faces_and_captions("train", data_dir, source, resolution)
+
+    if stage == 1:
+        initialize = pretrain_text_encoder(output_dir)
+    else:
+        def initialize(model):
+            from ganzoo import training
+
+            stage1, step = training.load_checkpoint(FLAGS.stage1_dir or recipe_flags.REPO_ROOT / "runs" /
+                                                    "stackgan_celeba_captions_stage1")
+            model.load_stage1(stage1)
+            print(f"Stage I from its checkpoint at step {step}")
+    recipe_flags.run(
+        "stackgan_celeba_captions", "stackgan", config(stage), load, steps=20000, batch_size=64, initialize=initialize,
+        evaluation={"n_samples": 5000, "seed": 0, "fid": CELEBA_FID}, dataset=CELEBA_DATASET,
+        description="StackGAN (Zhang et al. 2017): conditioning augmentation, Stage I at 32x32 and Stage II at 64x64, "
+                    "matching-aware discriminators, a frozen text encoder pre-trained as a joint image-text embedding; "
+                    "64x64 CelebA faces from English captions built from their attributes; "
+                    "sample(n, captions=[...], return_stages=True).",
+        limitations=CELEBA_LIMITATIONS + " Captions use a 75-word vocabulary of CelebA attributes.")
+
+
+if __name__ == "__main__":
+    app.run(main)
