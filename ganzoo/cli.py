@@ -591,6 +591,22 @@ def cmd_finetune(args):
         raise SystemExit(f"ganzoo: error: {e}") from None
 
 
+def cmd_push(args):
+    """Upload a zoo entry's folder, or one `ganzoo export` wrote, to a Hub repository."""
+    from ganzoo import hub, zoo
+
+    folder = zoo.model_folder(args.name)
+    if folder is None:
+        if not Path(args.name).exists():
+            entry = zoo.get_entry(args.name)  # an unknown name fails here, with did-you-mean
+            folder = hub.resolve(args.name, entry, weights_dir=args.weights_dir, training=True)
+        else:
+            raise ValueError(f"{args.name} is not a model folder: push a zoo entry or a folder `ganzoo export` wrote.")
+    commit = hub.push(folder, args.repo, private=args.private)
+    print(f"pushed {folder} to {args.repo} ({commit}); every file read back matches. "
+          f"Load it with ganzoo.load('hf://{args.repo}').")
+
+
 def cmd_export(args):
     """A run's checkpoint as a weights folder in the zoo's layout (ganzoo/own_data.py)."""
     from ganzoo import own_data
@@ -801,6 +817,16 @@ def build_parser():
                    choices=["none", "float16", "bfloat16"], help="mixed-precision compute (default none)")
     p.add_argument("--seed", type=_non_negative_int, help="latents and shuffling (default 0)")
     p.set_defaults(func=cmd_finetune)
+
+    p = add("push", help="upload an entry or an exported folder to a Hugging Face Hub repository",
+            description="Create the Hub repository (or reuse it) and upload the model folder with its card, then "
+                        "download every file back and check it. $HF_ENDPOINT chooses the Hub; log in first "
+                        "(huggingface-cli login) to write to huggingface.co. ganzoo.load('hf://REPO') reads it.")
+    p.add_argument("name", help="a zoo entry (its discriminator included), or a folder `ganzoo export` wrote")
+    p.add_argument("--repo", required=True, help="the repository, user/name or org/name")
+    p.add_argument("--private", action="store_true", help="create the repository private")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.set_defaults(func=cmd_push)
 
     p = add("export", help="write a training run as a weights folder in the zoo's format",
             description="Write the checkpoint of a run (ganzoo train FAMILY --data DIR, or a recipe's output "

@@ -328,3 +328,62 @@ def _resolve(name, entry, weights_dir):
             if folder is not None:
                 return folder
     return download(name, entry)
+
+
+HF_PREFIX = "hf://"
+
+
+def _check_repo_id(repo_id):
+    parts = str(repo_id).split("/")
+    if len(parts) != 2 or not all(parts) or any(c.isspace() for c in repo_id):
+        raise ValueError(f"A Hub repository is 'user/name' (or 'org/name'), got {repo_id!r}.")
+    return repo_id
+
+
+def download_repo(repo_id, revision="main", cache_dir=None, endpoint=None):
+    """The local folder of a whole Hub repository in the zoo's layout (snapshot_download: cached,
+    resumable); what `ganzoo.load("hf://user/repo")` reads. Failures are HubTransferError."""
+    from huggingface_hub import snapshot_download
+
+    endpoint = endpoint or os.environ.get("HF_ENDPOINT") or None
+    try:
+        folder = snapshot_download(_check_repo_id(repo_id), revision=revision, endpoint=endpoint,
+                                   cache_dir=cache_dir or os.environ.get("HF_HUB_CACHE") or None)
+    except Exception as error:  # network, 404, offline: one kind of error, with what to do
+        raise HubTransferError(f"Could not download {repo_id}@{revision} from {endpoint or 'the Hub'}: "
+                               f"{_cause(error)}. Check the name, the network (and HF_HUB_OFFLINE), and, for a "
+                               "private repository, that you are logged in (huggingface-cli login).") from None
+    return Path(folder)
+
+
+def push(folder, repo_id, private=False, endpoint=None, token=None, message=None):
+    """Create Hub repository `repo_id` (or reuse it) and upload the weights folder to it; then
+    download every file back into a fresh cache and check its sha256 against the local file.
+    Returns the commit URL. The folder must be in the zoo's layout (config.json naming the family)."""
+    import tempfile
+
+    from huggingface_hub import HfApi, hf_hub_download
+
+    folder = Path(folder)
+    _check_repo_id(repo_id)
+    if not (folder / "config.json").is_file():
+        raise ValueError(f"{folder} is not a model folder (no config.json): push a zoo entry's folder or one that "
+                         "`ganzoo export` wrote.")
+    read_config(folder)  # a config.json that names no family fails here, before anything is sent
+    endpoint = endpoint or os.environ.get("HF_ENDPOINT") or None
+    api = HfApi(endpoint=endpoint, token=token)
+    try:
+        api.create_repo(repo_id, private=private, exist_ok=True)
+        commit = api.upload_folder(folder_path=str(folder), repo_id=repo_id,
+                                   commit_message=message or f"Upload {folder.name} with ganzoo push")
+    except Exception as error:
+        raise HubTransferError(f"Uploading {folder} to {repo_id} on {endpoint or 'the Hub'} failed: {_cause(error)}. "
+                               "Check the network and that you may write there (huggingface-cli login).") from None
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    with tempfile.TemporaryDirectory() as cache:
+        for path in files:
+            name = path.relative_to(folder).as_posix()
+            copy = hf_hub_download(repo_id, name, endpoint=endpoint, cache_dir=cache, token=token)
+            if sha256_of(copy) != sha256_of(path):
+                raise IntegrityError(f"{name} on {repo_id} differs from the local file after the upload: push again.")
+    return str(commit)

@@ -146,12 +146,15 @@ def load(name, weights_dir=None, manifest_path=None, training=False):
     sampling never downloads it and fine-tuning continues the published game.
 
     `name` may also be the path of a model folder (`ganzoo export RUN_DIR -o DIR` writes one):
-    see load_folder. A zoo entry's name wins over a folder of the same name in the working directory.
+    see load_folder; or "hf://user/repo", a Hub repository in the zoo's layout (`ganzoo push`
+    writes one), downloaded whole and cached. A zoo entry's name wins over a folder of the same name in the working directory.
     """
     from ganzoo import hub
     from ganzoo.core.gan import check_finite_weights  # a diverged run's weights pass the sha check
     from ganzoo.families import get_family
 
+    if isinstance(name, str) and name.startswith(hub.HF_PREFIX):  # any Hub repository in the zoo's layout
+        return load_folder(hub.download_repo(name[len(hub.HF_PREFIX):]))
     folder = model_folder(name, manifest_path)
     if folder is not None:
         return load_folder(folder)
@@ -192,11 +195,16 @@ def model_folder(name, manifest_path=None):
 
 def describe(name, manifest_path=None):
     """{"family", "config"} of a zoo entry, or of a model folder (`ganzoo export` writes one), without
-    loading any weights: what the command line checks before a model loads."""
+    loading any weights: what the command line checks before a model loads. "hf://user/repo":
+    the repository is downloaded (and cached) first."""
+    import json
+
+    from ganzoo import hub
+
+    if isinstance(name, str) and name.startswith(hub.HF_PREFIX):
+        return json.loads((hub.download_repo(name[len(hub.HF_PREFIX):]) / "config.json").read_text())
     folder = model_folder(name, manifest_path)
     if folder is not None:
-        import json
-
         return json.loads((folder / "config.json").read_text())
     return get_entry(name, manifest_path)
 
