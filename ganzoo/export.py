@@ -165,7 +165,11 @@ def _usage(name, family):
     if family == "pix2pix":
         return ([load, "outputs = model.translate(inputs)  # uint8 NHWC (or one HWC image) in and out",
                  f"# command line: ganzoo translate {name} in.png -o out.png"], "input | output pairs")
-    if family == "cyclegan":
+    if family == "inpaint":
+        return ([load, "filled = model.inpaint(faces, masks)  # uint8 NHWC faces; masks (H, W) or (N, H, W), 1 = missing",
+                 f"# command line: ganzoo inpaint {name} face.png --box 16,16,32,32 -o filled.png"],
+                "held-out faces, each: the hole (white) | filled | the true face")
+    if family in ("cyclegan", "discogan"):
         return ([load, "b_images = model.translate(a_images, direction='a2b')  # uint8 NHWC in and out",
                  f"# command line: ganzoo translate {name} in.png -o out.png --direction b2a"],
                 "rows of a | a to b | b | b to a")
@@ -192,6 +196,8 @@ EXTRA_PICTURES = {
     "comparison.png": "Side by side on benchmark crops (benchmarks/sr_benchmark.py)",
     "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
     "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",
+    "versus_biharmonic.png": "Held-out faces, each row: the hole (white) | skimage's biharmonic inpainting | "
+                             "this model | the true face; centre squares, boxes and strokes",
 }
 
 
@@ -214,7 +220,8 @@ def model_card(name, entry, pictures=()):
         "- ganzoo",
         "- keras",
         "pipeline_tag: " + ("image-classification" if classifier else
-                            "image-to-image" if entry["family"] in ("pix2pix", "cyclegan", "srresnet", "srgan") else
+                            "image-to-image" if entry["family"] in ("pix2pix", "cyclegan", "discogan", "stargan", "inpaint",
+                                                                    "srresnet", "srgan") else
                             "unconditional-image-generation"),
         "---",
         "",

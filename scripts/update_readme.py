@@ -65,12 +65,13 @@ def quality(metrics):
         if "input_l1" in metrics:  # how much of each face the translation changed
             parts.append(f"L1 to the input {metrics['input_l1']['value']} (a2b)")
     holes = [kind for kind in ("centre", "box", "stroke") if f"{kind}/hole_psnr" in metrics]
-    if holes:  # inpainting: inside the hole, beside the classical baseline
-        parts.append(", ".join(f"{kind} PSNR {metrics[f'{kind}/hole_psnr']['value']} dB, FID "
-                               f"{metrics[f'{kind}/fid/celeba/train']['value']} (biharmonic "
-                               f"{metrics[f'biharmonic_{kind}/hole_psnr']['value']} dB, "
-                               f"{metrics[f'biharmonic_{kind}/fid/celeba/train']['value']})" for kind in holes)
-                     + f" inside the hole, {metrics['inpainted_faces']['value']} held-out faces")
+    if holes:  # inpainting: PSNR inside the hole and FID of the completed faces, beside the classical baseline
+        def pair(prefix, kind):
+            return (f"{metrics[f'{prefix}{kind}/hole_psnr']['value']:.1f} dB / "
+                    f"{metrics[f'{prefix}{kind}/fid/celeba/train']['value']:.1f}")
+        parts.append("PSNR in the hole / FID of the completed faces: "
+                     + ", ".join(f"{kind} {pair('', kind)} (biharmonic {pair('biharmonic_', kind)})" for kind in holes)
+                     + f" ({metrics['inpainted_faces']['value']} held-out faces)")
     benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]
     if benchmarks:  # super-resolution: PSNR beside bicubic's
         parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "

@@ -204,3 +204,13 @@ def test_ganzoo_inpaint_refuses_an_entry_of_another_family(capsys):
 
     assert cli.main(["inpaint", "cgan_mnist", "x.png", "--box", "1,1,2,2"]) == 2
     assert "does not fill holes" in capsys.readouterr().err
+
+
+def test_the_card_shows_the_model_beside_the_biharmonic_baseline(faces):
+    from ganzoo.images import grid
+
+    model = tiny()
+    assert model.card_pictures() == {}  # no held-out faces to show
+    model.preview_inputs = faces
+    picture = model.card_pictures()["versus_biharmonic.png"]
+    assert picture.shape == grid(np.zeros((48, 32, 32, 3), np.uint8), cols=8).shape  # 12 rows of 4

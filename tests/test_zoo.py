@@ -34,6 +34,11 @@ def test_no_broken_generator_ships(name):
     metrics = {key: record["value"] for key, record in entry["metrics"].items()}
     if "translation" in entry.get("evaluation", {}) or "super_resolution" in entry.get("evaluation", {}):
         return  # translators and upscalers are judged against their inputs (test_image2image, test_sr_entries)
+    if "inpainting" in entry.get("evaluation", {}):  # an inpainter must beat the classical fill where holes are large
+        for kind in ("centre", "box"):
+            assert metrics[f"{kind}/hole_psnr"] > metrics[f"biharmonic_{kind}/hole_psnr"], (name, kind)
+            assert metrics[f"{kind}/fid/celeba/train"] < metrics[f"biharmonic_{kind}/fid/celeba/train"], (name, kind)
+        return
     if entry["dataset"]["name"] == "celeba":
         assert "fid/celeba/train" in metrics, f"{name}: a face generator ships with its FID"
         assert metrics["fid/celeba/train"] <= MAX_FACE_FID, name
@@ -151,12 +156,13 @@ def test_validation_catches_broken_entries(tmp_path):
 
 
 UPSCALERS = ("srresnet", "srgan")
-TRANSLATORS = ("pix2pix", "cyclegan")
+TRANSLATORS = ("pix2pix", "cyclegan", "discogan", "stargan")
+INPAINTERS = ("inpaint",)
 PAIRED = sorted(n for n, e in MANIFEST["models"].items() if "task" in e.get("evaluation", {}).get("translation", {}))
 
 
 @pytest.mark.parametrize("name", sorted(n for n, e in MANIFEST["models"].items()
-                                        if e["family"] not in UPSCALERS + TRANSLATORS))
+                                        if e["family"] not in UPSCALERS + TRANSLATORS + INPAINTERS))
 def test_every_entry_loads_and_samples_its_declared_shape(name):
     config = MANIFEST["models"][name]["config"]
     images = ganzoo.load(name).sample(2, seed=0)
@@ -173,6 +179,19 @@ def test_every_super_resolution_entry_loads_and_upscales_by_its_scale(name):
     scale = MANIFEST["models"][name]["config"]["scale"]
     assert high.shape == (20 * scale, 30 * scale, 3) and high.dtype == np.uint8
     assert np.abs(superres.imresize(high, (20, 30)).astype(int) - low).mean() < 8  # it is that image
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in MANIFEST["models"].items() if e["family"] in INPAINTERS))
+def test_every_inpainting_entry_fills_held_out_holes_and_keeps_the_rest(name):
+    from ganzoo import data, masks
+
+    faces = data.load("celeba", "test")[0][:16]
+    holes = masks.centre(16, faces.shape[1])
+    filled = ganzoo.load(name).inpaint(faces, holes)
+    np.testing.assert_array_equal(filled[holes == 0], faces[holes == 0])
+    inside = holes.astype(bool)
+    error = np.abs(filled[inside].astype(int) - faces[inside]).mean()
+    assert error < np.abs(128 - faces[inside].astype(int)).mean()  # nearer the true face than mid-grey is
 
 
 @pytest.mark.parametrize("name", PAIRED)

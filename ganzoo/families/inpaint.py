@@ -138,4 +138,14 @@ class Inpainter(GAN):
         return image_utils.grid(tiles.reshape(-1, *tiles.shape[2:]), cols=12)
 
     def card_pictures(self):
-        return {}
+        """versus_biharmonic.png: 12 held-out faces (preview_inputs), a centre square, a box or a stroke
+        each; per row: the hole | the classical baseline | this model | the true face."""
+        if self.preview_inputs is None:
+            return {}
+        from ganzoo.evaluate import biharmonic_inpaint
+
+        faces = image_utils.check_uint8_images(self.preview_inputs, self.image_shape, what="preview images")[:12]
+        holes = mask_utils.random_masks(len(faces), self.resolution, seed=0, kinds=mask_utils.KINDS)
+        shown = np.where(holes[..., None].astype(bool), np.uint8(255), faces)
+        rows = np.stack([shown, biharmonic_inpaint(faces, holes), self.inpaint(faces, holes), faces], axis=1)
+        return {"versus_biharmonic.png": image_utils.grid(rows.reshape(-1, *rows.shape[2:]), cols=8)}
