@@ -91,7 +91,7 @@ def test_help_says_what_is_written(capsys):
 @pytest.mark.parametrize("argv,match", [
     (["tiny_pix2pix", "missing.png"], "No such image file: missing.png"),
     (["tiny_pix2pix", "notes.png"], "Cannot read notes.png as an image"),
-    (["tiny_pix2pix", "face.png", "--direction", "b2a"], "--direction is for cyclegan entries"),
+    (["tiny_pix2pix", "face.png", "--direction", "b2a"], "--direction is for cyclegan and discogan entries"),
     (["tiny_cyclegan", "face.png", "--direction", "sideways"], "invalid choice: 'sideways'"),
     (["tiny_dcgan", "face.png"], "it does not translate them"),
     (["tiny_pix2pix", "face.png", "-o", "out.jpg"], "--output must be a .png file"),
