@@ -238,14 +238,14 @@ def cmd_inpaint(args):
     from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    family = zoo.describe(args.name)["family"]
+    described = zoo.describe(args.name)  # once: for hf:// names it reads the downloaded folder
+    family, config = described["family"], described["config"]
     if not hasattr(get_family(family), "inpaint"):
         raise ValueError(f"{args.name} is a {family} model: it does not fill holes; `ganzoo list` shows the "
                          "inpainting entries (family inpaint).")
     if (args.mask is None) == (args.box is None):
         raise ValueError("say where the hole is: --mask MASK.png (white = missing) or --box x,y,w,h, one of them.")
     image = images.load_image(args.input)
-    config = zoo.describe(args.name)["config"]
     size, channels = config["resolution"], config["channels"]
     if image.shape[:2] != (size, size) and not args.resize:
         raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} fills {size}x{size} "
