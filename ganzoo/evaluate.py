@@ -132,6 +132,8 @@ def _translation(model, ref, n, progress):
     """
     from ganzoo import data, paired
 
+    if "edits" in ref:
+        return _attribute_edits(model, ref, n, progress)
     if "task" in ref:
         inputs, targets = (part[:n] for part in paired.celeba_pairs(ref["task"], "test"))
         outputs = model.translate(inputs)
@@ -155,6 +157,98 @@ def _translation(model, ref, n, progress):
     baseline = _fid(untranslated, real, key, reference, progress)
     results[f"untranslated_fid/{reference}"] = baseline[f"fid/{reference}"]
     return results, len(outputs)
+
+
+def _attribute_edits(model, ref, n, progress):
+    """StarGAN entries on the first n held-out CelebA faces, edited from their true attributes.
+
+    For each edit and direction of metrics.edits.edit_plan (e.g. Blond_Hair=1, Young=0):
+    read_as_target, the share of edits that the multi-label judge ref["edits"]["classifier"]
+    reads as the target, beside untranslated_ (the same share of the faces as they are: the
+    judge's error on them); identity_top1 (metrics.edits); input_l1; and the judge's own
+    held-out balanced accuracy for that attribute (how far to trust it). Also the FID of a seeded
+    n of all the edits against the training faces, beside the inputs' own at the same count;
+    with "reconstruction", the L1 of an edit that changes nothing; with "black2blond", Blond_Hair=1
+    on the held-out black-haired faces scored as cyclegan entries are (domain classifier, FID
+    against the blond training faces), so the two compare directly.
+    """
+    from tqdm.auto import tqdm
+
+    from ganzoo import data, paired
+    from ganzoo.metrics import classifier as clf
+    from ganzoo.metrics import fid
+    from ganzoo.metrics.edits import edit_plan, identity_top1, read_as
+
+    spec = ref["edits"]
+    judge_entry = zoo.get_entry(spec["classifier"], section="evaluators")
+    classes = judge_entry["config"].get("classes") or []
+    missing = [name for name in model.attributes if name not in classes]
+    if missing or not judge_entry["config"].get("multi_label"):
+        raise ValueError(f"{spec['classifier']} must be a multi-label judge of {', '.join(model.attributes)}; "
+                         f"it reads {classes} (missing: {missing}).")
+    judge = clf.load_classifier(spec["classifier"])
+    faces, own = paired.celeba_attributes(model.attributes, "test")
+    faces, own = faces[:n], own[:n]
+    input_reading = clf.predict_attributes(judge, faces)
+    input_features = fid.inception_features(faces, progress=progress)
+    results, all_edits, all_features, blond_edits = {"edited_faces": len(faces)}, [], [], {}
+    plan = edit_plan(own, model.attributes, model.hair_group)
+    for name, value, rows in tqdm(plan, desc="editing", unit="edit", disable=not progress):
+        edited = model.edit(faces[rows], attributes=own[rows], **{name: value})
+        column, key = classes.index(name), f"{name}={value}"
+        features = fid.inception_features(edited, progress=False)
+        results[f"{key}/faces"] = len(rows)
+        results[f"{spec['classifier']}/{key}/read_as_target"] = round(
+            read_as(clf.predict_attributes(judge, edited)[:, column], value), 4)
+        results[f"untranslated_{spec['classifier']}/{key}/read_as_target"] = round(
+            read_as(input_reading[rows, column], value), 4)
+        results[f"{key}/identity_top1"] = round(identity_top1(input_features, features, rows), 4)
+        results[f"{key}/input_l1"] = round(float(np.abs(edited / 255.0 - faces[rows] / 255.0).mean()), 4)
+        judge_accuracy = judge_entry["metrics"].get(f"test_balanced_accuracy/{name}", {}).get("value")
+        if judge_accuracy is not None:
+            results[f"{spec['classifier']}/{name}/balanced_accuracy"] = judge_accuracy
+        all_edits.append(edited)
+        all_features.append(features)
+        if name == "Blond_Hair" and value == 1 and "black2blond" in ref:
+            blond_edits = dict(zip(rows.tolist(), edited))
+    # FID at equal counts: n edits drawn from all of them (seeded) against the n inputs' own
+    chosen = np.random.default_rng(0).permutation(sum(map(len, all_edits)))[: len(faces)]
+    real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    edits_fid = _fid(np.concatenate(all_edits)[chosen], real, key, reference, progress,
+                     fake=np.concatenate(all_features)[chosen])
+    results.update({f"edits_{metric}": value for metric, value in edits_fid.items()})
+    results[f"untranslated_fid/{reference}"] = _fid(faces, real, key, reference, progress,
+                                                    fake=input_features)[f"fid/{reference}"]
+    if ref.get("reconstruction"):
+        unchanged = model.edit(faces, attributes=own)
+        results["reconstruction_l1"] = round(float(np.abs(unchanged / 255.0 - faces / 255.0).mean()), 4)
+    if "black2blond" in ref:
+        results.update(_black_to_blond(model, ref["black2blond"], faces, own, blond_edits, progress))
+    return results, len(faces)
+
+
+def _black_to_blond(model, ref, faces, own, blond_edits, progress):
+    """Blond_Hair=1 on the held-out faces with black hair and not blond (CycleGAN's domain a),
+    scored with the cyclegan entries' domain classifier and FID; keys prefixed black2blond/."""
+    from ganzoo import paired
+    from ganzoo.metrics import classifier as clf
+
+    a, b = ref["a"], ref["b"]
+    rows = np.flatnonzero((own[:, model.attributes.index(a)] == 1) & (own[:, model.attributes.index(b)] == 0))
+    edited = np.stack([blond_edits[row] for row in rows])
+    classes = zoo.get_entry(ref["classifier"], section="evaluators")["config"].get("classes")
+    if classes != [a, b]:
+        raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{a!r}, {b!r}].")
+    scorer = clf.load_classifier(ref["classifier"])
+    real = paired.celeba_domains(a, b, "train")[1]
+    key, reference = ("celeba", f"train_{b}", 64), f"celeba/train_{b}"
+    results = {"translated_faces": len(rows)}
+    for prefix, images in (("", edited), ("untranslated_", faces[rows])):
+        read_as_b = clf.predict_probabilities(scorer, images).argmax(axis=-1) == 1
+        results[f"{prefix}{ref['classifier']}/a2b_read_as_b"] = round(float(np.mean(read_as_b)), 4)
+        results[f"{prefix}fid/{reference}"] = _fid(images, real, key, reference, progress)[f"fid/{reference}"]
+    results["input_l1"] = round(float(np.abs(edited / 255.0 - faces[rows] / 255.0).mean()), 4)
+    return {f"black2blond/{metric}": value for metric, value in results.items()}
 
 
 def biharmonic_inpaint(images, holes):

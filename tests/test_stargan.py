@@ -336,3 +336,123 @@ def test_edit_needs_a_stargan_entry_and_a_face_of_its_size(capsys, tmp_path, fac
                        "-o", "out.png")
     assert code == 0, err
     assert png_pixels(tmp_path / "out.png").shape == (16, 16, 3)
+
+
+# --- evaluation: did the edit take, and is it the same face? ------------------------------------
+def test_the_edit_plan_covers_each_attribute_both_ways_and_each_hair_colour_once():
+    from ganzoo.metrics.edits import edit_plan
+
+    plan = {(name, value): rows.tolist() for name, value, rows in edit_plan(OWN, ATTRIBUTES, ATTRIBUTES[:3])}
+    assert plan == {("Black_Hair", 1): [1, 2, 3], ("Blond_Hair", 1): [0, 2, 3], ("Brown_Hair", 1): [0, 1, 3],
+                    ("Male", 1): [0, 3], ("Male", 0): [1, 2], ("Young", 1): [1, 3], ("Young", 0): [0, 2]}
+    everyone_young = edit_plan(np.ones((3, 1)), ["Young"])
+    assert [(name, value, rows.tolist()) for name, value, rows in everyone_young] == [("Young", 0, [0, 1, 2])]
+    with pytest.raises(ValueError, match=r"expected \(N, 5\)"):
+        edit_plan(OWN[:, :4], ATTRIBUTES)
+
+
+def test_read_as_and_identity_against_closed_forms():
+    from ganzoo.metrics.edits import identity_top1, read_as
+
+    assert read_as([0.9, 0.2, 0.7, 0.5], 1) == 0.5 and read_as([0.9, 0.2, 0.7, 0.5], 0) == 0.5
+    inputs = np.random.default_rng(0).normal(size=(10, 8))
+    assert identity_top1(inputs, inputs[[2, 5]], [2, 5]) == 1.0  # unchanged faces are themselves
+    assert identity_top1(inputs, inputs[[2, 5]] + 1e-3, [5, 2]) == 0.0  # each nearest another's input
+    assert identity_top1(inputs, inputs[[1, 1, 3]], [1, 0, 3]) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="one input index per edit"):
+        identity_top1(inputs, inputs[:2], [0])
+
+
+def _tiny_attribute_judge(weights, manifest, classes, multi_label=True):
+    """An untrained multi-label evaluator of 64x64 faces in weights/tiny_judge and the manifest."""
+    import json
+
+    from ganzoo import export, zoo
+    from ganzoo.metrics.classifier import build_classifier
+
+    keras.utils.set_random_seed(3)
+    judge = build_classifier(len(classes), (64, 64, 3))
+    (weights / "tiny_judge").mkdir(parents=True, exist_ok=True)
+    judge.save_weights(weights / "tiny_judge" / "model.weights.h5")
+    config = {"num_classes": len(classes), "image_shape": [64, 64, 3], "classes": list(classes),
+              **({"multi_label": True} if multi_label else {})}
+    (weights / "tiny_judge" / "config.json").write_text(json.dumps({"family": "classifier", "config": config}))
+    entry = {"family": "classifier", "config": config, "files": [], "description": "tiny",
+             "dataset": {"name": "celeba", "license": "research"}, "recipe": "recipes/x.py", "command": "x",
+             "training": {}, "hub": {"repo_id": "ganzoo/tiny_judge", "revision": "v0"},
+             "metrics": {"test_balanced_accuracy/Young": {"value": 0.8, "command": "x"}}}
+    export.refresh_card("tiny_judge", entry, weights / "tiny_judge")
+    zoo.write_entry("tiny_judge", entry, manifest, section="evaluators")
+    return judge
+
+
+@needs_data
+def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_counts(tmp_path, monkeypatch):
+    """Each edit of the held-out faces (from their true attributes) is read by the multi-label judge,
+    beside the judge's reading of the faces as they are; FID takes as many edits as inputs; black to
+    blond is scored on CycleGAN's domain a. Inception features and FID are stubbed (half an hour of CPU)."""
+    from ganzoo import evaluate, export, zoo
+    from ganzoo.metrics import edits as edit_metrics
+    from ganzoo.metrics import fid
+    from ganzoo.metrics.classifier import predict_attributes, predict_probabilities
+    from test_metrics import _tiny_hair_judge
+
+    weights, manifest = tmp_path / "weights", tmp_path / "manifest.json"
+    model = tiny_stargan(resolution=64, width=2)
+    folder = export.save_weights_folder(model, weights / "tiny")
+    hair = {"a": "Black_Hair", "b": "Blond_Hair", "classifier": "tiny_hair"}
+    evaluation = {"n_samples": 12, "seed": 0, "translation": {
+        "edits": {"classifier": "tiny_judge"}, "black2blond": hair, "reconstruction": True}}
+    entry = export.build_entry("tiny", model, folder, description="tiny", recipe="recipes/x.py", command="x",
+                               dataset={"name": "celeba", "license": "research"}, training={"steps": 0},
+                               evaluation=evaluation)
+    zoo.write_entry("tiny", entry, manifest)
+    judge = _tiny_attribute_judge(weights, manifest, ["Smiling", *reversed(ATTRIBUTES)])
+    hair_judge = _tiny_hair_judge(weights, manifest)
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", manifest)
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(weights))
+    monkeypatch.setattr(fid, "inception_features",  # 48 mean colours of 4x4 blocks: a feature per face
+                        lambda images, **k: images.reshape(len(images), 4, 16, 4, 16, 3).mean(axis=(2, 4)).reshape(len(images), -1))
+    calls = []
+
+    def fid_stub(samples, real, key, reference, progress, fake=None):
+        calls.append(dict(samples=samples, key=key, fake=fake))
+        return {f"fid/{reference}": float(len(calls)), "fid_samples": len(samples)}
+
+    monkeypatch.setattr(evaluate, "_fid", fid_stub)
+    results, n, _ = evaluate.evaluate("tiny", weights_dir=weights, progress=False)
+    faces, own = paired.celeba_attributes(list(ATTRIBUTES), "test")
+    faces, own = faces[:12], own[:12]
+    assert n == results["edited_faces"] == 12
+    for name, value, rows in edit_metrics.edit_plan(own, ATTRIBUTES, ATTRIBUTES[:3]):
+        edited = model.edit(faces[rows], attributes=own[rows], **{name: value})
+        column = ["Smiling", *reversed(ATTRIBUTES)].index(name)
+        key = f"{name}={value}"
+        assert results[f"{key}/faces"] == len(rows)
+        assert results[f"tiny_judge/{key}/read_as_target"] == round(
+            edit_metrics.read_as(predict_attributes(judge, edited)[:, column], value), 4)
+        assert results[f"untranslated_tiny_judge/{key}/read_as_target"] == round(
+            edit_metrics.read_as(predict_attributes(judge, faces[rows])[:, column], value), 4)
+        assert 0.0 <= results[f"{key}/identity_top1"] <= 1.0
+        assert results[f"{key}/input_l1"] == pytest.approx(np.abs(edited / 255 - faces[rows] / 255).mean(), abs=1e-4)
+    assert results["tiny_judge/Young/balanced_accuracy"] == 0.8  # how far the judge is trusted, from its entry
+    edits_call, inputs_call, *black2blond_calls = calls
+    assert len(edits_call["samples"]) == len(edits_call["fake"]) == 12  # FID at the inputs' count
+    np.testing.assert_array_equal(inputs_call["samples"], faces)
+    assert results["edits_fid/celeba/train"] == 1.0 and results["untranslated_fid/celeba/train"] == 2.0
+    assert results["reconstruction_l1"] == pytest.approx(
+        np.abs(model.edit(faces, attributes=own) / 255 - faces / 255).mean(), abs=1e-4)
+    black = (own[:, 0] == 1) & (own[:, 1] == 0)
+    assert results["black2blond/translated_faces"] == black.sum() > 0
+    blond = model.edit(faces[black], attributes=own[black], Blond_Hair=1)
+    np.testing.assert_array_equal(black2blond_calls[0]["samples"], blond)
+    assert black2blond_calls[0]["key"] == ("celeba", "train_Blond_Hair", 64)
+    assert results["black2blond/tiny_hair/a2b_read_as_b"] == round(
+        float(np.mean(predict_probabilities(hair_judge, blond).argmax(-1) == 1)), 4)
+
+    _tiny_attribute_judge(weights, manifest, ["Smiling", *reversed(ATTRIBUTES)], multi_label=False)
+    with pytest.raises(ValueError, match="must be a multi-label judge"):
+        evaluate.evaluate("tiny", weights_dir=weights, progress=False)
+    _tiny_attribute_judge(weights, manifest, ["Smiling", "Male"])
+    with pytest.raises(ValueError, match=r"missing: \['Black_Hair', 'Blond_Hair', 'Brown_Hair', 'Young'\]"):
+        evaluate.evaluate("tiny", weights_dir=weights, progress=False)
