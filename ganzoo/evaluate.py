@@ -10,6 +10,8 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
   real split, or its first `n_real`, with the first `n_samples` samples (statistics cached on disk after the first run).
 - translation: image-to-image entries on the held-out CelebA faces (see _translation).
 - inpainting: holes filled in held-out CelebA faces, beside a classical baseline (see _inpainting).
+- captions: text-to-image entries drawing the held-out faces' captions, judged attribute by attribute (see
+  _caption_following).
 - super_resolution: PSNR and SSIM (Y channel, border shaved) on the x4 benchmarks, beside
   bicubic (see _super_resolution).
 - conditional families also report label accuracy (cGAN) or code purity (InfoGAN), from
@@ -251,6 +253,50 @@ def _black_to_blond(model, ref, faces, own, blond_edits, progress):
     return {f"black2blond/{metric}": value for metric, value in results.items()}
 
 
+def _caption_following(model, ref, n, seed, progress):
+    """Text-to-image entries, one sample per held-out face's caption (its first, seed 0).
+
+    For each attribute and value a caption states (metrics.captions), `follows`: the share of
+    samples that the multi-label judge ref["classifier"] reads with the stated value, beside
+    `real_` (the same share of the faces the captions were written from: what this judge allows),
+    and how many captions state it; `mean_follows` and `real_mean_follows` average over those
+    attributes. FID of the samples against the training faces, beside the held-out faces' own at the
+    same count. A StackGAN of two stages also reports its Stage I images' (stage1_ keys).
+    """
+    from ganzoo import captions, data
+    from ganzoo.metrics import classifier as clf
+    from ganzoo.metrics.captions import stated_agreement
+
+    judge_entry = zoo.get_entry(ref["classifier"], section="evaluators")
+    classes = judge_entry["config"].get("classes") or []
+    if not judge_entry["config"].get("multi_label"):
+        raise ValueError(f"{ref['classifier']} must be a multi-label attribute judge (classifier_celeba_attributes).")
+    judge = clf.load_classifier(ref["classifier"])
+    faces, attributes = data.load("celeba", "test")
+    names = data.load_celeba_attributes()[1]
+    texts = [face[0] for face in captions.captions(attributes[:n], names, per_face=1, seed=0)]
+    faces, stated = faces[: len(texts)], [captions.mentioned_attributes(text) for text in texts]
+    inputs, _ = model.sampling_inputs(len(texts), seed, captions=texts)
+    outputs = {"": model.generate(inputs, progress="sampling the captions" if progress else None)}
+    if getattr(model, "training_stage", 1) == 2:
+        stage1 = model.generate(inputs, network=model._stage1_images)
+        scale = faces.shape[1] // stage1.shape[1]  # the judge reads faces of its own size
+        outputs["stage1_"] = np.repeat(np.repeat(stage1, scale, axis=1), scale, axis=2)
+    real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    results = {"captions": len(texts)}
+    for prefix, images in (*outputs.items(), ("real_", faces)):
+        readings = clf.predict_attributes(judge, images) > 0.5
+        shares = stated_agreement(readings, stated, classes)
+        for (name, value), (share, count) in shares.items():
+            results[f"{prefix}{ref['classifier']}/{name}={value}/follows"] = round(share, 4)
+            results[f"{name}={value}/captions"] = count
+        results[f"{prefix}mean_follows"] = round(float(np.mean([share for share, _ in shares.values()])), 4)
+        fid_scores = _fid(images, real, key, reference, progress)
+        results.update({f"{prefix}{metric}": value for metric, value in fid_scores.items()} if prefix != "real_"
+                       else {f"real_fid/{reference}": fid_scores[f"fid/{reference}"]})
+    return results, len(texts)
+
+
 def biharmonic_inpaint(images, holes):
     """The classical baseline: each hole filled by skimage's biharmonic inpainting (a smooth
     continuation of the pixels around it), uint8 in and out, known pixels unchanged."""
@@ -358,6 +404,9 @@ def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_siz
         return results, count, seed
     if "inpainting" in spec:
         results, count = _inpainting(model, spec["inpainting"], n, seed, progress)
+        return results, count, seed
+    if "captions" in spec:
+        results, count = _caption_following(model, spec["captions"], n, seed, progress)
         return results, count, seed
     samples, conditions = _generate(model, n, seed, batch_size, progress, name)
     results = {}

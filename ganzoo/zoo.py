@@ -26,7 +26,7 @@ class UnknownModelError(ValueError):
 
 
 # what an entry's evaluation block may declare (ganzoo.evaluate.METRICS, kept import-free here)
-EVALUATION_METRICS = ("classifier", "fid", "translation", "inpainting", "super_resolution")
+EVALUATION_METRICS = ("classifier", "fid", "translation", "inpainting", "super_resolution", "captions")
 
 
 class ManifestError(ValueError):

@@ -15,12 +15,15 @@ from pathlib import Path
 from absl import app, flags
 
 import recipe_flags
-from dcgan_celeba import CELEBA_DATASET, CELEBA_FID, CELEBA_LIMITATIONS
+from dcgan_celeba import CELEBA_DATASET, CELEBA_LIMITATIONS
 
 flags.DEFINE_integer("gan_cls_width", 64, "Filters of D's first / G's last hidden layer (DCGAN: 64).")
 flags.DEFINE_integer("text_epochs", 30, "Passes of the joint-embedding pre-training over the training faces.")
 flags.DEFINE_integer("captions_per_face", 10, "Captions made for each face (one drawn per face and step).")
 FLAGS = flags.FLAGS
+# `ganzoo evaluate`: one sample per held-out face's caption, each stated attribute read by the judge beside
+# the real faces' reading, and FID at the same count (evaluate._caption_following)
+CAPTION_EVALUATION = {"n_samples": 1000, "seed": 0, "captions": {"classifier": "classifier_celeba_attributes"}}
 
 
 def faces_and_captions(split, data_dir, source, resolution=64):
@@ -68,7 +71,7 @@ def main(argv):
          "text_width": 128, "condition_dim": 128, "interpolation_weight": 1.0, "ema_decay": 0.999},
         lambda data_dir, source: faces_and_captions("train", data_dir, source), steps=20000, batch_size=64,
         initialize=pretrain_text_encoder(output_dir),
-        evaluation={"n_samples": 5000, "seed": 0, "fid": CELEBA_FID},
+        evaluation=CAPTION_EVALUATION,
         dataset={**CELEBA_DATASET, "description": CELEBA_DATASET["description"]
                  + f" Each face has {FLAGS.captions_per_face} captions made from its own attributes (ganzoo/captions.py)."},
         description="GAN-CLS (Reed et al. 2016) with GAN-INT on DCGAN networks: 64x64 CelebA faces from English "

@@ -13,8 +13,8 @@ from pathlib import Path
 from absl import app, flags
 
 import recipe_flags
-from dcgan_celeba import CELEBA_DATASET, CELEBA_FID, CELEBA_LIMITATIONS
-from gan_cls_celeba_captions import faces_and_captions, pretrain_text_encoder
+from dcgan_celeba import CELEBA_DATASET, CELEBA_LIMITATIONS
+from gan_cls_celeba_captions import CAPTION_EVALUATION, faces_and_captions, pretrain_text_encoder
 
 flags.DEFINE_enum("stage", "1", ["1", "2"], "Which stage this run trains.")
 flags.DEFINE_integer("stackgan_width", 32, "Filters of the networks' widest-resolution layers.")
@@ -52,7 +52,7 @@ def main(argv):
             print(f"Stage I from its checkpoint at step {step}")
     recipe_flags.run(
         "stackgan_celeba_captions", "stackgan", config(stage), load, steps=20000, batch_size=64, initialize=initialize,
-        evaluation={"n_samples": 5000, "seed": 0, "fid": CELEBA_FID}, dataset=CELEBA_DATASET,
+        evaluation=CAPTION_EVALUATION, dataset=CELEBA_DATASET,
         description="StackGAN (Zhang et al. 2017): conditioning augmentation, Stage I at 32x32 and Stage II at 64x64, "
                     "matching-aware discriminators, a frozen text encoder pre-trained as a joint image-text embedding; "
                     "64x64 CelebA faces from English captions built from their attributes; "
