@@ -83,11 +83,8 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     else:
         twin.set_weights(model.get_weights())
         twin.save_weights(folder / "model.weights.h5")
-    config = {"family": model.family, "config": model.get_config(),
-              "weights_scope": "generator" if generator_only else "gan",
-              **({"training_files": training_files} if training_files else {}),
-              **({"weights_dtype": weights_dtype} if weights_dtype != "float32" else {})}
-    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    write_folder_config(folder, model, weights_scope="generator" if generator_only else "gan",
+                        training_files=training_files, weights_dtype=weights_dtype)
     if weights_dtype == "float16":
         from ganzoo.zoo import load_weights_folder
 
@@ -101,6 +98,26 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     for name, picture in model.card_pictures().items():  # e.g. StyleGAN's mixing grid
         images.save_png(picture, folder / name, scale=2)
     return folder
+
+
+def write_folder_config(folder, model, *, weights_scope, training_files=(), weights_dtype="float32"):
+    """config.json and metadata.json: the zoo's keys (family, config, weights_scope, training_files,
+    weights_dtype) joined with Keras' own (module, class_name, registered_name), so that the folder is
+    also a Keras model directory: `keras.saving.load_model(folder)` builds the family from the same
+    "config" and loads model.weights.h5 (GAN.load_own_variables lays out a generator-only file)."""
+    import datetime
+
+    import keras
+
+    keras_keys = {key: value for key, value in keras.saving.serialize_keras_object(model).items()
+                  if key in ("module", "class_name", "registered_name")}
+    config = {"family": model.family, "config": model.get_config(), **keras_keys, "weights_scope": weights_scope,
+              **({"training_files": list(training_files)} if training_files else {}),
+              **({"weights_dtype": weights_dtype} if weights_dtype != "float32" else {})}
+    (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    metadata = {"keras_version": keras.__version__, "date_saved": datetime.date.today().isoformat(),
+                "library": "ganzoo"}
+    (folder / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
 
 
 def metrics_table(metrics):
@@ -303,7 +320,8 @@ def refresh_card(name, entry, folder):
         check_finite_weights_file(folder / file)
     pictures = [picture for picture in EXTRA_PICTURES if (folder / picture).exists()]
     (folder / "README.md").write_text(model_card(name, entry, pictures))
-    names = ["config.json", "model.weights.h5", "README.md"]
+    names = ["config.json", *(["metadata.json"] if (folder / "metadata.json").exists() else []), "model.weights.h5",
+             "README.md"]
     names += [p.name for p in sorted(folder.glob("*.png"))]
     # role "training": fetched only when fit needs them, never for sampling (hub.resolve)
     entry["files"] = file_records(folder, names) + [dict(record, role="training")

@@ -8,6 +8,7 @@ applied, averaged over replicas and reported is decided here only.
 
 import contextlib
 import numbers
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -18,24 +19,28 @@ from ganzoo.augment import DiffAugment
 from ganzoo.core.objectives import get_objective
 
 
-def value_and_grad(loss_fn, variables):
-    """(loss, gradients of loss w.r.t. variables), on whichever backend Keras runs."""
+def value_and_grad(loss_fn, variables, has_aux=False):
+    """(loss, gradients of loss w.r.t. variables), on whichever backend Keras runs. has_aux:
+    loss_fn returns (loss, aux), and the result is ((loss, aux), gradients), as with jax.value_and_grad
+    (on JAX a value computed inside loss_fn reaches the caller only this way)."""
     backend = keras.backend.backend()
+    if backend == "jax":
+        return _jax_value_and_grad(loss_fn, variables, has_aux)
     if backend == "tensorflow":
         import tensorflow as tf
 
         with tf.GradientTape() as tape:
-            loss = loss_fn()
-        return loss, tape.gradient(loss, variables)
+            out = loss_fn()
+        return out, tape.gradient(out[0] if has_aux else out, variables)
     if backend == "torch":
         for v in variables:
             v.value.grad = None
-        loss = loss_fn()
-        loss.backward()
-        return loss, [v.value.grad for v in variables]
+        out = loss_fn()
+        (out[0] if has_aux else out).backward()
+        return out, [v.value.grad for v in variables]
     raise NotImplementedError(
-        f"ganzoo trains on the tensorflow and torch backends, not {backend!r}; "
-        "set KERAS_BACKEND=tensorflow or KERAS_BACKEND=torch."
+        f"ganzoo trains on the tensorflow, torch and jax backends, not {backend!r}; "
+        "set KERAS_BACKEND=tensorflow, torch or jax."
     )
 
 
@@ -46,6 +51,138 @@ def no_grad():
 
         return torch.no_grad()
     return contextlib.nullcontext()
+
+
+def run_if(condition, fn):
+    """Run fn (stateful: variable updates, an optimizer step) only where the scalar boolean
+    `condition` holds, inside a compiled train step as eagerly: tf.cond on TensorFlow, lax.cond
+    on JAX, a Python if on torch. Returns nothing."""
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        def run():
+            fn()
+            return ops.zeros(())
+
+        tf.cond(condition, run, lambda: ops.zeros(()))
+    elif backend == "jax":
+        _jax_run_if(condition, fn)
+    elif bool(ops.convert_to_numpy(condition)):
+        fn()
+
+
+# -- JAX: the stateful code above, run statelessly --------------------------------------------
+# Keras' JAX trainer hands the step the values of every variable (the state) and wants their new
+# values back. GAN._stateless_train_step maps the state onto the variables with a StatelessScope, in
+# which reads see the mapped values and `assign` records the new value instead of writing it; the
+# family's ordinary train_step(data) runs in it unchanged. Where JAX transforms a function (grad,
+# lax.cond), the function runs in a scope of its own that starts from the enclosing one's values,
+# and the values it assigned (batch-norm statistics, seed states, loss trackers) come out of the
+# transform as outputs and are recorded in the enclosing scope after it.
+class _StateScope(keras.StatelessScope):
+    """A StatelessScope that starts from the values of the scope it is entered in (or from
+    `mapping`, (variable, value) pairs), with `overrides` on top, and remembers which variables were
+    assigned in it."""
+
+    def __init__(self, overrides=(), mapping=None):
+        super().__init__()
+        if mapping is None:
+            from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+            enclosing = get_stateless_scope()
+            self.state_mapping = dict(enclosing.state_mapping) if enclosing is not None else {}
+        else:
+            self.state_mapping = {id(variable): value for variable, value in mapping}
+        self.state_mapping.update((id(variable), value) for variable, value in overrides)
+        self.assigned = {}  # id -> variable
+
+    def add_update(self, update):
+        super().add_update(update)
+        self.assigned[id(update[0])] = update[0]
+
+    def updates(self, leave_out=()):
+        """(variables assigned in the scope, their new values), `leave_out` excepted."""
+        skip = {id(v) for v in leave_out}
+        variables = [v for key, v in self.assigned.items() if key not in skip]
+        return variables, [self.state_mapping[id(v)] for v in variables]
+
+
+def _record(variables, values):
+    """Assign values computed under a JAX transform: into the enclosing scope, else in place."""
+    for variable, value in zip(variables, values):
+        variable.assign(value)
+
+
+def _jax_isolated(fn, overrides=()):
+    """Run fn() in a _StateScope; (fn's result, (assigned variables, their values))."""
+    with _StateScope(overrides) as scope:
+        result = fn()
+    return result, scope.updates(leave_out=[v for v, _ in overrides])
+
+
+def _jax_value_and_grad(loss_fn, variables, has_aux=False):
+    import jax
+
+    variables = list(variables)
+    assigned = []
+
+    def loss_of(values):
+        out, (touched, new_values) = _jax_isolated(loss_fn, list(zip(variables, values)))
+        assigned[:] = touched
+        loss, aux = out if has_aux else (out, None)
+        return loss, (aux, new_values)
+
+    (loss, (aux, new_values)), grads = jax.value_and_grad(loss_of, has_aux=True)([v.value for v in variables])
+    _record(assigned, new_values)
+    return ((loss, aux) if has_aux else loss), grads
+
+
+def jax_input_gradients(fn, inputs):
+    """d sum(fn(x)) / dx on JAX (objectives.input_gradients): jax.grad, itself differentiable,
+    with what fn assigns (D's batch-norm statistics, augmentation seeds) carried out of it."""
+    import jax
+
+    assigned = []
+
+    def total(x):
+        value, (touched, new_values) = _jax_isolated(lambda: ops.sum(fn(x)))
+        assigned[:] = touched
+        return value, new_values
+
+    grads, new_values = jax.grad(total, has_aux=True)(ops.convert_to_tensor(inputs))
+    _record(assigned, new_values)
+    return grads
+
+
+def _jax_run_if(condition, fn):
+    import jax
+    from keras.src.backend.common.stateless_scope import get_stateless_scope
+
+    if not isinstance(condition, jax.core.Tracer):  # eager (jit_compile=False): a plain if
+        if bool(condition):
+            fn()
+        return
+    enclosing = get_stateless_scope()
+    if enclosing is None:
+        raise RuntimeError("run_if: a traced condition outside a train step's state scope.")
+    keys = list(enclosing.state_mapping)
+
+    def branch(run):
+        def body(values):
+            scope = _StateScope(mapping=())
+            scope.state_mapping = dict(zip(keys, values))
+            if run:
+                with scope:
+                    fn()
+            unknown = [v.path for key, v in scope.assigned.items() if key not in enclosing.state_mapping]
+            if unknown:
+                raise RuntimeError(f"run_if: {unknown} assigned but not carried in the train step's state.")
+            return [scope.state_mapping[key] for key in keys]
+        return body
+
+    new_values = jax.lax.cond(condition, branch(True), branch(False), [enclosing.state_mapping[k] for k in keys])
+    enclosing.state_mapping.update(zip(keys, new_values))
 
 
 def _replica_info():
@@ -234,6 +371,8 @@ class GAN(keras.Model):
             store[f"{i}"] = variable
 
     def load_own_variables(self, store):
+        if self._load_zoo_folder(store):
+            return
         own = self._trainable_variables + self._non_trainable_variables
         seeds = self._seed_states()
         if len(store.keys()) not in (len(own), len(own) + len(seeds)):
@@ -242,6 +381,30 @@ class GAN(keras.Model):
         # files written without seed states (exported weights) leave the seeds as they are
         for i, variable in enumerate([*own, *seeds][: len(store.keys())]):
             variable.assign(store[f"{i}"])
+
+    def _load_zoo_folder(self, store):
+        """Whether `store` is the model.weights.h5 of a zoo folder that holds the generator alone, which
+        Keras' load_model(folder) hands to the whole model: then the zoo lays the folder out here (the
+        generator, its average, the discriminator file beside it) and Keras' own walk over this model's
+        layers, which would look for them in the generator's file, is skipped (__dir__, once)."""
+        path = getattr(store, "path_or_io", None)  # Keras' H5IOStore of a file on disk
+        if getattr(store, "_h5_entry_path", None) != "" or not isinstance(path, Path) or \
+                not (path.parent / "config.json").is_file():
+            return False
+        from ganzoo import zoo
+        from ganzoo.hub import read_config
+
+        if read_config(path.parent).get("weights_scope") != "generator":
+            return False
+        zoo.load_weights_folder(self, path.parent)
+        zoo.load_training_networks(self, path.parent)
+        self.__dict__["_layers_loaded_by_zoo"] = True
+        return True
+
+    def __dir__(self):
+        if self.__dict__.pop("_layers_loaded_by_zoo", False):  # right after _load_zoo_folder: Keras' walk
+            return []
+        return super().__dir__()
 
     def training_networks(self):
         """{file stem: network} of what `fit` needs besides the sampling generator: what a zoo entry
@@ -431,20 +594,19 @@ class GAN(keras.Model):
 
     def _step(self, loss_fn, optimizer, variables):
         replicas, _ = _replica_info()
-        unscaled = {}
 
         def scaled_loss():
             # The TF optimizer sums gradients over replicas: divide so the update is the
             # gradient of the loss averaged over the global batch.
-            unscaled["loss"] = loss_fn() / replicas
+            loss = loss_fn() / replicas
             if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
-                return optimizer.scale_loss(unscaled["loss"])  # apply() unscales the gradients
-            return unscaled["loss"]
+                return optimizer.scale_loss(loss), loss  # apply() unscales the gradients
+            return loss, loss
 
-        _, grads = value_and_grad(scaled_loss, variables)
+        (_, loss), grads = value_and_grad(scaled_loss, variables, has_aux=True)
         with no_grad():
             optimizer.apply(grads, variables)
-        return unscaled["loss"] * replicas
+        return loss * replicas
 
     def train_step(self, data):
         batch = self.prepare_batch(data)
@@ -465,6 +627,67 @@ class GAN(keras.Model):
         if _multi_worker():  # Keras reduces multi-worker logs along axis 0: scalars have none
             logs = {name: ops.reshape(value, (1,)) for name, value in logs.items()}
         return logs
+
+    # -- JAX: Keras' JAX trainer compiles train_step(state, data) -> (logs, new state) ----------
+    def make_train_function(self, force=False):
+        if keras.backend.backend() != "jax":
+            return super().make_train_function(force)
+        # The trainer jits self.train_step; families write the stateful train_step(data), which
+        # _stateless_train_step runs on the state, so it stands in while the function is made.
+        self.train_step = self._stateless_train_step
+        try:
+            return super().make_train_function(force)
+        finally:
+            del self.train_step
+
+    def _jax_carried(self):
+        """The variables whose values the JAX step takes and returns, in the four lists of Keras'
+        JAX trainer: trainable; non-trainable (batch-norm statistics, the EMA generator, seed states,
+        ADA's p); the optimizer slot, which here holds both players' optimizers and the states Keras
+        lists nowhere (the augmenter's seed, kept out of the model's variables on purpose); metrics."""
+        optimizers = [self.optimizer] + [o for o in (getattr(self, "d_optimizer", None),)
+                                         if o is not None and o is not self.optimizer]
+        unlisted = [] if self.augmenter is None else [self.augmenter.seed_generator.state]
+        slot, seen = [], set()
+        for variable in [v for o in optimizers for v in o.variables] + unlisted:
+            if id(variable) not in seen:
+                seen.add(id(variable))
+                slot.append(variable)
+        return (self.trainable_variables, self.non_trainable_variables, slot, self.metrics_variables)
+
+    _JAX_STATE_KEYS = ("trainable_variables", "non_trainable_variables", "optimizer_variables", "metrics_variables")
+
+    def _get_jax_state(self, trainable_variables=False, non_trainable_variables=False, optimizer_variables=False,
+                       metrics_variables=False, purge_model_variables=False):
+        wanted = (trainable_variables, non_trainable_variables, optimizer_variables, metrics_variables)
+        state = tuple([v.value for v in variables] for variables, want in zip(self._jax_carried(), wanted) if want)
+        if purge_model_variables:
+            self._purge_model_variables(*wanted)
+        return state
+
+    def jax_state_sync(self):
+        if not getattr(self, "_jax_state", None) or self._jax_state_synced:
+            return
+        for variables, key in zip(self._jax_carried(), self._JAX_STATE_KEYS):
+            for variable, value in zip(variables, self._jax_state.get(key) or ()):
+                variable.assign(value)
+        self._jax_state_synced = True
+
+    def _get_state_sharding_spec(self):
+        return tuple([v.value.sharding for v in variables] for variables in self._jax_carried())
+
+    def _stateless_train_step(self, state, data):
+        """train_step(data) on the values in `state`; (logs, the new values in the same lists)."""
+        carried = self._jax_carried()
+        mapping = [(v, value) for variables, values in zip(carried, state) for v, value in zip(variables, values)]
+        with _StateScope(mapping=mapping) as scope:
+            logs = self.train_step(data)
+        known = {id(v) for v, _ in mapping}
+        lost = [v.path for key, v in scope.assigned.items() if key not in known]
+        if lost:
+            raise RuntimeError(f"{type(self).__name__}.train_step assigned {lost}, which the JAX state does not carry; "
+                               "add them to GAN._jax_carried.")
+        return logs, tuple([scope.state_mapping[id(v)] for v in variables] for variables in carried)
 
     # -- inference ---------------------------------------------------------------------
     def latent_numpy(self, n, seed=None):
