@@ -114,14 +114,29 @@ def cmd_sample(args):
     from ganzoo import images
 
     _check_png_output(args.output)
+    _check_sample_conditions(args)
+    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    picture, count, scale = _sample_grid(model, args.name, args)
+    images.save_png(picture, args.output, scale=args.scale or scale)
+    print(f"wrote {count} samples of {args.name} to {args.output}")
+
+
+def _check_sample_conditions(args):
+    """--labels (cgan) or --codes (infogan), not both: checked before any model loads."""
     if args.labels is not None and args.codes is not None:
         raise ValueError("give --labels (cgan) or --codes (infogan), not both.")
-    model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+
+
+def _sample_grid(model, name, args):
+    """(grid picture, image count, default enlargement: each image ~128 px) of what `ganzoo sample`
+    draws for args.n, seed, labels, codes, caption and truncation; `ganzoo serve` draws the same."""
+    from ganzoo import images
+
     if args.truncation is not None and model.family != "stylegan_lite":
-        raise ValueError(f"--truncation is for stylegan_lite entries; {args.name} is a {model.family} model.")
+        raise ValueError(f"--truncation is for stylegan_lite entries; {name} is a {model.family} model.")
     text_to_image = hasattr(model, "text_encoder")
     if args.caption is not None and not text_to_image:
-        raise ValueError(f"--caption is for text-to-image entries (gan_cls); {args.name} is a {model.family} model.")
+        raise ValueError(f"--caption is for text-to-image entries (gan_cls); {name} is a {model.family} model.")
     if text_to_image:  # one row per caption (the family's examples unless given), -n per row
         per_caption = args.n or 8
         batch, cols = model.sample(per_caption, captions=args.caption, seed=args.seed), per_caption
@@ -129,11 +144,9 @@ def cmd_sample(args):
         truncation = {} if args.truncation is None else {"truncation": args.truncation}
         batch, cols = model.sample(args.n or 16, seed=args.seed, **truncation), None
     else:
-        condition, cols, count = _rows_of(model, args.name, args)
+        condition, cols, count = _rows_of(model, name, args)
         batch = model.sample(count, seed=args.seed, **condition)
-    scale = args.scale or max(1, 128 // batch.shape[1])
-    images.save_png(images.grid(batch, cols=cols), args.output, scale=scale)
-    print(f"wrote {len(batch)} samples of {args.name} to {args.output}")
+    return images.grid(batch, cols=cols), len(batch), max(1, 128 // batch.shape[1])
 
 
 def _seed_list(text, what):
@@ -152,8 +165,14 @@ def cmd_style_mix(args):
 
     _check_png_output(args.output)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
+    images.save_png(_style_mix_grid(model, args.name, args), args.output, scale=args.scale)
+    print(f"wrote the style-mixing grid of {args.name} to {args.output}")
+
+
+def _style_mix_grid(model, name, args):
+    """The mixing grid of `ganzoo style-mix` (and `ganzoo serve`) for args.rows, cols, layers, truncation."""
     if not hasattr(model, "style_mix"):
-        raise ValueError(f"{args.name} is a {model.family} model: style mixing needs a stylegan_lite entry.")
+        raise ValueError(f"{name} is a {model.family} model: style mixing needs a stylegan_lite entry.")
     layers = None
     if args.layers is not None:
         low, _, high = args.layers.partition("-")
@@ -161,10 +180,8 @@ def cmd_style_mix(args):
             layers = list(range(int(low), int(high or low) + 1))
         except ValueError:
             raise ValueError(f"--layers must be a range like 0-3 (or one index), got {args.layers!r}.") from None
-    grid = model.style_mix(_seed_list(args.rows, "--rows"), _seed_list(args.cols, "--cols"), layers=layers,
+    return model.style_mix(_seed_list(args.rows, "--rows"), _seed_list(args.cols, "--cols"), layers=layers,
                            truncation=args.truncation)
-    images.save_png(grid, args.output, scale=args.scale)
-    print(f"wrote the style-mixing grid of {args.name} to {args.output}")
 
 
 def _channels_for(image, channels):
@@ -178,30 +195,48 @@ def _channels_for(image, channels):
     return image.repeat(channels, axis=-1) if image.shape[-1] == 1 else image
 
 
+def _model_input(image, shape):
+    """A loaded HWC image as the model takes it: its channel count, short side to its size, centre crop."""
+    from ganzoo import images
+
+    return images.input_batch(_channels_for(image, shape[-1]), shape, resize=True)[0][0]
+
+
+def _check_translation(name, family, direction):
+    """`ganzoo translate`'s checks before any model loads (`ganzoo serve` makes them too); whether the
+    family translates both ways (direction a2b or b2a)."""
+    from ganzoo.families import get_family
+
+    if not hasattr(get_family(family), "translate"):
+        raise ValueError(f"{name} is a {family} model: it samples images, it does not translate them; "
+                         f"try `ganzoo sample {name}`.")
+    two_way = family in ("cyclegan", "discogan")
+    if direction is not None and not two_way:
+        raise ValueError(f"--direction is for cyclegan and discogan entries; {name} ({family}) translates "
+                         "one way only.")
+    return two_way
+
+
+def _translation(model, image, two_way, direction):
+    """(the image as the model sees it, its translation); a two-way entry goes `direction` (default a2b)."""
+    source = _model_input(image, model.source_shape)
+    return source, model.translate(source, **({"direction": direction or "a2b"} if two_way else {}))
+
+
 def cmd_translate(args):
     import ganzoo
     from ganzoo import images, zoo
     from ganzoo.core.translation import side_by_side
-    from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    family = zoo.describe(args.name)["family"]
-    if not hasattr(get_family(family), "translate"):
-        raise ValueError(f"{args.name} is a {family} model: it samples images, it does not translate them; "
-                         f"try `ganzoo sample {args.name}`.")
-    two_way = family in ("cyclegan", "discogan")
-    if args.direction is not None and not two_way:
-        raise ValueError(f"--direction is for cyclegan and discogan entries; {args.name} ({family}) translates "
-                         "one way only.")
+    two_way = _check_translation(args.name, zoo.describe(args.name)["family"], args.direction)
     image = images.load_image(args.input)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
-    height, width, channels = model.source_shape
+    height, width, _ = model.source_shape
     if image.shape[:2] != (height, width) and not args.resize:
         raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} translates "
                          f"{width}x{height} images: add --resize to resize it (short side, then a centre crop).")
-    source = images.input_batch(_channels_for(image, channels), model.source_shape, resize=True)[0][0]
-    kwargs = {"direction": args.direction or "a2b"} if two_way else {}
-    output = model.translate(source, **kwargs)
+    source, output = _translation(model, image, two_way, args.direction)
     picture = output if args.output_only else images.grid(side_by_side(source[None], output[None])[0], cols=2)
     # like `sample`: each image enlarged to ~128 px unless --scale says otherwise; --output-only
     # keeps the model's size by default (the pixels translate() returns)
@@ -230,32 +265,54 @@ def _read_mask(path, size, resize):
     return (mask > 127).astype(np.uint8)
 
 
+def _check_inpainting(name, family, mask, box):
+    """`ganzoo inpaint`'s checks before any image is read (`ganzoo serve` makes them too)."""
+    from ganzoo.families import get_family
+
+    if not hasattr(get_family(family), "inpaint"):
+        raise ValueError(f"{name} is a {family} model: it does not fill holes; `ganzoo list` shows the "
+                         "inpainting entries (family inpaint).")
+    if (mask is None) == (box is None):
+        raise ValueError("say where the hole is: --mask MASK.png (white = missing) or --box x,y,w,h, one of them.")
+
+
+def _hole_of(mask, box, config, resize):
+    """The (size, size) 0/1 hole of a --mask file or a --box, checked before the model loads."""
+    from ganzoo import masks
+
+    size = config["resolution"]
+    hole = masks.from_box(box, size) if box else _read_mask(mask, size, resize)
+    masks.check_masks(hole, (1, size, size, config["channels"]))
+    return hole
+
+
+def _inpainting(model, image, hole):
+    """(the image as the model sees it with its hole shown white, the image with the hole filled)."""
+    import numpy as np
+
+    face = _model_input(image, model.image_shape)
+    filled = model.inpaint(face, hole)
+    return np.where(hole[..., None].astype(bool), np.uint8(255), face), filled
+
+
 def cmd_inpaint(args):
     import numpy as np
 
     import ganzoo
-    from ganzoo import images, masks, zoo
-    from ganzoo.families import get_family
+    from ganzoo import images, zoo
 
     _check_png_output(args.output)
     described = zoo.describe(args.name)  # once: for hf:// names it reads the downloaded folder
     family, config = described["family"], described["config"]
-    if not hasattr(get_family(family), "inpaint"):
-        raise ValueError(f"{args.name} is a {family} model: it does not fill holes; `ganzoo list` shows the "
-                         "inpainting entries (family inpaint).")
-    if (args.mask is None) == (args.box is None):
-        raise ValueError("say where the hole is: --mask MASK.png (white = missing) or --box x,y,w,h, one of them.")
+    _check_inpainting(args.name, family, args.mask, args.box)
     image = images.load_image(args.input)
-    size, channels = config["resolution"], config["channels"]
+    size = config["resolution"]
     if image.shape[:2] != (size, size) and not args.resize:
         raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} fills {size}x{size} "
                          "images: add --resize to resize it (short side, then a centre crop; a --mask file alike).")
-    hole = masks.from_box(args.box, size) if args.box else _read_mask(args.mask, size, args.resize)
-    masks.check_masks(hole, (1, size, size, channels))  # before the model loads
+    hole = _hole_of(args.mask, args.box, config, args.resize)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
-    face = images.input_batch(_channels_for(image, channels), model.image_shape, resize=True)[0][0]
-    filled = model.inpaint(face, hole)
-    shown = np.where(hole[..., None].astype(bool), np.uint8(255), face)
+    shown, filled = _inpainting(model, image, hole)
     picture = filled if args.output_only else images.grid(np.stack([shown, filled]), cols=2)
     scale = args.scale or (1 if args.output_only else max(1, 128 // size))
     images.save_png(picture, args.output, scale=scale)
@@ -274,34 +331,39 @@ def _attribute_settings(settings):
     return targets
 
 
+def _edit_targets(name, entry, settings, grid):
+    """{attribute: 0 or 1} of --set NAME=VALUE options, checked against the entry's config before the
+    model loads (`ganzoo serve` checks its edits here too); `grid`: every edit instead."""
+    from ganzoo.families import get_family
+
+    if not hasattr(get_family(entry["family"]), "edit"):
+        raise ValueError(f"{name} is a {entry['family']} model: it does not edit attributes; "
+                         "`ganzoo list` shows the stargan entries.")
+    targets = _attribute_settings(settings)
+    if grid and targets:
+        raise ValueError("give the edits with --set NAME=0|1, or --grid for every edit, not both.")
+    if not grid and not targets:
+        raise ValueError("say what to change: --set NAME=0|1 (e.g. --set Blond_Hair=1), or --grid for every edit.")
+    from ganzoo.families.stargan import ATTRIBUTES, HAIR_GROUP, check_targets
+
+    check_targets(targets, entry["config"].get("attributes", ATTRIBUTES), entry["config"].get("hair_group", HAIR_GROUP))
+    return targets
+
+
 def cmd_edit(args):
     import ganzoo
     from ganzoo import images, zoo
     from ganzoo.core.translation import side_by_side
-    from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    entry = zoo.describe(args.name)
-    family = get_family(entry["family"])
-    if not hasattr(family, "edit"):
-        raise ValueError(f"{args.name} is a {entry['family']} model: it does not edit attributes; "
-                         "`ganzoo list` shows the stargan entries.")
-    targets = _attribute_settings(args.set)
-    if args.grid and targets:
-        raise ValueError("give the edits with --set NAME=0|1, or --grid for every edit, not both.")
-    if not args.grid and not targets:
-        raise ValueError("say what to change: --set NAME=0|1 (e.g. --set Blond_Hair=1), or --grid for every edit.")
-    from ganzoo.families.stargan import ATTRIBUTES, HAIR_GROUP, check_targets
-
-    # names and values are checked against the entry's config before the model loads
-    check_targets(targets, entry["config"].get("attributes", ATTRIBUTES), entry["config"].get("hair_group", HAIR_GROUP))
+    targets = _edit_targets(args.name, zoo.describe(args.name), args.set, args.grid)
     image = _channels_for(images.load_image(args.input), 3)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
     height, width, _ = model.image_shape
     if image.shape[:2] != (height, width) and not args.resize:
         raise ValueError(f"{args.input} is {image.shape[1]}x{image.shape[0]} pixels; {args.name} edits "
                          f"{width}x{height} faces: add --resize to resize it (short side, then a centre crop).")
-    face = images.input_batch(image, model.image_shape, resize=True)[0][0]
+    face = _model_input(image, model.image_shape)
     if args.grid:
         picture = model.edit_grid(face)
     else:
@@ -313,16 +375,21 @@ def cmd_edit(args):
     print(f"wrote {'every edit' if args.grid else 'the edit'} of {args.input} by {args.name} to {args.output}")
 
 
+def _check_upscaling(name, family):
+    """`ganzoo upscale`'s check before any model loads (`ganzoo serve` makes it too)."""
+    from ganzoo.families import get_family
+
+    if not hasattr(get_family(family), "upscale"):
+        raise ValueError(f"{name} is a {family} model: it does not upscale images; "
+                         "`ganzoo list` shows the srresnet and srgan entries.")
+
+
 def cmd_upscale(args):
     import ganzoo
     from ganzoo import images, zoo
-    from ganzoo.families import get_family
 
     _check_png_output(args.output)
-    family = zoo.describe(args.name)["family"]
-    if not hasattr(get_family(family), "upscale"):
-        raise ValueError(f"{args.name} is a {family} model: it does not upscale images; "
-                         "`ganzoo list` shows the srresnet and srgan entries.")
+    _check_upscaling(args.name, zoo.describe(args.name)["family"])
     image = _channels_for(images.load_image(args.input), 3)
     model = ganzoo.load(args.name, weights_dir=args.weights_dir)
     with _tile_progress(f"upscaling {args.input}"):
@@ -618,6 +685,23 @@ def cmd_export(args):
           f"ganzoo.load({str(folder)!r}).{use}")
 
 
+def _port(text):
+    value = _non_negative_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0..65535, got {value}")
+    return value
+
+
+def cmd_serve(args):
+    """A local web page to try every zoo entry (ganzoo/serve/, docs/serve.md)."""
+    from ganzoo import serve
+
+    serve.require()  # Flask and waitress: the demo extra
+    from ganzoo.serve.server import serve_forever
+
+    serve_forever(args.host, args.port, weights_dir=args.weights_dir)
+
+
 def _add_image_output_arguments(p, what):
     """The options translate and edit share: how the input is fitted and the result written."""
     p.add_argument("--resize", action="store_true",
@@ -748,6 +832,16 @@ def build_parser():
                    help="side of the low-res tiles processed at once (memory grows with its square)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_upscale)
+
+    p = add("serve", help="a local web page to try every zoo entry",
+            description="Serve a gallery of every zoo entry and a page per entry to try it: sample with seeds, "
+                        "labels, codes, captions and truncation, mix styles, or upload an image to translate, "
+                        "upscale, inpaint or edit. Needs the demo extra: pip install 'ganzoo[demo]'. Ctrl+C stops it.")
+    p.add_argument("--port", type=_port, default=7860, help="the port to listen on (default 7860; 0: any free one)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default 127.0.0.1: this computer only; 0.0.0.0: every network)")
+    p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
+    p.set_defaults(func=cmd_serve)
 
     p = add("evaluate", help="measure an entry's quality",
             description="Compute an entry's metrics with a fixed seed and sample count.")

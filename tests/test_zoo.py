@@ -320,3 +320,19 @@ def test_readme_quality_of_an_unpaired_translator_gives_both_directions_beside_t
                       untranslated_judge__b2a_read_as_a=0.0)
     assert _update_readme().quality(metrics) == ("read as the target domain by judge: a2b 0.8 (untranslated 0.12, "
                                                  "249 faces), b2a 0.7 (untranslated 0.0, 153 faces)")
+
+
+def test_quality_of_an_attribute_editor_and_a_text_to_image_entry():
+    from ganzoo.quality import quality
+
+    def records(values):
+        return {key: {"value": value, "n_samples": 1000} for key, value in values.items()}
+
+    editor = records({"edited_faces": 1000, "judge/Young=0/read_as_target": 0.8, "judge/Male=1/read_as_target": 0.6,
+                      "untranslated_judge/Young=0/read_as_target": 0.2, "untranslated_judge/Male=1/read_as_target": 0.0,
+                      "Young=0/identity_top1": 0.9, "Male=1/identity_top1": 0.7,
+                      "black2blond/judge/a2b_read_as_b": 0.9})  # (not the two-domain line: no b2a)
+    assert quality(editor) == ("edits read as the target 0.700 (unedited faces 0.100), identity kept 0.800, "
+                               "mean of 2 edits on 1000 held-out faces")
+    captions = records({"captions": 1000, "mean_follows": 0.7, "real_mean_follows": 0.9})
+    assert quality(captions) == "caption attributes followed 0.7 (the captions' real faces 0.9, 1000 held-out captions)"
