@@ -35,6 +35,29 @@ def token_ids(texts):
     return ids
 
 
+# what grids and samples draw when no caption is given
+DEFAULT_CAPTIONS = ("a smiling young woman with wavy blond hair", "a young man with black hair",
+                    "an older man with eyeglasses and a beard", "a young woman with heavy makeup and lipstick",
+                    "a smiling man with a goatee", "an older woman with grey hair",
+                    "a young man who wears a hat", "a woman with bangs and brown hair")
+
+
+def caption_list(captions=None):
+    """A caption or a list of them as a list; DEFAULT_CAPTIONS when None."""
+    if captions is None:
+        return list(DEFAULT_CAPTIONS)
+    return [captions] if isinstance(captions, str) else list(captions)
+
+
+def caption_blocks(n, captions=None):
+    """(token ids of each of n samples, the caption of each): the captions in equal blocks, caption by
+    caption (the last block shorter when n does not divide). Unknown words fail here, before sampling."""
+    captions = caption_list(captions)
+    ids = token_ids(captions)
+    each = np.repeat(np.arange(len(captions)), -(-n // len(captions)))[:n]
+    return ids[each], [captions[i] for i in each]
+
+
 def pick_caption(tokens, seed_generator):
     """(N, MAX_WORDS) ids: `tokens` as they are, or one row of (N, k, MAX_WORDS) drawn per image."""
     if len(tokens.shape) == 2:

@@ -27,12 +27,6 @@ from ganzoo.families import register_family
 from ganzoo.families.dcgan import _START_SIZE, _init, _upsamplings, discriminator_features, generator_body
 from ganzoo.families.dcgan import parameter_estimate as dcgan_parameters
 
-# what grids and samples draw when no caption is given
-DEFAULT_CAPTIONS = ("a smiling young woman with wavy blond hair", "a young man with black hair",
-                    "an older man with eyeglasses and a beard", "a young woman with heavy makeup and lipstick",
-                    "a smiling man with a goatee", "an older woman with grey hair",
-                    "a young man who wears a hat", "a woman with bangs and brown hair")
-
 
 def _compress(embedding, condition_dim, name):
     return layers.LeakyReLU(0.2)(layers.Dense(condition_dim, kernel_initializer=_init(), name=name)(embedding))
@@ -130,26 +124,23 @@ class GANCLS(GAN):
 
     # -- inference -----------------------------------------------------------------------
     def sampling_inputs(self, n, seed=None, captions=None):
-        """[z, token ids] for n samples in all, the captions (DEFAULT_CAPTIONS unless given) in equal
+        """[z, token ids] for n samples in all, the captions (text.DEFAULT_CAPTIONS unless given) in equal
         blocks, caption by caption, and {"captions": the caption of each sample}."""
-        captions = list(DEFAULT_CAPTIONS) if captions is None else ([captions] if isinstance(captions, str)
-                                                                     else list(captions))
-        ids = text.token_ids(captions)  # unknown words fail here, before any sampling
-        each = np.repeat(np.arange(len(captions)), -(-n // len(captions)))[:n]
-        return [self.latent_numpy(n, seed), ids[each]], {"captions": [captions[i] for i in each]}
+        ids, each = text.caption_blocks(n, captions)
+        return [self.latent_numpy(n, seed), ids], {"captions": each}
 
     def sample(self, n, captions=None, seed=None, batch_size=256):
         """n images per caption as uint8 NHWC (len(captions) * n of them, caption by caption); without
-        captions, n per caption of DEFAULT_CAPTIONS."""
+        captions, n per caption of text.DEFAULT_CAPTIONS."""
         n = check_positive_int(n, "n")
-        count = n * (1 if isinstance(captions, str) else len(DEFAULT_CAPTIONS if captions is None else captions))
+        count = n * len(text.caption_list(captions))
         check_sample_count(count, self.image_shape)
         inputs, _ = self.sampling_inputs(count, seed, captions)
         return self.generate(inputs, check_positive_int(batch_size, "batch_size"))
 
     def preview_grid(self, n=64, seed=0, captions=None):
-        """One row per caption (DEFAULT_CAPTIONS unless given), the same seeds in every row."""
-        captions = list(DEFAULT_CAPTIONS) if captions is None else list(captions)
+        """One row per caption (text.DEFAULT_CAPTIONS unless given), the same seeds in every row."""
+        captions = text.caption_list(captions)
         per_caption = max(1, n // len(captions))
         z = self.latent_numpy(per_caption, seed)
         ids = text.token_ids(captions)

@@ -30,7 +30,6 @@ from ganzoo.core.gan import GAN, check_positive_int, check_sample_count
 from ganzoo.core.objectives import matching_aware_d_loss
 from ganzoo.families import register_family
 from ganzoo.families.dcgan import _init
-from ganzoo.families.gan_cls import DEFAULT_CAPTIONS
 
 
 def _up(x, filters, name):
@@ -231,21 +230,18 @@ class StackGAN(GAN):
 
     # -- inference -------------------------------------------------------------------------
     def sampling_inputs(self, n, seed=None, captions=None):
-        """[z, token ids, CA noise of each stage] for n samples in all, the captions (DEFAULT_CAPTIONS
+        """[z, token ids, CA noise of each stage] for n samples in all, the captions (text.DEFAULT_CAPTIONS
         unless given) in equal blocks, and {"captions": each sample's caption}."""
-        captions = list(DEFAULT_CAPTIONS) if captions is None else ([captions] if isinstance(captions, str)
-                                                                     else list(captions))
-        ids = text.token_ids(captions)
-        each = np.repeat(np.arange(len(captions)), -(-n // len(captions)))[:n]
+        ids, each = text.caption_blocks(n, captions)
         rng = np.random.default_rng(None if seed is None else seed + 1)  # CA noise apart from z's stream
         noise = rng.standard_normal((2, n, self.condition_dim), dtype=np.float32)
-        return [self.latent_numpy(n, seed), ids[each], noise[0], noise[1]], {"captions": [captions[i] for i in each]}
+        return [self.latent_numpy(n, seed), ids, noise[0], noise[1]], {"captions": each}
 
     def sample(self, n, captions=None, seed=None, batch_size=256, return_stages=False):
         """n images per caption (len(captions) * n, caption by caption) of the trained stage; with
         return_stages=True (Stage II models), (Stage I images, Stage II images)."""
         n = check_positive_int(n, "n")
-        count = n * (1 if isinstance(captions, str) else len(DEFAULT_CAPTIONS if captions is None else captions))
+        count = n * len(text.caption_list(captions))
         check_sample_count(count, self.image_shape)
         inputs, _ = self.sampling_inputs(count, seed, captions)
         final = self.generate(inputs, check_positive_int(batch_size, "batch_size"))
@@ -264,10 +260,10 @@ class StackGAN(GAN):
         return pipeline.get_layer("stage1_generator")([z, mu + ops.exp(0.5 * log_variance) * noise1], training=False)
 
     def preview_grid(self, n=64, seed=0, captions=None):
-        """One row per caption (DEFAULT_CAPTIONS unless given), the same seeds in every row."""
+        """One row per caption (text.DEFAULT_CAPTIONS unless given), the same seeds in every row."""
         from ganzoo import images as image_utils
 
-        captions = list(DEFAULT_CAPTIONS) if captions is None else list(captions)
+        captions = text.caption_list(captions)
         per_caption = max(1, n // len(captions))
         inputs, _ = self.sampling_inputs(per_caption * len(captions), seed, captions)
         inputs[0] = np.tile(inputs[0][:per_caption], (len(captions), 1))  # the same z in every row

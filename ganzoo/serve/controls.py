@@ -23,7 +23,9 @@ def controls(name, entry):
         if "codes" in takes:
             page["codes"] = config.get("num_categories")
         if "captions" in takes:
-            page["captions"] = list(getattr(inspect.getmodule(family), "DEFAULT_CAPTIONS", ()))
+            from ganzoo.text import DEFAULT_CAPTIONS
+
+            page["captions"] = list(DEFAULT_CAPTIONS)
         page["truncation"] = "truncation" in takes
     elif kind == "translate":
         page["two_way"] = cli._check_translation(name, entry["family"], None)
