@@ -249,20 +249,16 @@ def _read_mask(path, size, resize):
     """A mask file (PNG/JPEG; white or any non-zero grey = missing) as (size, size) uint8 0/1; with
     resize, brought to the model's size as the image is (short side, centre crop; nearest pixels)."""
     import numpy as np
-    from PIL import Image
 
     from ganzoo import images
 
-    mask = images.load_image(path)[..., 0]  # grey (any colour file: its first channel)
-    if mask.shape != (size, size):
+    mask = images.load_image(path)[..., :1]  # grey (any colour file: its first channel)
+    if mask.shape[:2] != (size, size):
         if not resize:
             raise ValueError(f"the mask {path} is {mask.shape[1]}x{mask.shape[0]} pixels; the image is fitted to "
                              f"{size}x{size}: give a mask of that size, or add --resize to fit both alike.")
-        side = min(mask.shape)
-        top, left = (mask.shape[0] - side) // 2, (mask.shape[1] - side) // 2
-        mask = np.asarray(Image.fromarray(mask[top : top + side, left : left + side]).resize((size, size),
-                                                                                               Image.NEAREST))
-    return (mask > 127).astype(np.uint8)
+        mask = images.resize_square(mask, size, nearest=True)
+    return (mask[..., 0] > 127).astype(np.uint8)
 
 
 def _check_inpainting(name, family, mask, box):

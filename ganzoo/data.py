@@ -146,15 +146,16 @@ def load_idx(name, split="train", data_dir=None):
     return images, labels
 
 
-def center_crop_resize(image, resolution):
-    """Resize the short side to `resolution` (antialiased), then centre-crop a square."""
+def center_crop_resize(image, resolution, nearest=False):
+    """Resize the short side to `resolution` (antialiased; nearest=True keeps the pixel values, as a
+    0/1 mask needs), then centre-crop a square."""
     from PIL import Image
 
     im = Image.fromarray(image)
     w, h = im.size
     scale = resolution / min(w, h)
     nw, nh = max(resolution, round(w * scale)), max(resolution, round(h * scale))
-    im = im.resize((nw, nh), Image.LANCZOS)
+    im = im.resize((nw, nh), Image.NEAREST if nearest else Image.LANCZOS)
     left, top = (nw - resolution) // 2, (nh - resolution) // 2
     return np.asarray(im.crop((left, top, left + resolution, top + resolution)))
 

@@ -67,13 +67,14 @@ def input_batch(images, image_shape, resize=False, what="images"):
     return batch, single
 
 
-def resize_square(image, size):
-    """An HWC uint8 image with its short side scaled to `size` and centre-cropped to a square."""
+def resize_square(image, size, nearest=False):
+    """An HWC uint8 image with its short side scaled to `size` and centre-cropped to a square
+    (nearest=True: nearest pixels, for masks)."""
     from ganzoo.data import center_crop_resize
 
     if image.shape[-1] == 1:  # PIL reads a 2-D array as grey
-        return center_crop_resize(image[..., 0], size)[..., None]
-    return center_crop_resize(image, size)
+        return center_crop_resize(image[..., 0], size, nearest)[..., None]
+    return center_crop_resize(image, size, nearest)
 
 
 def grid(images, rows=None, cols=None, pad=2, pad_value=255):

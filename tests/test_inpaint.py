@@ -214,3 +214,20 @@ def test_the_card_shows_the_model_beside_the_biharmonic_baseline(faces):
     model.preview_inputs = faces
     picture = model.card_pictures()["versus_biharmonic.png"]
     assert picture.shape == grid(np.zeros((48, 32, 32, 3), np.uint8), cols=8).shape  # 12 rows of 4
+
+
+def test_a_mask_is_fitted_exactly_where_its_image_is(tmp_path):
+    """--resize fits image and mask alike (short side, centre crop): the mask keeps 0/1 values and
+    covers the same part of the picture."""
+    from PIL import Image
+
+    from ganzoo import cli, images
+
+    picture = np.full((60, 100, 3), 255, np.uint8)
+    picture[20:40, 50:70] = 0  # a dark box, off centre on a wide picture
+    hole = np.zeros((60, 100), np.uint8)
+    hole[20:40, 50:70] = 255
+    Image.fromarray(hole).save(tmp_path / "mask.png")
+    mask = cli._read_mask(tmp_path / "mask.png", 30, resize=True)
+    assert set(np.unique(mask)) == {0, 1} and mask.sum() == 100  # a 10x10 box at half the size
+    np.testing.assert_array_equal(np.argwhere(mask), np.argwhere(images.resize_square(picture, 30)[..., 0] < 128))
