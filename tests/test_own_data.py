@@ -177,13 +177,19 @@ def _publish_tiny_entry(root, images):
     return model
 
 
-def test_finetune_continues_an_entry_on_a_folder_with_diffaugment(tmp_path, capsys, monkeypatch, tiny_images):
-    from conftest import weights_of
-
+@pytest.fixture
+def tiny_entry(tmp_path, monkeypatch, tiny_images):
+    """(the published tiny entry's model, a folder of 12 pictures), the zoo pointed at the entry."""
     published = _publish_tiny_entry(tmp_path, tiny_images)
     monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
     monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
-    photos, run_dir = _pictures(tmp_path / "photos", 12), tmp_path / "run"
+    return published, _pictures(tmp_path / "photos", 12)
+
+
+def test_finetune_continues_an_entry_on_a_folder_with_diffaugment(tmp_path, capsys, tiny_entry):
+    from conftest import weights_of
+
+    (published, photos), run_dir = tiny_entry, tmp_path / "run"
     code, out, err = run(capsys, "finetune", "tiny", "--data", photos, "--steps", "2", "--batch_size", "4",
                          "--output_dir", run_dir, "--time_limit", "600")
     assert code == 0, err
@@ -222,13 +228,10 @@ def test_finetune_errors(tmp_path, capsys, monkeypatch, tiny_images, argv, messa
     assert code == 2 and message in err, err
 
 
-def test_finetune_freeze_d_keeps_the_first_layers_of_d_as_shipped(tmp_path, capsys, monkeypatch, tiny_images):
+def test_finetune_freeze_d_keeps_the_first_layers_of_d_as_shipped(tmp_path, capsys, tiny_entry):
     from ganzoo.own_data import frozen_layers
 
-    published = _publish_tiny_entry(tmp_path, tiny_images)
-    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
-    monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
-    photos, run_dir = _pictures(tmp_path / "photos", 12), tmp_path / "run"
+    (published, photos), run_dir = tiny_entry, tmp_path / "run"
     code, out, err = run(capsys, "finetune", "tiny", "--data", photos, "--steps", "2", "--batch_size", "4",
                          "--freeze_d", "1", "--output_dir", run_dir)
     assert code == 0, err
