@@ -20,6 +20,8 @@ flags.DEFINE_integer("discogan_width", 32, "Filters of G's and D's first layer (
 flags.DEFINE_enum("discogan_generator_output", "residual", ["image", "residual"],
                   "G draws the whole image (the paper) or adds a change to its input (clipped).")
 flags.DEFINE_float("discogan_reconstruction_weight", 1.0, "Weight of the two reconstruction terms (paper: 1).")
+flags.DEFINE_enum("discogan_upsampling", "transpose", ["transpose", "resize"],
+                  "G's upsampling: stride-2 transposed convolutions (the paper) or nearest doubling + a convolution.")
 FLAGS = flags.FLAGS
 
 
@@ -30,7 +32,7 @@ def main(argv):
         "discogan_celeba_black2blond", "discogan",
         {"resolution": 64, "channels": 3, "width": FLAGS.discogan_width,
          "reconstruction_weight": FLAGS.discogan_reconstruction_weight, "distance": "mse",
-         "generator_output": FLAGS.discogan_generator_output},
+         "generator_output": FLAGS.discogan_generator_output, "upsampling": FLAGS.discogan_upsampling},
         domains, steps=6000, batch_size=8, generator_only=True, preview_inputs=held_out,
         evaluation={"n_samples": 1000, "seed": 0,
                     "translation": {"a": A, "b": B, "classifier": "classifier_celeba_hair"}},

@@ -68,7 +68,21 @@ def test_a_residual_generator_starts_near_its_input():
 @pytest.mark.parametrize("overrides, message", [
     ({"distance": "cosine"}, "distance must be"), ({"reconstruction_weight": -1}, ">= 0"),
     ({"generator_output": "mask"}, "generator_output"), ({"resolution": 24}, "power of two"),
+    ({"upsampling": "bilinear"}, "upsampling must be"),
 ])
 def test_bad_options_are_refused(overrides, message):
     with pytest.raises(ValueError, match=message):
         tiny(**overrides)
+
+
+def test_resize_upsampling_builds_no_transposed_convolution_and_trains():
+    model = tiny(upsampling="resize")
+    kinds = {type(layer).__name__ for g in ("generator_ab", "generator_ba")
+             for layer in model.generator.get_layer(g).layers}
+    assert "Conv2DTranspose" not in kinds and "UpSampling2D" in kinds
+    assert "Conv2DTranspose" in {type(layer).__name__ for layer in tiny().generator.get_layer("generator_ab").layers}
+    assert type(model).from_config(model.get_config()).get_config()["upsampling"] == "resize"
+    before = weights_of(model.generator)
+    model.compile()
+    model.fit(domains(8), batch_size=4, epochs=1, verbose=0)
+    assert moved(before, model.generator) and model.translate(domains(2)[0]).shape == (2, 16, 16, 3)

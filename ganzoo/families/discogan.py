@@ -17,6 +17,8 @@ Adam(2e-4, beta_1=0.5, beta_2=0.999), as in the authors' code.
 
 generator_output="residual" has G add a change to its input (clipped), as the CycleGAN option
 of that name does (Shen & Liu 2017); the default is the paper's whole image.
+upsampling="resize" doubles G's maps by nearest neighbours and a 3x3 convolution instead of the
+paper's transposed convolutions (the CycleGAN entry needed it against checkerboard artefacts).
 """
 
 import keras
@@ -25,7 +27,7 @@ from keras import layers, ops
 from ganzoo.core.gan import check_parameter_budget, check_positive_int
 from ganzoo.core.translation import TwoDomainGAN, pair_model
 from ganzoo.families import register_family
-from ganzoo.families.cyclegan import OUTPUTS, AddResidual
+from ganzoo.families.cyclegan import OUTPUTS, UPSAMPLINGS, AddResidual
 from ganzoo.families.pix2pix import check_resolution
 
 DISTANCES = ("mse", "l1")
@@ -50,15 +52,25 @@ def _encoder(x, width, levels, name):
     return x
 
 
-def build_generator(resolution, channels, width, name, output="image"):
+def _up(x, filters, upsampling, name, use_bias=False):
+    """x at twice the size: the paper's stride-2 4x4 transposed convolution, or (upsampling="resize")
+    nearest-neighbour doubling then a 3x3 convolution, which cannot draw the checkerboard that uneven
+    kernel overlap leaves (Odena et al. 2016)."""
+    if upsampling == "transpose":
+        return layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=use_bias,
+                                      kernel_initializer=_init(), name=name)(x)
+    x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
+    return layers.Conv2D(filters, 3, padding="same", use_bias=use_bias, kernel_initializer=_init(), name=name)(x)
+
+
+def build_generator(resolution, channels, width, name, output="image", upsampling="transpose"):
     image = keras.Input((resolution, resolution, channels), name="image")
     levels = _levels(resolution)
     x = _encoder(image, width, levels, "")
     for i in reversed(range(levels - 1)):
-        x = layers.Conv2DTranspose(width * 2**i, 4, strides=2, padding="same", use_bias=False,
-                                   kernel_initializer=_init(), name=f"up{i}")(x)
+        x = _up(x, width * 2**i, upsampling, f"up{i}")
         x = layers.ReLU()(layers.BatchNormalization(name=f"up{i}_bn")(x))
-    x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=_init(), name="to_image")(x)
+    x = _up(x, channels, upsampling, "to_image", use_bias=True)
     if output == "residual":
         return keras.Model(image, AddResidual(name="add_residual")([image, x]), name=name)
     return keras.Model(image, layers.Activation("tanh", dtype="float32", name="tanh")(x), name=name)
@@ -83,7 +95,7 @@ class DiscoGAN(TwoDomainGAN):
     """Unpaired translation between domains A and B (fit, translate: TwoDomainGAN)."""
 
     def __init__(self, resolution=64, channels=3, width=64, reconstruction_weight=1.0, distance="mse",
-                 generator_output="image", objective="non_saturating", seed=None, **kwargs):
+                 generator_output="image", upsampling="transpose", objective="non_saturating", seed=None, **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
         self.resolution = check_resolution(resolution)
         self.channels = check_positive_int(channels, "channels")
@@ -98,12 +110,16 @@ class DiscoGAN(TwoDomainGAN):
             raise ValueError(f"generator_output must be 'image' (G draws the whole image, as in the paper) or "
                              f"'residual' (G adds a change to its input), got {generator_output!r}.")
         self.generator_output = generator_output
+        if upsampling not in UPSAMPLINGS:
+            raise ValueError(f"upsampling must be 'transpose' (the paper's stride-2 transposed convolutions) or "
+                             f"'resize' (nearest-neighbour doubling, then a convolution), got {upsampling!r}.")
+        self.upsampling = upsampling
         sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = self.source_shape = (self.resolution, self.resolution, self.channels)
         self.pair_shapes = (self.image_shape, self.image_shape)
         self.generator = pair_model(*(build_generator(self.resolution, self.channels, self.width, name,
-                                                      self.generator_output)
+                                                      self.generator_output, self.upsampling)
                                       for name in ("generator_ab", "generator_ba")), self.image_shape, "generator")
         self.discriminator = pair_model(*(build_discriminator(self.resolution, self.channels, self.width, name)
                                           for name in ("discriminator_a", "discriminator_b")),
@@ -118,7 +134,8 @@ class DiscoGAN(TwoDomainGAN):
     def get_config(self):
         return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
                 "reconstruction_weight": self.reconstruction_weight, "distance": self.distance,
-                "generator_output": self.generator_output, "objective": self.objective, "seed": self.seed}
+                "generator_output": self.generator_output, "upsampling": self.upsampling, "objective": self.objective,
+                "seed": self.seed}
 
     def reconstruction(self, reconstructed, original):
         difference = reconstructed - original
