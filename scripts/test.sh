@@ -41,4 +41,5 @@ KERAS_BACKEND=torch .venv/bin/python -m pytest -q \
   tests/test_recipe.py tests/test_metrics.py tests/test_families.py tests/test_pipeline.py tests/test_training.py tests/test_image2image.py \
   tests/test_features.py tests/test_superres.py tests/test_srgan.py tests/test_stylegan.py tests/test_stargan.py \
   tests/test_augment.py tests/test_training_files.py tests/test_inpaint.py tests/test_discogan.py tests/test_text_to_image.py \
+  tests/test_batch_norm.py tests/test_keras_folders.py \
   tests/test_serve.py

@@ -10,6 +10,7 @@ import keras
 from keras import layers
 
 from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.families import register_family
 
 # resolution -> side of the first feature map; each stride-2 layer doubles it
@@ -51,13 +52,13 @@ def generator_body(x, resolution, channels, width):
     filters = width * 2 ** (n_up - 1)
     x = layers.Dense(start * start * filters, use_bias=False, kernel_initializer=_init(), name="project")(x)
     x = layers.Reshape((start, start, filters))(x)
-    x = layers.BatchNormalization(name="project_bn")(x)
+    x = BatchNormalization(name="project_bn")(x)
     x = layers.ReLU()(x)
     for i in range(n_up - 1):
         filters //= 2
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
                                    kernel_initializer=_init(), name=f"up{i}")(x)
-        x = layers.BatchNormalization(name=f"up{i}_bn")(x)
+        x = BatchNormalization(name=f"up{i}_bn")(x)
         x = layers.ReLU()(x)
     x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", kernel_initializer=_init(),
                                name="to_image")(x)
@@ -80,7 +81,7 @@ def discriminator_features(image, resolution, width, batch_norm=True):
         x = layers.Conv2D(filters, 4, strides=2, padding="same", use_bias=i == 0 or not batch_norm,
                           kernel_initializer=_init(), name=f"down{i}")(x)
         if i > 0 and batch_norm:  # no batch norm on D's input layer (paper)
-            x = layers.BatchNormalization(name=f"down{i}_bn")(x)
+            x = BatchNormalization(name=f"down{i}_bn")(x)
         x = layers.LeakyReLU(0.2)(x)
         filters *= 2
     return layers.Flatten()(x)

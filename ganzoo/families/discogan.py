@@ -25,6 +25,7 @@ import keras
 from keras import layers, ops
 
 from ganzoo.core.gan import check_parameter_budget, check_positive_int
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.translation import TwoDomainGAN, pair_model
 from ganzoo.families import register_family
 from ganzoo.families.cyclegan import OUTPUTS, UPSAMPLINGS, AddResidual
@@ -47,7 +48,7 @@ def _encoder(x, width, levels, name):
         x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
                           name=f"{name}down{i}")(x)
         if i > 0:
-            x = layers.BatchNormalization(name=f"{name}down{i}_bn")(x)
+            x = BatchNormalization(name=f"{name}down{i}_bn")(x)
         x = layers.LeakyReLU(0.2)(x)
     return x
 
@@ -69,7 +70,7 @@ def build_generator(resolution, channels, width, name, output="image", upsamplin
     x = _encoder(image, width, levels, "")
     for i in reversed(range(levels - 1)):
         x = _up(x, width * 2**i, upsampling, f"up{i}")
-        x = layers.ReLU()(layers.BatchNormalization(name=f"up{i}_bn")(x))
+        x = layers.ReLU()(BatchNormalization(name=f"up{i}_bn")(x))
     x = _up(x, channels, upsampling, "to_image", use_bias=True)
     if output == "residual":
         return keras.Model(image, AddResidual(name="add_residual")([image, x]), name=name)

@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.families import register_family
 
 
@@ -19,7 +20,7 @@ def build_generator(image_shape, hidden, latent_dim):
     x = z
     for i, units in enumerate(hidden):
         x = layers.Dense(units, name=f"hidden{i}")(x)
-        x = layers.BatchNormalization(name=f"hidden{i}_bn")(x)
+        x = BatchNormalization(name=f"hidden{i}_bn")(x)
         x = layers.ReLU()(x)
     size = image_shape[0] * image_shape[1] * image_shape[2]
     x = layers.Dense(size, name="to_pixels")(x)

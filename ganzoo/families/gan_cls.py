@@ -22,6 +22,7 @@ from keras import layers, ops
 from ganzoo import images as image_utils
 from ganzoo import text
 from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, check_sample_count
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.objectives import matching_aware_d_loss
 from ganzoo.families import register_family
 from ganzoo.families.dcgan import _START_SIZE, _init, _upsamplings, discriminator_features, generator_body
@@ -48,7 +49,7 @@ def build_discriminator(resolution, channels, width, embedding_dim, condition_di
         layers.Reshape((1, 1, condition_dim))(_compress(embedding, condition_dim, "compress_text")))
     x = layers.Conv2D(filters, 1, use_bias=False, kernel_initializer=_init(), name="joint")(
         layers.Concatenate()([features, tiled]))
-    x = layers.LeakyReLU(0.2)(layers.BatchNormalization(name="joint_bn")(x))
+    x = layers.LeakyReLU(0.2)(BatchNormalization(name="joint_bn")(x))
     logit = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit")(layers.Flatten()(x))
     return keras.Model([image, embedding], logit, name="discriminator")
 

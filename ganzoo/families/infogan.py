@@ -16,6 +16,7 @@ from keras import layers, ops
 
 from ganzoo import images as image_utils
 from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, check_sample_count, check_seed
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.families import register_family
 
 
@@ -23,12 +24,12 @@ def build_generator(input_dim, resolution, channels):
     start = resolution // 4
     code = keras.Input((input_dim,), name="z_and_codes")
     x = layers.Dense(1024, use_bias=False, name="hidden")(code)
-    x = layers.ReLU()(layers.BatchNormalization(name="hidden_bn")(x))
+    x = layers.ReLU()(BatchNormalization(name="hidden_bn")(x))
     x = layers.Dense(start * start * 128, use_bias=False, name="project")(x)
-    x = layers.ReLU()(layers.BatchNormalization(name="project_bn")(x))
+    x = layers.ReLU()(BatchNormalization(name="project_bn")(x))
     x = layers.Reshape((start, start, 128))(x)
     x = layers.Conv2DTranspose(64, 4, strides=2, padding="same", use_bias=False, name="up0")(x)
-    x = layers.ReLU()(layers.BatchNormalization(name="up0_bn")(x))
+    x = layers.ReLU()(BatchNormalization(name="up0_bn")(x))
     x = layers.Conv2DTranspose(channels, 4, strides=2, padding="same", name="to_image")(x)
     return keras.Model(code, layers.Activation("tanh", dtype="float32", name="tanh")(x), name="generator")
 
@@ -38,12 +39,12 @@ def build_discriminator(resolution, channels, num_categories, num_continuous):
     image = keras.Input((resolution, resolution, channels), name="image")
     x = layers.LeakyReLU(0.1)(layers.Conv2D(64, 4, strides=2, padding="same", name="down0")(image))
     x = layers.Conv2D(128, 4, strides=2, padding="same", use_bias=False, name="down1")(x)
-    x = layers.LeakyReLU(0.1)(layers.BatchNormalization(name="down1_bn")(x))
+    x = layers.LeakyReLU(0.1)(BatchNormalization(name="down1_bn")(x))
     x = layers.Dense(1024, use_bias=False, name="hidden")(layers.Flatten()(x))
-    body = layers.LeakyReLU(0.1)(layers.BatchNormalization(name="hidden_bn")(x))
+    body = layers.LeakyReLU(0.1)(BatchNormalization(name="hidden_bn")(x))
     logit = layers.Dense(1, dtype="float32", name="logit")(body)
     q = layers.Dense(128, use_bias=False, name="q_hidden")(body)
-    q = layers.LeakyReLU(0.1)(layers.BatchNormalization(name="q_hidden_bn")(q))
+    q = layers.LeakyReLU(0.1)(BatchNormalization(name="q_hidden_bn")(q))
     category_logits = layers.Dense(num_categories, dtype="float32", name="q_category")(q)
     continuous_mean = layers.Dense(num_continuous, dtype="float32", name="q_continuous")(q)
     return keras.Model(image, [logit, category_logits, continuous_mean], name="discriminator")

@@ -17,6 +17,7 @@ from keras import layers, ops
 
 from ganzoo import images as image_utils
 from ganzoo.core.gan import check_parameter_budget, check_positive_int
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.translation import TranslationGAN, side_by_side
 from ganzoo.families import register_family
 
@@ -50,13 +51,13 @@ def build_unet(resolution, input_channels, output_channels, width, seed=None):
         x = layers.Conv2D(_filters(width, i), 4, strides=2, padding="same", use_bias=not normalised,
                           kernel_initializer=_init(), name=f"down{i}")(x)
         if normalised:
-            x = layers.BatchNormalization(name=f"down{i}_bn")(x)
+            x = BatchNormalization(name=f"down{i}_bn")(x)
         skips.append(x)
     for block, i in enumerate(reversed(range(levels - 1))):
         x = layers.ReLU()(x)
         x = layers.Conv2DTranspose(_filters(width, i), 4, strides=2, padding="same", use_bias=False,
                                    kernel_initializer=_init(), name=f"up{i}")(x)
-        x = layers.BatchNormalization(name=f"up{i}_bn")(x)
+        x = BatchNormalization(name=f"up{i}_bn")(x)
         if block < 3:  # the paper's CD blocks: dropout is G's only source of noise
             x = layers.Dropout(0.5, seed=None if seed is None else seed + block, name=f"up{i}_dropout")(x)
         x = layers.Concatenate(name=f"skip{i}")([x, skips[i]])
@@ -110,7 +111,7 @@ def build_discriminator(resolution, input_channels, output_channels, width):
     source = keras.Input((resolution, resolution, input_channels), name="source")
     image = keras.Input((resolution, resolution, output_channels), name="image")
     x = layers.Concatenate(name="source_and_image")([source, image])
-    logits = patch_logits(x, width, patch_strides(resolution), lambda name: layers.BatchNormalization(name=name))
+    logits = patch_logits(x, width, patch_strides(resolution), lambda name: BatchNormalization(name=name))
     return keras.Model([source, image], logits, name="discriminator")
 
 

@@ -22,6 +22,7 @@ from keras import layers, ops
 from ganzoo import images as image_utils
 from ganzoo import superres
 from ganzoo.core.gan import check_parameter_budget, check_positive_int, no_grad
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.translation import TranslationGAN
 from ganzoo.families import register_family
 
@@ -60,11 +61,11 @@ def build_srresnet(blocks=16, width=64, scale=4):
     x = features = _prelu("head_prelu")(layers.Conv2D(width, 9, padding="same", name="head")(low_res))
     for i in range(blocks):
         y = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"block{i}_conv0")(x)
-        y = _prelu(f"block{i}_prelu")(layers.BatchNormalization(name=f"block{i}_bn0")(y))
+        y = _prelu(f"block{i}_prelu")(BatchNormalization(name=f"block{i}_bn0")(y))
         y = layers.Conv2D(width, 3, padding="same", use_bias=False, name=f"block{i}_conv1")(y)
-        x = layers.Add(name=f"block{i}_sum")([x, layers.BatchNormalization(name=f"block{i}_bn1")(y)])
+        x = layers.Add(name=f"block{i}_sum")([x, BatchNormalization(name=f"block{i}_bn1")(y)])
     x = layers.Conv2D(width, 3, padding="same", use_bias=False, name="body_conv")(x)
-    x = layers.Add(name="global_skip")([features, layers.BatchNormalization(name="body_bn")(x)])
+    x = layers.Add(name="global_skip")([features, BatchNormalization(name="body_bn")(x)])
     for i in range(int(np.log2(scale))):
         x = layers.Conv2D(width * 4, 3, padding="same", name=f"upsample{i}_conv")(x)
         x = _prelu(f"upsample{i}_prelu")(PixelShuffle(2, name=f"upsample{i}_shuffle")(x))
@@ -79,7 +80,7 @@ def build_discriminator(size=96, width=64):
     for i in range(1, 8):  # k3 n64 s2, n128 s1, n128 s2, ... n512 s2
         filters = width * 2 ** (i // 2)
         x = layers.Conv2D(filters, 3, strides=1 + i % 2, padding="same", use_bias=False, name=f"conv{i}")(x)
-        x = layers.LeakyReLU(0.2)(layers.BatchNormalization(name=f"conv{i}_bn")(x))
+        x = layers.LeakyReLU(0.2)(BatchNormalization(name=f"conv{i}_bn")(x))
     x = layers.LeakyReLU(0.2)(layers.Dense(width * 16, name="dense")(layers.Flatten()(x)))
     return keras.Model(image, layers.Dense(1, dtype="float32", name="logit")(x), name="discriminator")
 

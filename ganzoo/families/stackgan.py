@@ -27,6 +27,7 @@ from keras import layers, ops
 
 from ganzoo import text
 from ganzoo.core.gan import GAN, check_positive_int, check_sample_count
+from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.objectives import matching_aware_d_loss
 from ganzoo.families import register_family
 from ganzoo.families.dcgan import _init
@@ -35,7 +36,7 @@ from ganzoo.families.dcgan import _init
 def _up(x, filters, name):
     x = layers.UpSampling2D(2, interpolation="nearest", name=f"{name}_resize")(x)
     x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=_init(), name=name)(x)
-    return layers.ReLU()(layers.BatchNormalization(name=f"{name}_bn")(x))
+    return layers.ReLU()(BatchNormalization(name=f"{name}_bn")(x))
 
 
 def build_conditioning(embedding_dim, condition_dim, name):
@@ -51,7 +52,7 @@ def build_stage1_generator(resolution, channels, width, latent_dim, condition_di
     filters = width * 2**levels
     x = layers.Dense(16 * filters, use_bias=False, kernel_initializer=_init(), name="project")(
         layers.Concatenate()([z, c]))
-    x = layers.ReLU()(layers.BatchNormalization(name="project_bn")(layers.Reshape((4, 4, filters))(x)))
+    x = layers.ReLU()(BatchNormalization(name="project_bn")(layers.Reshape((4, 4, filters))(x)))
     for i in range(levels):
         x = _up(x, width * 2 ** (levels - 1 - i), f"up{i}")
     image = layers.Conv2D(channels, 3, padding="same", kernel_initializer=_init(), name="to_image")(x)
@@ -66,17 +67,17 @@ def build_stage2_generator(stage1_resolution, resolution, channels, width, condi
     for i in (1, 2):  # to a quarter of the side
         x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=False, kernel_initializer=_init(),
                           name=f"encode{i}")(x)
-        x = layers.ReLU()(layers.BatchNormalization(name=f"encode{i}_bn")(x))
+        x = layers.ReLU()(BatchNormalization(name=f"encode{i}_bn")(x))
     side = stage1_resolution // 4
     tiled = layers.UpSampling2D(side, name="tile_condition")(layers.Reshape((1, 1, condition_dim))(c))
     x = layers.Conv2D(width * 4, 3, padding="same", use_bias=False, kernel_initializer=_init(), name="joint")(
         layers.Concatenate()([x, tiled]))
-    x = layers.ReLU()(layers.BatchNormalization(name="joint_bn")(x))
+    x = layers.ReLU()(BatchNormalization(name="joint_bn")(x))
     for i in range(residual_blocks):
         y = layers.Conv2D(width * 4, 3, padding="same", use_bias=False, kernel_initializer=_init(), name=f"res{i}_a")(x)
-        y = layers.ReLU()(layers.BatchNormalization(name=f"res{i}_a_bn")(y))
+        y = layers.ReLU()(BatchNormalization(name=f"res{i}_a_bn")(y))
         y = layers.Conv2D(width * 4, 3, padding="same", use_bias=False, kernel_initializer=_init(), name=f"res{i}_b")(y)
-        x = layers.ReLU()(layers.Add()([x, layers.BatchNormalization(name=f"res{i}_b_bn")(y)]))
+        x = layers.ReLU()(layers.Add()([x, BatchNormalization(name=f"res{i}_b_bn")(y)]))
     for i in range(int(np.log2(resolution // side))):
         x = _up(x, max(width, width * 4 // 2 ** (i + 1)), f"up{i}")
     out = layers.Conv2D(channels, 3, padding="same", kernel_initializer=_init(), name="to_image")(x)
@@ -91,14 +92,14 @@ def build_discriminator(resolution, channels, width, embedding_dim, condition_di
         x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", use_bias=i == 0, kernel_initializer=_init(),
                           name=f"down{i}")(x)
         if i > 0:
-            x = layers.BatchNormalization(name=f"down{i}_bn")(x)
+            x = BatchNormalization(name=f"down{i}_bn")(x)
         x = layers.LeakyReLU(0.2)(x)
     compressed = layers.LeakyReLU(0.2)(layers.Dense(condition_dim, kernel_initializer=_init(), name="compress_text")(
         embedding))
     tiled = layers.UpSampling2D(4, name="tile_text")(layers.Reshape((1, 1, condition_dim))(compressed))
     x = layers.Conv2D(width * 2 ** (levels - 1), 1, use_bias=False, kernel_initializer=_init(), name="joint")(
         layers.Concatenate()([x, tiled]))
-    x = layers.LeakyReLU(0.2)(layers.BatchNormalization(name="joint_bn")(x))
+    x = layers.LeakyReLU(0.2)(BatchNormalization(name="joint_bn")(x))
     logit = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit")(layers.Flatten()(x))
     return keras.Model([image, embedding], logit, name=name)
 
