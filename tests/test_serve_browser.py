@@ -64,10 +64,10 @@ def runs(browser):
 
 
 def shown(browser):
-    """(label, src) of each picture the page shows."""
-    figures = browser.find_elements("css selector", "#pictures figure")
-    return [(f.find_element("tag name", "figcaption").text, f.find_element("tag name", "img").get_attribute("src"))
-            for f in figures]
+    """(label, src) of each picture the page shows, read in one script (the page may redraw meanwhile)."""
+    return [tuple(pair) for pair in browser.execute_script(
+        "return [...document.querySelectorAll('#pictures figure')].map("
+        "(f) => [f.querySelector('figcaption').textContent.trim(), f.querySelector('img').src])")]
 
 
 def no_traceback(browser):
@@ -92,7 +92,8 @@ def test_the_gallery_leads_to_an_entry_whose_picture_follows_the_seed(browser, u
     seed = browser.find_element("id", "seed")
     seed.clear()
     seed.send_keys("1", Keys.TAB)  # a change: the page draws again
-    wait(browser, lambda d: runs(d) == 2, "no new grid after changing the seed")
+    wait(browser, lambda d: runs(d) >= 2 and [label for label, _ in shown(d)] == ["16 samples, seed 1"],
+         "no new grid after changing the seed")
     (label, seed1), = shown(browser)
     assert label == "16 samples, seed 1" and seed1 != seed0
     link = browser.find_element("id", "download")

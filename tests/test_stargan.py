@@ -445,7 +445,8 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
     black = (own[:, 0] == 1) & (own[:, 1] == 0)
     assert results["black2blond/translated_faces"] == black.sum() > 0
     blond = model.edit(faces[black], attributes=own[black], Blond_Hair=1)
-    np.testing.assert_array_equal(black2blond_calls[0]["samples"], blond)
+    # (taken from the edits of all faces without blond hair: a batch of another size, so to 1 grey level)
+    np.testing.assert_allclose(black2blond_calls[0]["samples"].astype(int), blond.astype(int), atol=1)
     assert black2blond_calls[0]["key"] == ("celeba", "train_Blond_Hair", 64)
     assert results["black2blond/tiny_hair/a2b_read_as_b"] == round(
         float(np.mean(predict_probabilities(hair_judge, blond).argmax(-1) == 1)), 4)

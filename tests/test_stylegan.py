@@ -177,8 +177,9 @@ def test_interpolate_walks_from_one_seed_to_the_other():
     gan = tiny()
     walk = gan.interpolate(1, 2, steps=5)
     assert walk.shape == (5, 16, 16, 3)
-    np.testing.assert_array_equal(walk[0], gan.sample(1, seed=1)[0])
-    np.testing.assert_array_equal(walk[-1], gan.sample(1, seed=2)[0])
+    # a batch of 5 against a batch of 1: the same arithmetic up to float rounding, so to 1 grey level
+    np.testing.assert_allclose(walk[0].astype(int), gan.sample(1, seed=1)[0].astype(int), atol=1)
+    np.testing.assert_allclose(walk[-1].astype(int), gan.sample(1, seed=2)[0].astype(int), atol=1)
 
 
 def test_weights_round_trip_and_the_generator_alone_samples_the_same(tmp_path, faces):
