@@ -161,6 +161,30 @@ def _translation(model, ref, n, progress):
     return results, len(outputs)
 
 
+def _attribute_judge(name, needed=()):
+    """(manifest entry, classes, loaded model) of a multi-label evaluator that reads every attribute in
+    `needed`; a ValueError otherwise."""
+    from ganzoo.metrics import classifier as clf
+
+    entry = zoo.get_entry(name, section="evaluators")
+    classes = entry["config"].get("classes") or []
+    missing = [attribute for attribute in needed if attribute not in classes]
+    if missing or not entry["config"].get("multi_label"):
+        raise ValueError(f"{name} must be a multi-label judge of {', '.join(needed) or 'attributes'}; "
+                         f"it reads {classes} (missing: {missing}).")
+    return entry, classes, clf.load_classifier(name)
+
+
+def _domain_judge(ref):
+    """The loaded evaluator ref["classifier"] of the two domains, classes [ref["a"], ref["b"]] in that order."""
+    from ganzoo.metrics import classifier as clf
+
+    classes = zoo.get_entry(ref["classifier"], section="evaluators")["config"].get("classes")
+    if classes != [ref["a"], ref["b"]]:
+        raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{ref['a']!r}, {ref['b']!r}].")
+    return clf.load_classifier(ref["classifier"])
+
+
 def _attribute_edits(model, ref, n, progress):
     """StarGAN entries on the first n held-out CelebA faces, edited from their true attributes.
 
@@ -182,13 +206,7 @@ def _attribute_edits(model, ref, n, progress):
     from ganzoo.metrics.edits import edit_plan, identity_top1, read_as
 
     spec = ref["edits"]
-    judge_entry = zoo.get_entry(spec["classifier"], section="evaluators")
-    classes = judge_entry["config"].get("classes") or []
-    missing = [name for name in model.attributes if name not in classes]
-    if missing or not judge_entry["config"].get("multi_label"):
-        raise ValueError(f"{spec['classifier']} must be a multi-label judge of {', '.join(model.attributes)}; "
-                         f"it reads {classes} (missing: {missing}).")
-    judge = clf.load_classifier(spec["classifier"])
+    judge_entry, classes, judge = _attribute_judge(spec["classifier"], model.attributes)
     faces, own = paired.celeba_attributes(model.attributes, "test")
     faces, own = faces[:n], own[:n]
     input_reading = clf.predict_attributes(judge, faces)
@@ -238,10 +256,7 @@ def _black_to_blond(model, ref, faces, own, blond_edits, progress):
     a, b = ref["a"], ref["b"]
     rows = np.flatnonzero((own[:, model.attributes.index(a)] == 1) & (own[:, model.attributes.index(b)] == 0))
     edited = np.stack([blond_edits[row] for row in rows])
-    classes = zoo.get_entry(ref["classifier"], section="evaluators")["config"].get("classes")
-    if classes != [a, b]:
-        raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{a!r}, {b!r}].")
-    scorer = clf.load_classifier(ref["classifier"])
+    scorer = _domain_judge(ref)
     real = paired.celeba_domains(a, b, "train")[1]
     key, reference = ("celeba", f"train_{b}", 64), f"celeba/train_{b}"
     results = {"translated_faces": len(rows)}
@@ -267,11 +282,7 @@ def _caption_following(model, ref, n, seed, progress):
     from ganzoo.metrics import classifier as clf
     from ganzoo.metrics.captions import stated_agreement
 
-    judge_entry = zoo.get_entry(ref["classifier"], section="evaluators")
-    classes = judge_entry["config"].get("classes") or []
-    if not judge_entry["config"].get("multi_label"):
-        raise ValueError(f"{ref['classifier']} must be a multi-label attribute judge (classifier_celeba_attributes).")
-    judge = clf.load_classifier(ref["classifier"])
+    _, classes, judge = _attribute_judge(ref["classifier"])
     faces, attributes = data.load("celeba", "test")
     names = data.load_celeba_attributes()[1]
     texts = [face[0] for face in captions.captions(attributes[:n], names, per_face=1, seed=0)]
@@ -345,10 +356,7 @@ def domain_rates(model, ref, n, a2b=None):
     from ganzoo import paired
     from ganzoo.metrics import classifier as clf
 
-    classes = zoo.get_entry(ref["classifier"], section="evaluators")["config"].get("classes")
-    if classes != [ref["a"], ref["b"]]:
-        raise ValueError(f"{ref['classifier']} tells apart {classes}, not the domains [{ref['a']!r}, {ref['b']!r}].")
-    scorer = clf.load_classifier(ref["classifier"])
+    scorer = _domain_judge(ref)
     held_out = paired.celeba_domains(ref["a"], ref["b"], "test")
     results = {"translated_faces": len(held_out[0][:n]), "translated_faces_b2a": len(held_out[1][:n])}
     for source, (direction, target) in enumerate((("a2b", "b"), ("b2a", "a"))):
