@@ -2,17 +2,23 @@
 sampling throughput and zoo load time. One command measures everything on this machine:
 
     python benchmarks/train_throughput.py --device=cpu      # or --device=gpu
+    python benchmarks/train_throughput.py --resolution=28 --channels=1   # DCGAN-28, the MNIST recipe's
 
 Training, in images/s: the DCGAN-64 step (3 channels, width 64, latent_dim 100, batch 64,
 non-saturating loss, Adam(2e-4, beta_1=0.5), one D step then one G step, uint8 images in):
     ganzoo-tf       ganzoo's DCGAN, KERAS_BACKEND=tensorflow, compile(jit_compile=False), fit
     ganzoo-tf-xla   the same with compile(jit_compile=True)
     ganzoo-torch    the same class on KERAS_BACKEND=torch
+    ganzoo-jax      the same class on KERAS_BACKEND=jax (the stateless step, jit-compiled by XLA as
+                    Keras does by default on JAX; XLA's CPU thread pool does not follow --threads)
     plain-tf        the same networks trained by a hand-written tf.function + GradientTape loop
     plain-torch     the same shapes as torch.nn modules, torch.optim.Adam, BCEWithLogits losses
-Sampling, in images/s of model.sample(steps * batch_size):   sample-tf, sample-torch
+    plain-jax       the plain-tf networks on KERAS_BACKEND=jax, trained by a hand-written jitted step
+                    (stateless_call, jax.value_and_grad, stateless_apply): what XLA on JAX costs
+                    without ganzoo's step
+Sampling, in images/s of model.sample(steps * batch_size):   sample-tf, sample-torch, sample-jax
 Input, in images/s of ganzoo's tf.data pipeline alone:       input-tf
-Loading, in seconds of ganzoo.load(LOAD_NAME):         load-tf, load-torch
+Loading, in seconds of ganzoo.load(LOAD_NAME):         load-tf, load-torch, load-jax
     cold: first call in a fresh process (import + build + weights read); warm: second call.
 
 The Keras backend is fixed per process, so each contestant runs in its own worker process. A
@@ -48,18 +54,29 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-RESOLUTION, CHANNELS, LATENT_DIM = 64, 3, 100
+RESOLUTION, CHANNELS, LATENT_DIM = 64, 3, 100  # --resolution, --channels set the first two
+START = {28: 7, 32: 4, 64: 4}  # resolution -> side of G's first feature map (as ganzoo's DCGAN)
 LEARNING_RATE, BETA_1, BETA_2 = 2e-4, 0.5, 0.999
 TRAINING = {"ganzoo-tf": "tensorflow", "ganzoo-tf-xla": "tensorflow", "ganzoo-torch": "torch",
-            "plain-tf": "tensorflow", "plain-torch": "torch"}
-SAMPLING = {"sample-tf": "tensorflow", "sample-torch": "torch"}
+            "ganzoo-jax": "jax", "plain-tf": "tensorflow", "plain-torch": "torch", "plain-jax": "jax"}
+SAMPLING = {"sample-tf": "tensorflow", "sample-torch": "torch", "sample-jax": "jax"}
 INPUT = {"input-tf": "tensorflow"}
-LOADING = {"load-tf": "tensorflow", "load-torch": "torch"}
+LOADING = {"load-tf": "tensorflow", "load-torch": "torch", "load-jax": "jax"}
 BACKENDS = {**TRAINING, **SAMPLING, **INPUT, **LOADING}
 RATIOS = [("ganzoo-tf", "plain-tf"), ("ganzoo-tf-xla", "plain-tf"),
-          ("ganzoo-torch", "plain-torch"), ("ganzoo-tf-xla", "ganzoo-tf")]
+          ("ganzoo-torch", "plain-torch"), ("ganzoo-tf-xla", "ganzoo-tf"),
+          ("ganzoo-jax", "plain-jax"), ("ganzoo-jax", "ganzoo-tf"), ("plain-jax", "plain-tf")]
 LOAD_NAME = "stylegan_lite_celeba"
-WORKER_FLAGS = ("steps", "repeats", "warmup", "batch_size", "width", "threads", "mixed_precision", "device")
+WORKER_FLAGS = ("steps", "repeats", "warmup", "batch_size", "width", "threads", "mixed_precision", "device",
+                "resolution", "channels")
+
+
+def multipliers():
+    """Filter multipliers of D's stride-2 layers, input side first (G's reversed): (1, 2, 4, 8) at 64 px."""
+    n, size = 0, START[RESOLUTION]
+    while size < RESOLUTION:
+        size, n = size * 2, n + 1
+    return [2**i for i in range(n)]
 
 
 def uint8_images(n, seed=0):
@@ -101,6 +118,11 @@ def setup_backend(args):
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
         gpus = tf.config.list_physical_devices("GPU")
         device = ", ".join(gpu.name for gpu in gpus) or "cpu"
+    elif BACKENDS[args.worker] == "jax":
+        import jax
+
+        gpus = [d for d in jax.devices() if d.platform == "gpu"]
+        device = ", ".join(d.device_kind for d in gpus) or "cpu"
     else:
         import torch
 
@@ -132,8 +154,8 @@ def ganzoo_worker(args, proto, device):
     set_keras_policy(args)
     model = DCGAN(resolution=RESOLUTION, channels=CHANNELS, width=args.width, latent_dim=LATENT_DIM, seed=0)
     # Pinned: jit_compile="auto" turns XLA on for TensorFlow on a GPU, which would make
-    # ganzoo-tf the same contestant as ganzoo-tf-xla there.
-    model.compile(jit_compile=args.worker == "ganzoo-tf-xla")
+    # ganzoo-tf the same contestant as ganzoo-tf-xla there. JAX always compiles the step.
+    model.compile(jit_compile=args.worker in ("ganzoo-tf-xla", "ganzoo-jax"))
     batch = args.batch_size
     # the input the recipes use: tf.data on TensorFlow, a generator on torch (ganzoo.pipeline)
     stream = pipeline.training_batches(uint8_images(max(args.steps, args.warmup) * batch), None, batch, seed=0)
@@ -157,22 +179,23 @@ def ganzoo_worker(args, proto, device):
 
 
 def keras_networks(width):
-    """DCGAN-64 generator and discriminator written here with Keras layers (no ganzoo code)."""
+    """DCGAN generator and discriminator written here with Keras layers (no ganzoo code)."""
     import keras
     from keras import layers
 
     init = keras.initializers.RandomNormal(stddev=0.02)
+    mults, start = multipliers(), START[RESOLUTION]
     z = keras.Input((LATENT_DIM,))
-    x = layers.Dense(4 * 4 * width * 8, use_bias=False, kernel_initializer=init)(z)
-    x = layers.ReLU()(layers.BatchNormalization()(layers.Reshape((4, 4, width * 8))(x)))
-    for mult in (4, 2, 1):
+    x = layers.Dense(start * start * width * mults[-1], use_bias=False, kernel_initializer=init)(z)
+    x = layers.ReLU()(layers.BatchNormalization()(layers.Reshape((start, start, width * mults[-1]))(x)))
+    for mult in mults[-2::-1]:
         x = layers.Conv2DTranspose(width * mult, 4, 2, "same", use_bias=False, kernel_initializer=init)(x)
         x = layers.ReLU()(layers.BatchNormalization()(x))
     x = layers.Conv2DTranspose(CHANNELS, 4, 2, "same", kernel_initializer=init)(x)
     generator = keras.Model(z, layers.Activation("tanh", dtype="float32")(x))
 
     image = x = keras.Input((RESOLUTION, RESOLUTION, CHANNELS))
-    for i, mult in enumerate((1, 2, 4, 8)):
+    for i, mult in enumerate(mults):
         x = layers.Conv2D(width * mult, 4, 2, "same", use_bias=i == 0, kernel_initializer=init)(x)
         x = layers.LeakyReLU(0.2)(layers.BatchNormalization()(x) if i else x)
     logit = layers.Dense(1, kernel_initializer=init, dtype="float32")(layers.Flatten()(x))
@@ -230,26 +253,28 @@ def plain_tf_worker(args, proto, device):
 
 
 def torch_networks(width):
-    """The same DCGAN-64 as torch.nn modules: z is projected by a 4x4 transposed convolution
-    and the logit read by a 4x4 convolution, each with the parameters of Keras' Dense."""
+    """The same DCGAN as torch.nn modules: z is projected by a transposed convolution to the first
+    feature map (4x4, or 7x7 at 28 px) and the logit read by a convolution of the last map's size,
+    each with the parameters of Keras' Dense."""
     from torch import nn
 
     def norm(c):  # Keras' BatchNormalization defaults
         return nn.BatchNorm2d(c, eps=1e-3, momentum=0.01)
 
-    g = [nn.Unflatten(1, (LATENT_DIM, 1, 1)),
-         nn.ConvTranspose2d(LATENT_DIM, width * 8, 4, 1, 0, bias=False), norm(width * 8), nn.ReLU()]
-    for mult in (8, 4, 2):
+    mults, start = multipliers(), START[RESOLUTION]
+    g = [nn.Unflatten(1, (LATENT_DIM, 1, 1)), nn.ConvTranspose2d(LATENT_DIM, width * mults[-1], start, 1, 0, bias=False),
+         norm(width * mults[-1]), nn.ReLU()]
+    for mult in mults[:0:-1]:
         g += [nn.ConvTranspose2d(width * mult, width * mult // 2, 4, 2, 1, bias=False),
               norm(width * mult // 2), nn.ReLU()]
     g += [nn.ConvTranspose2d(width, CHANNELS, 4, 2, 1), nn.Tanh()]
 
     d, channels = [], CHANNELS
-    for i, mult in enumerate((1, 2, 4, 8)):
+    for i, mult in enumerate(mults):
         d += [nn.Conv2d(channels, width * mult, 4, 2, 1, bias=i == 0)]
         d += [norm(width * mult), nn.LeakyReLU(0.2)] if i else [nn.LeakyReLU(0.2)]
         channels = width * mult
-    d += [nn.Conv2d(channels, 1, 4, 1, 0), nn.Flatten()]
+    d += [nn.Conv2d(channels, 1, start, 1, 0), nn.Flatten()]
 
     generator, discriminator = nn.Sequential(*g), nn.Sequential(*d)
     for module in [*generator.modules(), *discriminator.modules()]:
@@ -258,6 +283,60 @@ def torch_networks(width):
             if module.bias is not None:
                 nn.init.zeros_(module.bias)
     return generator, discriminator
+
+
+def plain_jax_worker(args, proto, device):
+    import jax
+    import keras
+
+    generator, discriminator = keras_networks(args.width)
+    d_opt, g_opt = (keras.optimizers.Adam(LEARNING_RATE, beta_1=BETA_1, beta_2=BETA_2) for _ in range(2))
+    d_opt.build(discriminator.trainable_variables)
+    g_opt.build(generator.trainable_variables)
+    batch = args.batch_size
+
+    def softplus_mean(x):
+        return jax.numpy.mean(jax.nn.softplus(x))
+
+    def d_loss(d_train, d_rest, real, fake):
+        real_logits, d_rest = discriminator.stateless_call(d_train, d_rest, real, training=True)
+        fake_logits, d_rest = discriminator.stateless_call(d_train, d_rest, fake, training=True)
+        return softplus_mean(-real_logits) + softplus_mean(fake_logits), d_rest
+
+    def g_loss(g_train, g_rest, d_train, d_rest, z):
+        fake, g_rest = generator.stateless_call(g_train, g_rest, z, training=True)
+        logits, d_rest = discriminator.stateless_call(d_train, d_rest, fake, training=True)
+        return softplus_mean(-logits), (g_rest, d_rest)
+
+    @jax.jit
+    def train_step(state, real_uint8, key):
+        g_train, g_rest, g_slots, d_train, d_rest, d_slots = state
+        key_d, key_g = jax.random.split(key)
+        real = real_uint8.astype("float32") / 127.5 - 1.0
+        fake, g_rest = generator.stateless_call(g_train, g_rest, jax.random.normal(key_d, (batch, LATENT_DIM)),
+                                                training=True)
+        (_, d_rest), grads = jax.value_and_grad(d_loss, has_aux=True)(d_train, d_rest, real, fake)
+        d_train, d_slots = d_opt.stateless_apply(d_slots, grads, d_train)
+        (_, (g_rest, d_rest)), grads = jax.value_and_grad(g_loss, has_aux=True)(
+            g_train, g_rest, d_train, d_rest, jax.random.normal(key_g, (batch, LATENT_DIM)))
+        g_train, g_slots = g_opt.stateless_apply(g_slots, grads, g_train)
+        return g_train, g_rest, g_slots, d_train, d_rest, d_slots
+
+    values = [[v.value for v in variables] for variables in (
+        generator.trainable_variables, generator.non_trainable_variables, g_opt.variables,
+        discriminator.trainable_variables, discriminator.non_trainable_variables, d_opt.variables)]
+    state = {"values": tuple(values), "key": jax.random.PRNGKey(0)}
+    images = uint8_images(args.steps * batch).reshape(args.steps, batch, RESOLUTION, RESOLUTION, CHANNELS)
+
+    def run(steps):
+        for i in range(steps):
+            state["key"], key = jax.random.split(state["key"])
+            state["values"] = train_step(state["values"], images[i % len(images)], key)
+
+    run(args.warmup)
+    proto.send(ready=True, device=device, params=keras_params(generator, discriminator))
+    proto.serve(args.repeats, lambda: run(args.steps),
+                lambda: jax.block_until_ready(state["values"]), args.steps * batch)
 
 
 def plain_torch_worker(args, proto, device_name):
@@ -352,9 +431,10 @@ def run_worker(args):
     start = time.perf_counter()  # before any backend import: the cold load counts it
     # Set before the backends are imported; several TF workers share one GPU.
     os.environ.update(KERAS_BACKEND=BACKENDS[args.worker], TF_CPP_MIN_LOG_LEVEL="2",
-                      TF_FORCE_GPU_ALLOW_GROWTH="true")
+                      TF_FORCE_GPU_ALLOW_GROWTH="true", XLA_PYTHON_CLIENT_PREALLOCATE="false")
     if args.device == "cpu":
         os.environ["CUDA_VISIBLE_DEVICES"] = ""
+        os.environ["JAX_PLATFORMS"] = "cpu"
     proto = Protocol()
     device = setup_backend(args)
     if args.worker in LOADING:
@@ -367,6 +447,8 @@ def run_worker(args):
         ganzoo_worker(args, proto, device)
     elif args.worker == "plain-tf":
         plain_tf_worker(args, proto, device)
+    elif args.worker == "plain-jax":
+        plain_jax_worker(args, proto, device)
     else:
         plain_torch_worker(args, proto, device)
 
@@ -460,7 +542,7 @@ def machine():
 def versions():
     found = {}
     for package, distributions in {"tensorflow": ("tensorflow", "tensorflow-cpu"), "keras": ("keras",),
-                                   "torch": ("torch",), "numpy": ("numpy",)}.items():
+                                   "torch": ("torch",), "jax": ("jax",), "numpy": ("numpy",)}.items():
         found[package] = None
         for distribution in distributions:
             try:
@@ -504,7 +586,7 @@ def markdown(args, result):
     medians, ratios = result["medians"], result["ratios"]
     where = result["machine"]["gpu"] if args.device == "gpu" else result["machine"]["cpu"]
     precision = "float32" if args.mixed_precision == "none" else f"mixed {args.mixed_precision}"
-    lines = [f"DCGAN-64, width {args.width}, batch {args.batch_size}, {precision}, {args.device}: {where}, "
+    lines = [f"DCGAN-{RESOLUTION} ({CHANNELS} channels), width {args.width}, batch {args.batch_size}, {precision}, {args.device}: {where}, "
              f"{args.threads} threads; median of {args.repeats} repeats of {args.steps} steps.", "",
              "| contestant | images/s (median) | ratio |", "|---|---:|---|"]
     for name, value in medians.items():
@@ -531,6 +613,9 @@ def parse_args():
     parser.add_argument("--warmup", type=int, default=5, help="untimed steps before the repeats")
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--resolution", type=int, choices=sorted(START), default=64,
+                        help="DCGAN-28 (the MNIST recipe's, with --channels=1), -32 or -64")
+    parser.add_argument("--channels", type=int, choices=[1, 3], default=3)
     parser.add_argument("--threads", type=int, default=len(os.sched_getaffinity(0)),
                         help="TF intra/inter-op and torch threads of each worker (default: all cores)")
     parser.add_argument("--contestants", default=",".join(BACKENDS),
@@ -551,6 +636,8 @@ def parse_args():
             parser.error(f"--{key} must be at least 1")
     if args.warmup < 1:
         parser.error("--warmup must be at least 1: the first step traces and compiles")
+    global RESOLUTION, CHANNELS
+    RESOLUTION, CHANNELS = args.resolution, args.channels
     return args
 
 

@@ -306,9 +306,10 @@ class DiffAugment(keras.layers.Layer):
         with no_grad():
             seen = ops.cast(images, "float32") * (replicas * self.interval)
             new_p = adjusted_p(self.p, self.r_t(), self.target, seen, self.kimg)
-            self.p.assign(ops.where(due, new_p, self.p))
-            self.sign_sum.assign(ops.where(due, 0.0, self.sign_sum))
-            self.sign_count.assign(ops.where(due, 0.0, self.sign_count))
+            # (variables as tensors: JAX's where takes no Keras variable)
+            self.p.assign(ops.where(due, new_p, ops.convert_to_tensor(self.p)))
+            self.sign_sum.assign(ops.where(due, 0.0, ops.convert_to_tensor(self.sign_sum)))
+            self.sign_count.assign(ops.where(due, 0.0, ops.convert_to_tensor(self.sign_count)))
 
     def gan_config(self):
         """The GAN config keys that rebuild this (the defaults left out)."""

@@ -81,7 +81,8 @@ def get_objective(name):
 # --- regularisers: they need gradients of gradients ------------------------------------
 def input_gradients(fn, inputs):
     """d sum(fn(x)) / dx, built so that it can itself be differentiated (nested tape on
-    TensorFlow, create_graph on torch): penalties on it train the network's weights."""
+    TensorFlow, create_graph on torch, jax.grad inside jax.value_and_grad on JAX): penalties on it
+    train the network's weights."""
     import keras
 
     backend = keras.backend.backend()
@@ -99,6 +100,10 @@ def input_gradients(fn, inputs):
         inputs = ops.convert_to_tensor(inputs).detach().requires_grad_(True)
         outputs = fn(inputs)
         return torch.autograd.grad(ops.sum(outputs), inputs, create_graph=True)[0]
+    if backend == "jax":
+        from ganzoo.core.gan import jax_input_gradients
+
+        return jax_input_gradients(fn, inputs)
     raise NotImplementedError(f"no input gradients on the {backend} backend")
 
 

@@ -146,6 +146,7 @@ class ImagePool(layers.Layer):
     def call(self, images):
         n = ops.shape(images)[0]
         count = ops.convert_to_tensor(self.count)
+        pool = ops.convert_to_tensor(self.images)  # a tensor: JAX's where takes no Keras variable
         # each image's rank among those that find the pool full; a negative one fills a free slot
         rank = ops.arange(n, dtype="int32") - (self.size - count)
         fills = rank < 0
@@ -157,12 +158,12 @@ class ImagePool(layers.Layer):
                                 keras.random.uniform((n,), seed=self.seed_generator) < 0.5)
         stored_slots = ops.take(ops.cast(order, "int32"), ops.clip(rank, 0, self.size - 1))
         slots = ops.where(fills, rank + self.size, stored_slots)
-        returned = ops.where(swaps[:, None, None, None], ops.take(self.images, slots, axis=0), images)
+        returned = ops.where(swaps[:, None, None, None], ops.take(pool, slots, axis=0), images)
         # pool slot j takes the image that writes to it, if any (written slots are distinct)
         writes = ops.logical_and(ops.logical_or(fills, swaps)[:, None],
                                  slots[:, None] == ops.arange(self.size, dtype="int32")[None, :])
         incoming = ops.take(images, ops.argmax(ops.cast(writes, "int32"), axis=0), axis=0)
-        self.images.assign(ops.where(ops.any(writes, axis=0)[:, None, None, None], incoming, self.images))
+        self.images.assign(ops.where(ops.any(writes, axis=0)[:, None, None, None], incoming, pool))
         self.count.assign(ops.minimum(count + n, self.size))
         return returned
 

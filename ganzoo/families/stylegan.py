@@ -27,7 +27,7 @@ from keras import layers, ops
 
 from ganzoo import images as image_utils
 from ganzoo.core.gan import (GAN, check_parameter_budget, check_positive_int, check_sample_count,
-                             check_seed, no_grad)
+                             check_seed, no_grad, run_if)
 from ganzoo.core.objectives import r1_penalty
 from ganzoo.families import register_family
 
@@ -498,16 +498,9 @@ class StyleGANLite(GAN):
 
             def regularise():
                 self._step(lambda: self.r1_loss(batch), self.d_optimizer, d_vars)
-                return ops.zeros(())
 
             # every r1_interval-th step (counted by G's optimizer, already advanced by one)
-            due = ops.equal((self.g_optimizer.iterations - 1) % self.r1_interval, 0)
-            if keras.backend.backend() == "tensorflow":
-                import tensorflow as tf
-
-                tf.cond(due, regularise, lambda: ops.zeros(()))
-            elif bool(ops.convert_to_numpy(due)):
-                regularise()
+            run_if(ops.equal((self.g_optimizer.iterations - 1) % self.r1_interval, 0), regularise)
             logs = {**logs, "r1": self.r1_tracker.result()}
         return logs
 
