@@ -131,6 +131,33 @@ def test_lsgan_discriminator_may_go_without_batch_norm():
     assert "d_batch_norm" not in tiny("lsgan").get_config()  # the default keeps published configs as they were
 
 
+def test_extra_layers_widen_both_networks_at_the_smallest_maps_and_round_trip():
+    from ganzoo.families.dcgan import parameter_estimate
+
+    plain, deeper = tiny("lsgan"), tiny("lsgan", extra_layers=2)
+    for network in ("generator", "discriminator"):
+        added = [layer for layer in getattr(deeper, network).layers if layer.name.startswith("refine")]
+        assert [layer.name for layer in added] == ["refine0", "refine0_bn", "refine1", "refine1_bn"]
+        assert all(layer.output.shape[1:3] == (7, 7) for layer in added)  # 28 px halved twice
+    assert deeper.count_params() - plain.count_params() == 2 * 2 * (9 * 16 * 16 + 2 * 16 + 2 * 16)  # conv + bn
+    sizes = dict(resolution=28, channels=1, width=8, latent_dim=8)
+    assert parameter_estimate(**sizes, extra_layers=2) - parameter_estimate(**sizes) == 2 * 2 * 9 * 16 * 16
+    assert type(deeper).from_config(deeper.get_config()).extra_layers == 2
+    assert "extra_layers" not in plain.get_config()  # the default keeps published configs as they were
+    assert deeper.generate(deeper.latent_batch(3)).shape == (3, 28, 28, 1)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, True])
+def test_bad_extra_layers_are_named(bad):
+    with pytest.raises(ValueError, match=rf"extra_layers must be a whole number >= 0, got {bad!r}"):
+        tiny("lsgan", extra_layers=bad)
+
+
+def test_extra_layers_are_batch_normalised_so_the_critic_without_batch_norm_refuses_them():
+    with pytest.raises(ValueError, match="need d_batch_norm=True"):
+        tiny("lsgan", extra_layers=1, d_batch_norm=False)
+
+
 # --- WGAN-GP ---------------------------------------------------------------------------
 def test_wgan_gp_critic_has_no_batch_norm_and_the_paper_settings():
     gan = tiny("wgan_gp")

@@ -35,17 +35,30 @@ def feature_count(resolution, width):
     return _START_SIZE[resolution] ** 2 * width * 2 ** (_upsamplings(resolution) - 1)
 
 
-def parameter_estimate(resolution, channels, width, latent_dim):
+def parameter_estimate(resolution, channels, width, latent_dim, extra_layers=0):
     """How many weights G and D have together, computed from the sizes (nothing is built); biases
     and batch-norm parameters left out."""
     filters = [width * 2**i for i in range(_upsamplings(resolution))]
     convs = sum(16 * a * b for a, b in zip(filters, filters[1:]))  # the same in G (reversed) and D
+    convs += extra_layers * 9 * filters[-1] ** 2
     generator = latent_dim * feature_count(resolution, width) + convs + 16 * width * channels
     discriminator = 16 * channels * width + convs + feature_count(resolution, width)
     return generator + discriminator
 
 
-def generator_body(x, resolution, channels, width):
+def _extra_layers(x, count, activation, name):
+    """`count` 3x3 stride-1 convolutions at the smallest feature map, each batch-normalised: in a
+    28-px DCGAN every output pixel of G and D's last features see only ~10 px of the digit, so
+    its overall shape is left to one linear layer; each of these widens that view by 8 px."""
+    filters = x.shape[-1]
+    for i in range(count):
+        x = layers.Conv2D(filters, 3, padding="same", use_bias=False, kernel_initializer=_init(),
+                          name=f"{name}{i}")(x)
+        x = activation()(BatchNormalization(name=f"{name}{i}_bn")(x))
+    return x
+
+
+def generator_body(x, resolution, channels, width, extra_layers=0):
     """DCGAN's generator from a latent tensor x (z, or z joined with a condition) to tanh pixels."""
     n_up = _upsamplings(resolution)
     start = _START_SIZE[resolution]
@@ -54,6 +67,7 @@ def generator_body(x, resolution, channels, width):
     x = layers.Reshape((start, start, filters))(x)
     x = BatchNormalization(name="project_bn")(x)
     x = layers.ReLU()(x)
+    x = _extra_layers(x, extra_layers, layers.ReLU, "refine")
     for i in range(n_up - 1):
         filters //= 2
         x = layers.Conv2DTranspose(filters, 4, strides=2, padding="same", use_bias=False,
@@ -65,12 +79,12 @@ def generator_body(x, resolution, channels, width):
     return layers.Activation("tanh", dtype="float32", name="tanh")(x)
 
 
-def build_generator(resolution, channels, width, latent_dim):
+def build_generator(resolution, channels, width, latent_dim, extra_layers=0):
     z = keras.Input((latent_dim,), name="z")
-    return keras.Model(z, generator_body(z, resolution, channels, width), name="generator")
+    return keras.Model(z, generator_body(z, resolution, channels, width, extra_layers), name="generator")
 
 
-def discriminator_features(image, resolution, width, batch_norm=True):
+def discriminator_features(image, resolution, width, batch_norm=True, extra_layers=0):
     """DCGAN's discriminator body: strided convolutions, flattened (no logit).
 
     batch_norm=False leaves the body unnormalised, as WGAN-GP's critic must be: the
@@ -84,33 +98,42 @@ def discriminator_features(image, resolution, width, batch_norm=True):
             x = BatchNormalization(name=f"down{i}_bn")(x)
         x = layers.LeakyReLU(0.2)(x)
         filters *= 2
+    if extra_layers and not batch_norm:
+        raise ValueError("extra_layers are batch-normalised: they need d_batch_norm=True.")
+    x = _extra_layers(x, extra_layers, lambda: layers.LeakyReLU(0.2), "refine")
     return layers.Flatten()(x)
 
 
-def build_discriminator(resolution, channels, width, batch_norm=True, name="discriminator"):
+def build_discriminator(resolution, channels, width, batch_norm=True, name="discriminator", extra_layers=0):
     image = keras.Input((resolution, resolution, channels), name="image")
-    x = discriminator_features(image, resolution, width, batch_norm)
+    x = discriminator_features(image, resolution, width, batch_norm, extra_layers)
     logit = layers.Dense(1, kernel_initializer=_init(), dtype="float32", name="logit")(x)
     return keras.Model(image, logit, name=name)
 
 
 @register_family("dcgan")
 class DCGAN(GAN):
-    """DCGAN; `width` is the filter count of D's first and G's last hidden layer."""
+    """DCGAN; `width` is the filter count of D's first and G's last hidden layer; `extra_layers`
+    3x3 convolutions at the smallest feature map in both (0, the paper's networks, by default)."""
 
     def __init__(self, resolution=64, channels=3, width=64, latent_dim=100,
-                 objective="non_saturating", seed=None, ema_decay=None, d_batch_norm=True, **kwargs):
+                 objective="non_saturating", seed=None, ema_decay=None, d_batch_norm=True, extra_layers=0,
+                 **kwargs):
         super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, ema_decay=ema_decay, **kwargs)
         self.d_batch_norm = bool(d_batch_norm)
+        if isinstance(extra_layers, bool) or not isinstance(extra_layers, int) or extra_layers < 0:
+            raise ValueError(f"extra_layers must be a whole number >= 0, got {extra_layers!r}.")
+        self.extra_layers = extra_layers
         self.resolution = check_positive_int(resolution, "resolution")
         self.channels = check_positive_int(channels, "channels")
         self.width = check_positive_int(width, "width")
         sizes = dict(resolution=self.resolution, channels=self.channels, width=self.width, latent_dim=self.latent_dim)
-        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
+        check_parameter_budget(self.family, sizes, parameter_estimate(**sizes, extra_layers=extra_layers))
         self.image_shape = (self.resolution, self.resolution, self.channels)
-        self.generator = build_generator(self.resolution, self.channels, self.width, self.latent_dim)
+        self.generator = build_generator(self.resolution, self.channels, self.width, self.latent_dim,
+                                         extra_layers)
         self.discriminator = build_discriminator(self.resolution, self.channels, self.width,
-                                                 batch_norm=self.d_batch_norm)
+                                                 batch_norm=self.d_batch_norm, extra_layers=extra_layers)
         self.build()
 
     def get_config(self):
@@ -118,4 +141,6 @@ class DCGAN(GAN):
                   "channels": self.channels, "width": self.width}
         if not self.d_batch_norm:  # the default is left out, so published configs stay as they were
             config["d_batch_norm"] = False
+        if self.extra_layers:
+            config["extra_layers"] = self.extra_layers
         return config
