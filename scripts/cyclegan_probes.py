@@ -1,4 +1,4 @@
-"""Why a CycleGAN run does what it does, on its latest checkpoint (ganzoo.evaluate):
+"""Why a CycleGAN run does what it does, on its latest checkpoint (ganzoo.metrics.cyclegan_probes):
 
 - blob_reach: the most changed 2% of each held-out translation is put back as it was; prints
   the target discriminator's mean logit over the patches far from that spot, for the
@@ -33,9 +33,10 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     from ganzoo import evaluate
+    from ganzoo.metrics import cyclegan_probes
 
-    measure = {"blob_reach": evaluate.checkpoint_blob_reach,
-               "gradient_balance": evaluate.checkpoint_gradient_balance}[FLAGS.probe]
+    measure = {"blob_reach": cyclegan_probes.checkpoint_blob_reach,
+               "gradient_balance": cyclegan_probes.checkpoint_gradient_balance}[FLAGS.probe]
     kwargs = {} if FLAGS.n is None else {"n": FLAGS.n}
     result = {"probe": FLAGS.probe, **measure(FLAGS.run_dir, FLAGS.a, FLAGS.b, **kwargs)}
     evaluate.report_to_run(FLAGS.run_dir, "probes.jsonl", result)

@@ -355,7 +355,7 @@ def test_discriminators_without_norm_judge_each_patch_by_itself_alone():
 
 
 def test_blob_reach_finds_a_spot_that_sways_distant_patches_only_through_instance_norm(monkeypatch):
-    from ganzoo import evaluate
+    from ganzoo.metrics import cyclegan_probes
 
     faces = blocks(3, 64, seed=9)
 
@@ -368,7 +368,7 @@ def test_blob_reach_finds_a_spot_that_sways_distant_patches_only_through_instanc
     for norm, far_patches_move in (("none", False), ("instance", True)):
         gan = tiny_cyclegan(resolution=64, discriminator_norm=norm)
         monkeypatch.setattr(gan, "_direction", lambda direction: paint_spot)
-        for logits in evaluate.blob_reach(gan, faces, faces[::-1]).values():
+        for logits in cyclegan_probes.blob_reach(gan, faces, faces[::-1]).values():
             assert np.isfinite(list(logits.values())).all()
             assert (abs(logits["fake"] - logits["blob_removed"]) > 1e-6) == far_patches_move
             # put back, the spot leaves exactly the untranslated faces
@@ -376,7 +376,7 @@ def test_blob_reach_finds_a_spot_that_sways_distant_patches_only_through_instanc
 
 
 def test_gradient_balance_measures_each_term_pull_on_the_translations():
-    from ganzoo import evaluate
+    from ganzoo.metrics import cyclegan_probes
 
     gan = tiny_cyclegan(generator_output="residual", identity_weight=0.0)
     # G_ab leaves images alone; G_ba darkens every value by 0.02 (both: a last convolution of zeros)
@@ -385,7 +385,7 @@ def test_gradient_balance_measures_each_term_pull_on_the_translations():
         conv.set_weights([np.zeros_like(conv.kernel), np.full_like(conv.bias, offset)])
     rng = np.random.default_rng(4)
     faces_a, faces_b = (rng.integers(20, 236, (3, 16, 16, 3), dtype=np.uint8) for _ in range(2))
-    balance = evaluate.gradient_balance(gan, faces_a, faces_b)
+    balance = cyclegan_probes.gradient_balance(gan, faces_a, faces_b)
     # either way round, every translated value is cycled back 0.02 off (never clipped here): the
     # L1 term pulls each of the 3 values of a pixel by cycle_weight / (faces x values)
     for direction in ("a2b", "b2a"):
@@ -393,7 +393,7 @@ def test_gradient_balance_measures_each_term_pull_on_the_translations():
         assert 0.0 < balance[direction]["adversarial"] and 0.0 <= balance[direction]["adversarial_wins"] <= 1.0
     # without a cycle term nothing pulls against the adversarial one, which is the same as before
     unopposed = twin(gan, cycle_weight=0.0)
-    free = evaluate.gradient_balance(unopposed, faces_a, faces_b)
+    free = cyclegan_probes.gradient_balance(unopposed, faces_a, faces_b)
     for direction in ("a2b", "b2a"):
         assert free[direction]["cycle"] == 0.0 and free[direction]["adversarial_wins"] > 0.9
         assert free[direction]["adversarial"] == pytest.approx(balance[direction]["adversarial"], rel=1e-5)
