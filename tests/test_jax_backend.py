@@ -102,17 +102,17 @@ def test_stylegan_lite_r1_runs_every_other_step_inside_the_compiled_step():
 
 
 def test_float16_loss_scaling_follows_keras_rule_without_its_stateful_cond():
-    from ganzoo.core.gan import _jax_loss_scaled_apply
+    from ganzoo.core.jax_state import loss_scaled_apply
 
     v = keras.Variable(np.ones(2, np.float32))
     optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.5), initial_scale=8.0,
                                                     dynamic_growth_steps=2)
     optimizer.build([v])
-    _jax_loss_scaled_apply(optimizer, [keras.ops.convert_to_tensor([np.inf, 8.0])], [v])
+    loss_scaled_apply(optimizer, [keras.ops.convert_to_tensor([np.inf, 8.0])], [v])
     assert float(numpy(optimizer.dynamic_scale)) == 4.0 and int(numpy(optimizer.iterations)) == 0  # no step
     np.testing.assert_array_equal(numpy(v), [1.0, 1.0])
     for step, scale in ((1, 4.0), (2, 8.0)):  # doubled after two finite steps in a row
-        _jax_loss_scaled_apply(optimizer, [keras.ops.convert_to_tensor([4.0, -4.0])], [v])
+        loss_scaled_apply(optimizer, [keras.ops.convert_to_tensor([4.0, -4.0])], [v])
         assert float(numpy(optimizer.dynamic_scale)) == scale and int(numpy(optimizer.iterations)) == step
     np.testing.assert_allclose(numpy(v), [0.0, 2.0])  # two SGD steps on the unscaled gradient (1, -1)
 

@@ -101,9 +101,9 @@ def input_gradients(fn, inputs):
         outputs = fn(inputs)
         return torch.autograd.grad(ops.sum(outputs), inputs, create_graph=True)[0]
     if backend == "jax":
-        from ganzoo.core.gan import jax_input_gradients
+        from ganzoo.core import jax_state
 
-        return jax_input_gradients(fn, inputs)
+        return jax_state.input_gradients(fn, inputs)
     raise NotImplementedError(f"no input gradients on the {backend} backend")
 
 
