@@ -20,8 +20,11 @@ def file_records(folder, names):
 
 
 def _store_as_float16(path):
-    """Rewrite every float32 array of a Keras weights file as float16 (half the bytes).
-    Keras casts them back to the float32 variables when the file is loaded."""
+    """Rewrite every float32 array of a Keras weights file as float16 (half the bytes), the large
+    ones gzip-compressed after HDF5's byte shuffle (a trained network's float16 exponents repeat:
+    InfoGAN's generator and discriminator files shrink by 11%, which keeps that entry with its
+    discriminator under the size budget). Keras casts them back to the float32 variables when the
+    file is loaded, and h5py decompresses them on reading."""
     import h5py
 
     with h5py.File(path, "r+") as f:
@@ -31,7 +34,8 @@ def _store_as_float16(path):
         for key in arrays:
             values = f[key][()]
             del f[key]
-            f.create_dataset(key, data=values.astype(np.float16))
+            compress = dict(compression="gzip", compression_opts=9, shuffle=True) if values.size >= 4096 else {}
+            f.create_dataset(key, data=values.astype(np.float16), **compress)
     # h5py leaves the freed space in the file: copy it to a compact one
     compact = path.with_suffix(".compact")
     with h5py.File(path, "r") as src, h5py.File(compact, "w") as dst:

@@ -263,8 +263,12 @@ def test_float16_weights_folder_is_half_the_size_and_samples_alike(tmp_path):
     size = lambda folder: (folder / "model.weights.h5").stat().st_size  # noqa: E731
     assert size(half) < 0.6 * size(full)
     with h5py.File(half / "model.weights.h5") as f:
-        dtypes = set()
-        f.visititems(lambda key, item: dtypes.add(item.dtype.name) if isinstance(item, h5py.Dataset) else None)
+        arrays = []
+        f.visititems(lambda key, item: arrays.append(item) if isinstance(item, h5py.Dataset) else None)
+        dtypes = {item.dtype.name for item in arrays}
+        # the large arrays gzip-compressed after the byte shuffle, the small ones left plain
+        assert {(item.compression, item.shuffle) for item in arrays if item.size >= 4096} == {("gzip", True)}
+        assert {item.compression for item in arrays if item.size < 4096} == {None}
     assert "float16" in dtypes and "float32" not in dtypes
     assert json.loads((half / "config.json").read_text())["weights_dtype"] == "float16"
     loaded = DCGAN.from_config(model.get_config())
