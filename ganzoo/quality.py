@@ -32,11 +32,12 @@ def quality(metrics):
                      + (f", KID {kid}" if kid is not None else "") + f" ({n} samples vs {real} real {reference})")
         shown = [(name, metrics[f"{name}/{reference}"]) for name in ("precision", "recall", "density", "coverage",
                                                                      "nn_ratio") if f"{name}/{reference}" in metrics]
-        if shown:  # measured later than FID, perhaps at another sample count: they say their own
+        if shown:  # on FID's samples when measured with it; otherwise perhaps another count, their own
             copying = "; nn_ratio > 1: farther from the training images than new real ones" \
                 if any(name == "nn_ratio" for name, _ in shown) else ""
+            with_fid = "command" in record and shown[0][1].get("command") == record["command"]
             parts.append(", ".join(f"{name} {r['value']}" for name, r in shown)
-                         + f" ({shown[0][1]['n_samples']} samples{copying})")
+                         + f" ({n if with_fid else shown[0][1]['n_samples']} samples{copying})")
     if "psnr" in metrics:  # paired translation: against the true targets, beside the inputs as they are
         parts.append(f"L1 {metrics['l1']['value']}, PSNR {metrics['psnr']['value']} dB (inputs untranslated: "
                      f"{metrics['untranslated_l1']['value']}, {metrics['untranslated_psnr']['value']} dB) on "

@@ -326,6 +326,22 @@ def test_readme_quality_of_an_unpaired_translator_gives_both_directions_beside_t
                                                  "249 faces), b2a 0.7 (untranslated 0.0, 153 faces)")
 
 
+def test_quality_counts_precision_and_recall_on_the_samples_they_were_measured_on():
+    from ganzoo.quality import quality
+
+    def records(values, n, command):
+        return {key: {"value": value, "n_samples": n, "command": command} for key, value in values.items()}
+
+    # measured with FID by the same command: on FID's 2,000 of the 10,000 samples the entry declares
+    together = records({"fid/mnist/test": 15.8, "fid_samples": 2000, "fid_reference_images": 2000,
+                        "precision/mnist/test": 0.77, "recall/mnist/test": 0.54}, 10000, "ganzoo evaluate x --write")
+    assert quality(together) == ("FID 15.8 (2000 samples vs 2000 real mnist/test); precision 0.77, recall 0.54 "
+                                 "(2000 samples)")
+    # measured later by another command: its own count
+    later = {**together, **records({"precision/mnist/test": 0.7, "recall/mnist/test": 0.5}, 1000, "ganzoo evaluate x -n 1000")}
+    assert quality(later).endswith("precision 0.7, recall 0.5 (1000 samples)")
+
+
 def test_quality_of_an_attribute_editor_and_a_text_to_image_entry():
     from ganzoo.quality import quality
 
