@@ -7,8 +7,6 @@ from absl import app, flags
 
 import recipe_flags
 
-flags.DEFINE_integer("dcgan_width", 64, "Filters of D's first / G's last hidden layer (paper: 64).")
-flags.DEFINE_integer("dcgan_extra_layers", 0, "3x3 convolutions added at the 7x7 maps of G and D (paper: 0).")
 FLAGS = flags.FLAGS
 
 MNIST_DATASET = {"name": "mnist", "split": "train", "card_license": "cc-by-sa-3.0",
@@ -40,4 +38,8 @@ def main(argv):
 
 
 if __name__ == "__main__":
+    # defined here, not on import: gan_mnist, cgan_mnist and infogan_mnist import this module's data
+    # helpers and must not accept (and ignore) these flags
+    flags.DEFINE_integer("dcgan_width", 64, "Filters of D's first / G's last hidden layer (paper: 64).")
+    flags.DEFINE_integer("dcgan_extra_layers", 0, "3x3 convolutions added at the 7x7 maps of G and D (paper: 0).")
     app.run(main)
