@@ -6,7 +6,6 @@
 from absl import app
 
 import recipe_flags
-from dcgan_mnist import MNIST_DATASET
 
 FLAGS = recipe_flags.FLAGS
 
@@ -38,7 +37,7 @@ def train_conditional(name, dataset, dataset_card, fid_reference, classifier, wh
 
 def main(argv):
     del argv
-    train_conditional("cgan_mnist", "mnist", MNIST_DATASET, recipe_flags.MNIST_FID, "classifier_mnist",
+    train_conditional("cgan_mnist", "mnist", recipe_flags.MNIST_DATASET, recipe_flags.MNIST_FID, "classifier_mnist",
                       "MNIST digits", steps=5000, ema_decay=0.999)
 
 

@@ -8,7 +8,6 @@ The baseline every other entry is compared with.
 from absl import app
 
 import recipe_flags
-from dcgan_mnist import MNIST_DATASET, load_images
 
 
 def main(argv):
@@ -17,10 +16,10 @@ def main(argv):
         "gan_mnist", "gan",
         {"resolution": 28, "channels": 1, "hidden": [256, 512, 1024], "latent_dim": 100,
          "dropout": 0.3, "ema_decay": 0.999},
-        load_images, steps=10000, batch_size=128,
+        recipe_flags.load_mnist_digits, steps=10000, batch_size=128,
         evaluation={"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist",
                     "fid": recipe_flags.MNIST_FID},
-        dataset=MNIST_DATASET,
+        dataset=recipe_flags.MNIST_DATASET,
         description="The original GAN (Goodfellow et al. 2014): fully connected generator and "
                     "discriminator on MNIST digits, 28x28 grayscale, non-saturating loss; samples "
                     "come from an exponential moving average (decay 0.999) of G's weights.")

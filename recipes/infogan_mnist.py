@@ -11,7 +11,6 @@ depends on the seed, so seeds are screened at ~1,000 steps by that purity and th
 from absl import app
 
 import recipe_flags
-from dcgan_mnist import MNIST_DATASET, load_images
 
 
 def main(argv):
@@ -20,10 +19,10 @@ def main(argv):
         "infogan_mnist", "infogan",
         {"resolution": 28, "channels": 1, "latent_dim": 62, "num_categories": 10, "num_continuous": 2,
          "info_weight": 1.0, "continuous_weight": 0.1, "ema_decay": 0.998},
-        load_images, steps=5500, batch_size=64, generator_only=True, weights_dtype="float16",
+        recipe_flags.load_mnist_digits, steps=5500, batch_size=64, generator_only=True, weights_dtype="float16",
         evaluation={"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist",
                     "fid": recipe_flags.MNIST_FID},
-        dataset=MNIST_DATASET,
+        dataset=recipe_flags.MNIST_DATASET,
         description="InfoGAN (Chen et al. 2016) on MNIST digits, 28x28 grayscale: 62 noise dimensions, "
                     "a 10-way categorical code and two continuous codes in [-1, 1], learned without "
                     "labels; sample(n, codes=...) sets them. Samples come from an exponential moving "

@@ -53,6 +53,18 @@ flags.DEFINE_float("augment_target", None, "With --augment: adapt its probabilit
 MNIST_FID = {"dataset": "mnist", "split": "test", "n_real": 2000, "n_samples": 2000}
 FASHION_MNIST_FID = dict(MNIST_FID, dataset="fashion_mnist")
 
+# The MNIST entries (gan, dcgan, infogan; cgan reads the labels too) share their data and its card text.
+MNIST_DATASET = {"name": "mnist", "split": "train", "card_license": "cc-by-sa-3.0",
+                 "license": "CC BY-SA 3.0 (MNIST, LeCun, Cortes, Burges)",
+                 "description": "the 60,000 training digits, 28x28 grayscale."}
+
+
+def load_mnist_digits(data_dir, source):
+    from ganzoo import data
+
+    images, _ = data.load("mnist", "train", data_dir=data_dir, source=source)
+    return images
+
 
 def recorded_command():
     """The command line as it was run, with the path relative to the repository; without
