@@ -12,6 +12,7 @@ import recipe_flags
 from dcgan_celeba import CELEBA_DATASET
 
 flags.DEFINE_integer("pix2pix_width", 64, "Filters of the U-Net's first layer and D's (paper: 64).")
+flags.DEFINE_float("pix2pix_l1_weight", 100.0, "Weight of the L1 term against the adversarial one (paper: 100).")
 FLAGS = flags.FLAGS
 
 PAIRED_LIMITATIONS = (
@@ -34,7 +35,7 @@ def train_paired(name, task, description):
     recipe_flags.run(
         name, "pix2pix",
         {"resolution": 64, "input_channels": input_channels, "output_channels": 3,
-         "width": FLAGS.pix2pix_width, "l1_weight": 100.0},
+         "width": FLAGS.pix2pix_width, "l1_weight": FLAGS.pix2pix_l1_weight},
         pairs, steps=20000, batch_size=16, generator_only=True, preview_inputs=held_out,
         evaluation={"n_samples": 1000, "seed": 0, "translation": {"task": task}},
         dataset=CELEBA_DATASET, description=description, limitations=PAIRED_LIMITATIONS)
@@ -44,7 +45,7 @@ def main(argv):
     del argv
     train_paired("pix2pix_celeba_edges2faces", "edges",
                  "pix2pix (Isola et al. 2017): U-Net generator and PatchGAN discriminator, adversarial "
-                 "loss plus 100 x L1, trained to turn Sobel line drawings of 64x64 CelebA faces back "
+                 f"loss plus {FLAGS.pix2pix_l1_weight:g} x L1, trained to turn Sobel line drawings of 64x64 CelebA faces back "
                  "into the faces; translate(drawings) takes uint8 (N, 64, 64, 1).")
 
 
