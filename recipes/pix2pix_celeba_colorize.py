@@ -5,14 +5,13 @@
 
 from absl import app
 
-from pix2pix_celeba_edges2faces import FLAGS, train_paired
+from pix2pix_celeba_edges2faces import train_paired
 
 
 def main(argv):
     del argv
     train_paired("pix2pix_celeba_colorize", "grayscale",
-                 "pix2pix (Isola et al. 2017): U-Net generator and PatchGAN discriminator, adversarial "
-                 f"loss plus {FLAGS.pix2pix_l1_weight:g} x L1, trained to colour grey (luma) 64x64 CelebA faces; "
+                 "trained to colour grey (luma) 64x64 CelebA faces; "
                  "translate(grey_faces) takes uint8 (N, 64, 64, 1).")
 
 

@@ -22,7 +22,8 @@ PAIRED_LIMITATIONS = (
     "bias. Non-commercial research use only, as CelebA's terms require.")
 
 
-def train_paired(name, task, description):
+def train_paired(name, task, what):
+    """what: the rest of the card's description after the objective (what is translated to what)."""
     from ganzoo import paired
 
     def pairs(data_dir, source):
@@ -38,15 +39,16 @@ def train_paired(name, task, description):
          "width": FLAGS.pix2pix_width, "l1_weight": FLAGS.pix2pix_l1_weight},
         pairs, steps=20000, batch_size=16, generator_only=True, preview_inputs=held_out,
         evaluation={"n_samples": 1000, "seed": 0, "translation": {"task": task}},
-        dataset=CELEBA_DATASET, description=description, limitations=PAIRED_LIMITATIONS)
+        dataset=CELEBA_DATASET, limitations=PAIRED_LIMITATIONS,
+        description="pix2pix (Isola et al. 2017): U-Net generator and PatchGAN discriminator, adversarial "
+                    f"loss plus {FLAGS.pix2pix_l1_weight:g} x L1, {what}")
 
 
 def main(argv):
     del argv
     train_paired("pix2pix_celeba_edges2faces", "edges",
-                 "pix2pix (Isola et al. 2017): U-Net generator and PatchGAN discriminator, adversarial "
-                 f"loss plus {FLAGS.pix2pix_l1_weight:g} x L1, trained to turn Sobel line drawings of 64x64 CelebA faces back "
-                 "into the faces; translate(drawings) takes uint8 (N, 64, 64, 1).")
+                 "trained to turn Sobel line drawings of 64x64 CelebA faces back into the faces; "
+                 "translate(drawings) takes uint8 (N, 64, 64, 1).")
 
 
 if __name__ == "__main__":
