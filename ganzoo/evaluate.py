@@ -331,8 +331,9 @@ def hole_scores(outputs, targets, holes):
 def _inpainting(model, ref, n, seed, progress):
     """Inpainting entries on the first n held-out CelebA faces, for each mask kind in ref["masks"]
     (centre square, random boxes, strokes; ganzoo.masks, drawn from `seed`): L1 and PSNR inside the
-    hole against the true face, and FID of the completed faces against the training faces, each
-    beside the same measures of skimage's biharmonic inpainting (`biharmonic_*`)."""
+    hole against the true face, and FID, KID, precision, recall, density and coverage of the completed
+    faces against the training faces, each beside the same measures of skimage's biharmonic
+    inpainting (`biharmonic_*`)."""
     from ganzoo import data, masks
 
     faces = data.load("celeba", "test")[0][:n]
@@ -344,7 +345,9 @@ def _inpainting(model, ref, n, seed, progress):
             l1, psnr = hole_scores(outputs, faces, holes)
             results[f"{prefix}{kind}/hole_l1"] = round(l1, 4)
             results[f"{prefix}{kind}/hole_psnr"] = round(psnr, 3)
-            results[f"{prefix}{kind}/fid/{reference}"] = _fid(outputs, real, key, reference, progress)[f"fid/{reference}"]
+            scores = _fid(outputs, real, key, reference, progress)
+            results.update({f"{prefix}{kind}/{measure}": value for measure, value in scores.items()
+                            if measure.endswith(f"/{reference}")})  # the counts are those of the faces
     return results, len(faces)
 
 
@@ -485,6 +488,7 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True, classifier=None):
     if hasattr(model, "translate") or hasattr(model, "upscale"):
         raise ValueError(f"checkpoint_fid measures families that sample from noise, not {type(model).__name__}: "
                          "export the run and use `ganzoo evaluate`, which scores translations and upscaling.")
+    model.refresh_ema_statistics()  # as an export does: the averaged generator's own batch-norm statistics
     samples, conditions = _generate(model, n, seed, 250, progress, f"step {step}")
     results = {"step": step}
     if classifier:

@@ -74,6 +74,12 @@ def quality(metrics):
         parts.append("PSNR in the hole / FID of the completed faces: "
                      + ", ".join(f"{kind} {pair('', kind)} (biharmonic {pair('biharmonic_', kind)})" for kind in holes)
                      + f" ({metrics['inpainted_faces']['value']} held-out faces)")
+        spread = [name for name in ("kid", "precision", "recall", "density", "coverage")
+                  if all(f"{kind}/{name}/celeba/train" in metrics for kind in holes)]
+        if spread:  # the completed faces' other measures on the same features: a hole filled with one face shows
+            parts.append(f"completed faces' {', '.join(spread)}: " + ", ".join(
+                f"{kind} " + "/".join(str(metrics[f"{kind}/{name}/celeba/train"]["value"]) for name in spread)
+                for kind in holes))
     benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]
     if benchmarks:  # super-resolution: PSNR beside bicubic's
         parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "

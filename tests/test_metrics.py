@@ -397,7 +397,8 @@ def test_inpainting_evaluation_fills_held_out_faces_beside_the_biharmonic_baseli
     monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
     handed = []
     monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress: (
-        handed.append(samples), {f"fid/{reference}": float(len(handed))})[1])
+        handed.append(samples), {f"fid/{reference}": float(len(handed)), f"precision/{reference}": 0.5,
+                                 "fid_samples": len(samples)})[1])
     results, n, _ = evaluate.evaluate("tiny", weights_dir=tmp_path / "weights", progress=False)
     faces = data.load("celeba", "test")[0][:4]
     holes = masks.random_masks(4, 64, seed=0, kinds=("stroke",))
@@ -408,9 +409,11 @@ def test_inpainting_evaluation_fills_held_out_faces_beside_the_biharmonic_baseli
     assert results["biharmonic_stroke/hole_psnr"] == pytest.approx(psnr, abs=1e-3)
     np.testing.assert_array_equal(handed[2], model.inpaint(faces, holes))  # centre: model, baseline; stroke: ...
     assert n == results["inpainted_faces"] == 4 and results["centre/fid/celeba/train"] == 1.0
+    assert results["biharmonic_stroke/fid/celeba/train"] == 4.0 and results["stroke/precision/celeba/train"] == 0.5
     assert set(results) == {"inpainted_faces"} | {f"{prefix}{kind}/{measure}" for prefix in ("", "biharmonic_")
                                                   for kind in ("centre", "stroke")
-                                                  for measure in ("hole_l1", "hole_psnr", "fid/celeba/train")}
+                                                  for measure in ("hole_l1", "hole_psnr", "fid/celeba/train",
+                                                                  "precision/celeba/train")}
 
 
 def test_hole_scores_count_the_missing_pixels_only():

@@ -342,6 +342,21 @@ def test_quality_counts_precision_and_recall_on_the_samples_they_were_measured_o
     assert quality(later).endswith("precision 0.7, recall 0.5 (1000 samples)")
 
 
+def test_quality_of_an_inpainting_entry_shows_the_baseline_and_the_completed_faces_measures():
+    from ganzoo.quality import quality
+
+    values = {"inpainted_faces": 1000}
+    for kind, psnr in (("centre", 16.58), ("box", 18.21)):
+        for prefix in ("", "biharmonic_"):
+            values.update({f"{prefix}{kind}/hole_psnr": psnr - len(prefix), f"{prefix}{kind}/fid/celeba/train": 30.0})
+        values.update({f"{kind}/kid/celeba/train": 0.02, f"{kind}/precision/celeba/train": 0.6,
+                       f"{kind}/recall/celeba/train": 0.5})
+    line = quality({key: {"value": value, "n_samples": 1000} for key, value in values.items()})
+    assert line == ("PSNR in the hole / FID of the completed faces: centre 16.6 dB / 30.0 (biharmonic 5.6 dB / 30.0), "
+                    "box 18.2 dB / 30.0 (biharmonic 7.2 dB / 30.0) (1000 held-out faces); completed faces' kid, "
+                    "precision, recall: centre 0.02/0.6/0.5, box 0.02/0.6/0.5")
+
+
 def test_quality_of_an_attribute_editor_and_a_text_to_image_entry():
     from ganzoo.quality import quality
 
