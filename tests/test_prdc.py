@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.spatial.distance import cdist
 
-from ganzoo.metrics.prdc import memorisation, nearest_neighbours, prdc_scores
+from ganzoo.metrics.prdc import equal_counts, memorisation, nearest_neighbours, prdc_scores
 
 
 def gaussian(n, seed, dim=16, shift=0.0):
@@ -31,6 +31,23 @@ def test_a_collapsed_generator_keeps_precision_and_loses_recall_and_coverage():
     scores = prdc_scores(real, collapsed)
     assert scores["precision"] == 1.0
     assert scores["recall"] < 0.02 and scores["coverage"] < 0.02
+
+
+def test_unequal_sets_are_measured_on_equal_counts():
+    """1,000 real points against 100 samples of the same distribution: on all 1,000 balls the
+    samples could cover at most ~30% of them; cut to 100 real points, coverage reads near one."""
+    from prdc import compute_prdc
+
+    real, fake = gaussian(1000, 0), gaussian(100, 1)
+    scores = prdc_scores(real, fake)
+    assert scores["coverage"] > 0.6
+    uncut = compute_prdc(real_features=real, fake_features=fake, nearest_k=3)
+    assert uncut["coverage"] < 0.35  # what the uneven counts gave
+    cut_real, same_fake = equal_counts(real, fake)
+    assert len(cut_real) == 100 and same_fake is fake and len(np.unique(cut_real, axis=0)) == 100
+    assert set(map(tuple, cut_real)) <= set(map(tuple, real))
+    assert scores == prdc_scores(cut_real, fake)  # the draw is fixed
+    assert prdc_scores(fake, real) == prdc_scores(fake, equal_counts(fake, real)[1])  # either side is cut
 
 
 def test_disjoint_sets_score_zero():

@@ -4,7 +4,8 @@
   real data's k-nearest-neighbour balls, and of real samples inside the generated ones';
 - density and coverage (Naeem et al. 2020): how many real balls hold each sample (density),
   and the share of real balls that hold at least one sample (coverage, robust to outliers).
-  These four come from the `prdc` package, Naeem et al.'s own code, with k = 3 (Kynkäänniemi's).
+  These four come from the `prdc` package, Naeem et al.'s own code, with k = 3 (Kynkäänniemi's),
+  on as many real images as samples (the larger set is cut by a fixed random draw).
 - memorisation: how near each sample's nearest training image is, beside how near held-out
   real images' nearest training images are. A generator that copies its training set sits
   nearer to it than unseen real images do.
@@ -32,13 +33,30 @@ def _check_features(*arrays):
         raise ValueError(f"feature sets of different widths: {sorted(dims)}.")
 
 
-def prdc_scores(real_features, fake_features, k=NEAREST_K):
-    """{"precision", "recall", "density", "coverage"} of fake against real features (N, D)."""
+def equal_counts(real, fake, seed=0):
+    """(real, fake) with the larger set cut to the smaller one's size by a fixed random draw.
+
+    The four measures are defined on equal counts (both papers, and StudioGAN's evaluator, use as
+    many real images as samples): 1,000 samples against 9,000 real images' balls, each ball three
+    times smaller in count, could reach a coverage of at most 1,000 * 3 / 9,000 or so, and a
+    perfect generator would read as collapsed."""
+    if len(real) == len(fake):
+        return real, fake
+    rng = np.random.default_rng(seed)
+    if len(real) > len(fake):
+        return real[np.sort(rng.choice(len(real), len(fake), replace=False))], fake
+    return real, fake[np.sort(rng.choice(len(fake), len(real), replace=False))]
+
+
+def prdc_scores(real_features, fake_features, k=NEAREST_K, seed=0):
+    """{"precision", "recall", "density", "coverage"} of fake against real features (N, D), on
+    equal counts (equal_counts, drawn with `seed`)."""
     from prdc import compute_prdc
 
     real = np.asarray(real_features, np.float32)
     fake = np.asarray(fake_features, np.float32)
     _check_features(real, fake)
+    real, fake = equal_counts(real, fake, seed)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k < min(len(real), len(fake)):
         raise ValueError(f"k must be an int in [1, {min(len(real), len(fake)) - 1}], got {k!r}.")
     with contextlib.redirect_stdout(io.StringIO()):  # prdc prints the set sizes
