@@ -1,5 +1,5 @@
 """Keras callbacks for GAN training: sample grids written as training goes, a learning-rate
-drop, a time limit, a stop on diverged losses."""
+drop, a discriminator warm-up, a time limit, a stop on diverged losses."""
 
 import math
 import time
@@ -45,6 +45,28 @@ class LearningRateDrop(keras.callbacks.Callback):
 
     def on_epoch_begin(self, epoch, logs=None):
         self.model.g_optimizer.learning_rate = self.rate * (self.factor if epoch >= self.drop_epoch else 1.0)
+
+
+class DiscriminatorWarmup(keras.callbacks.Callback):
+    """The generator's learning rate is 0 for its first `steps` optimizer steps, then `rate`: the
+    discriminator learns a generator that arrived without one (an entry that shipped its generator
+    alone) before the game goes on, instead of a fresh D giving G the gradients of a blind judge.
+
+    G's steps still run, so its Adam moments, the average's ramp and R1's interval count them
+    (unchanged weights leave the moving average where it was). Checked before every batch, on
+    the optimizer's own step count, so a run resumed in the middle of the warm-up keeps to it."""
+
+    def __init__(self, steps, rate):
+        super().__init__()
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise ValueError(f"DiscriminatorWarmup needs a whole number of steps >= 1, got {steps!r}.")
+        self.steps, self.rate, self._warming = steps, rate, None
+
+    def on_train_batch_begin(self, batch, logs=None):
+        warming = int(keras.ops.convert_to_numpy(self.model.g_optimizer.iterations)) < self.steps
+        if warming != self._warming:  # set only when it changes: the rate is a variable of the optimizer
+            self.model.g_optimizer.learning_rate = 0.0 if warming else self.rate
+            self._warming = warming
 
 
 class TimeLimit(keras.callbacks.Callback):

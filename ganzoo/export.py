@@ -169,6 +169,9 @@ def training_summary(training):
              f"({began.get('steps')} steps, made by `{began.get('command')}`; model.weights.h5 sha256 "
              f"{began.get('files', {}).get('model.weights.h5', '?')[:16]}...), so the steps add to those."
              if began else "")
+    if began and began.get("discriminator_warmup"):  # an entry that had shipped its generator alone
+        start += (f" That entry shipped no discriminator: for the first {began['discriminator_warmup']} of these "
+                  "steps a new one learnt against its frozen generator (learning rate 0), then both trained.")
     return f"{length}{took} on {training.get('hardware')}.{start}"
 
 

@@ -238,10 +238,12 @@ def network_config(config):
     return {key: value for key, value in config.items() if key not in TRAINING_ONLY_KEYS}
 
 
-def initialize_from(model, name, manifest_path=None):
+def initialize_from(model, name, manifest_path=None, fresh_discriminator=False):
     """Copy zoo entry `name`'s weights, discriminator included, into `model` (a fresh run of the same
     family and config, DiffAugment settings aside): a recipe's --init_from and `ganzoo finetune`, to
-    train a published entry on instead of from zero."""
+    train a published entry on instead of from zero. fresh_discriminator=True takes an entry that
+    shipped its generator alone, leaving the model's new discriminator: only for a run that first
+    warms it up against the frozen generator (callbacks.DiscriminatorWarmup)."""
     from ganzoo import hub
 
     entry, config = get_entry(name, manifest_path), network_config(model.get_config())
@@ -256,13 +258,14 @@ def initialize_from(model, name, manifest_path=None):
     if scope == "gan":  # the whole game as it stopped: both players and the average
         _copy_variables(source, model)
         return model
-    if not any(record.get("role") == "training" for record in entry["files"]):
+    ships_training = any(record.get("role") == "training" for record in entry["files"])
+    if not fresh_discriminator and not ships_training:
         raise ValueError(f"Cannot start from {name!r}: it ships its generator alone, and a fresh "
                          "discriminator would undo the game (retrain it, or fine-tune an entry that ships one).")
     model.generator.set_weights(source.generator.get_weights())  # the generator that sampled
     if model.generator_ema is not None:
         model.generator_ema.set_weights(source.generator.get_weights())
-    for stem, network in source.training_networks().items():
+    for stem, network in source.training_networks().items() if ships_training else ():
         model.training_networks()[stem].set_weights(network.get_weights())
     return model
 

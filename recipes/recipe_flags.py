@@ -43,6 +43,9 @@ flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/
 flags.DEFINE_string("manifest", str(REPO_ROOT / "weights_manifest.json"), "Manifest --export updates.")
 flags.DEFINE_string("init_from", None, "Start a fresh run from this zoo entry's weights, discriminator included "
                     "(same family and config): more steps for a published entry without training from zero.")
+flags.DEFINE_integer("discriminator_warmup", 0, "With --init_from an entry that shipped its generator alone: "
+                     "this many first steps train only a new discriminator against the frozen generator (G's "
+                     "learning rate 0), then the game goes on.", lower_bound=0)
 flags.DEFINE_string("augment", None, "DiffAugment policy before D, e.g. color,translation,cutout (off if unset; "
                     "the families that generate from noise).")
 flags.DEFINE_float("augment_target", None, "With --augment: adapt its probability p as ADA does, towards this "
@@ -103,8 +106,17 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None,
                                              "augment_target": FLAGS.augment_target}.items() if v is not None}}
     output_dir = Path(FLAGS.output_dir or REPO_ROOT / "runs" / name)
+    if FLAGS.discriminator_warmup and not FLAGS.init_from:
+        raise SystemExit("--discriminator_warmup warms a new discriminator up against a published generator: "
+                         "give the entry with --init_from.")
     if FLAGS.init_from:
         initialize = _initialize_from(FLAGS.init_from, output_dir)
+    if FLAGS.discriminator_warmup:
+        from ganzoo.callbacks import DiscriminatorWarmup
+        from ganzoo.families import get_family
+
+        rate = compile_kwargs.get("g_learning_rate") or get_family(family).published_learning_rate("generator")
+        callbacks = (*callbacks, DiscriminatorWarmup(FLAGS.discriminator_warmup, rate))
     try:
         model, info = training.train(
             family, config, images, steps=steps, batch_size=batch_size, output_dir=output_dir,
@@ -145,10 +157,11 @@ def _initialize_from(entry_name, output_dir):
     source_entry = zoo.get_entry(entry_name, FLAGS.manifest)  # a clear error for an unknown name, first
 
     def initialize(model):
-        zoo.initialize_from(model, entry_name, FLAGS.manifest)
+        zoo.initialize_from(model, entry_name, FLAGS.manifest, fresh_discriminator=FLAGS.discriminator_warmup > 0)
         record = {"entry": entry_name, "command": source_entry["command"],
                   "files": {r["path"]: r["sha256"] for r in source_entry["files"] if r["path"].endswith(".h5")},
-                  "steps": source_entry.get("training", {}).get("steps")}
+                  "steps": source_entry.get("training", {}).get("steps"),
+                  **({"discriminator_warmup": FLAGS.discriminator_warmup} if FLAGS.discriminator_warmup else {})}
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / INITIALIZED_FROM).write_text(json.dumps(record, indent=2) + "\n")
 

@@ -168,3 +168,5 @@ def test_init_from_starts_a_run_from_a_published_entry(tmp_path, monkeypatch):
     bad = run_recipe(["--steps=2", "--init_from=dcgan_mnst", f"--manifest={manifest}",
                       f"--output_dir={tmp_path / 'run3'}"])
     assert bad.returncode != 0 and "Did you mean 'dcgan_mnist'" in bad.stderr
+    alone = run_recipe(["--steps=2", "--discriminator_warmup=2", f"--output_dir={tmp_path / 'run4'}"])
+    assert alone.returncode != 0 and "give the entry with --init_from" in alone.stderr

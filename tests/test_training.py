@@ -140,3 +140,62 @@ def test_time_limit_must_be_positive():
 
     with pytest.raises(ValueError, match="positive"):
         TimeLimit(0)
+
+
+def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp_path, tiny_images, monkeypatch):
+    """An entry that shipped its generator alone: initialize_from refuses it unless the run warms a
+    new discriminator up (fresh_discriminator=True); then DiscriminatorWarmup keeps G's learning rate
+    at 0 for its first steps (G and its average stay the entry's, D learns), and after them both train."""
+    import keras
+
+    from ganzoo import export, zoo
+    from ganzoo.callbacks import DiscriminatorWarmup
+    from ganzoo.families import get_family
+
+    config = dict(resolution=28, channels=1, width=8, latent_dim=8, ema_decay=0.9)
+    published = get_family("dcgan")(**config, seed=1)
+    folder = export.save_weights_folder(published, tmp_path / "weights" / "tiny", generator_only=True)
+    (folder / "discriminator.weights.h5").unlink()  # as the entries of before discriminators shipped
+    folder_config = json.loads((folder / "config.json").read_text())
+    del folder_config["training_files"]
+    (folder / "config.json").write_text(json.dumps(folder_config))
+    entry = export.build_entry("tiny", published, folder, description="tiny",
+                               dataset={"name": "mnist", "license": "CC BY-SA 3.0"}, recipe="recipes/x.py", command="x", training={"steps": 0})
+    zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    model = get_family("dcgan")(**config, seed=2)
+    model.compile()
+    with pytest.raises(ValueError, match="generator alone"):
+        zoo.initialize_from(model, "tiny", tmp_path / "manifest.json")
+    fresh_d = weights_of(model.discriminator)
+    zoo.initialize_from(model, "tiny", tmp_path / "manifest.json", fresh_discriminator=True)
+    def trainable(network):  # G's learnt weights (batch norm's statistics follow every training-mode batch)
+        return [np.array(w) for w, own in zip(network.weights, model.generator.weights) if own.trainable]
+
+    entry_g = trainable(published.sampling_generator)
+    for a, b in zip(trainable(model.generator), entry_g):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(weights_of(model.discriminator), fresh_d):
+        np.testing.assert_array_equal(a, b)
+
+    seen = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            seen.append((trainable(self.model.generator), trainable(self.model.generator_ema),
+                         weights_of(self.model.discriminator),
+                         float(keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate))))
+
+    rate = get_family("dcgan").published_learning_rate("generator")
+    model.fit(tiny_images[:64], batch_size=16, epochs=1, steps_per_epoch=4, verbose=0,
+              callbacks=[DiscriminatorWarmup(2, rate), Record()])
+    assert len(seen) == 4 and len(entry_g) == len(model.generator.trainable_weights) > 0
+    for step, (generator, average, discriminator, learning_rate) in enumerate(seen, start=1):
+        same_g = all(np.array_equal(a, b) for a, b in zip(generator, entry_g))
+        same_average = all(np.allclose(a, b, atol=1e-6) for a, b in zip(average, entry_g))
+        moved_d = any(not np.array_equal(a, b) for a, b in zip(discriminator, fresh_d))
+        assert moved_d, step
+        assert (same_g, same_average) == ((True, True) if step <= 2 else (False, False)), step
+        assert learning_rate == (0.0 if step <= 2 else pytest.approx(rate)), step
+    with pytest.raises(ValueError, match="whole number of steps"):
+        DiscriminatorWarmup(0, rate)

@@ -345,6 +345,11 @@ class GAN(keras.Model):
     def metrics(self):
         return [self.d_loss_tracker, self.g_loss_tracker]
 
+    @classmethod
+    def published_learning_rate(cls, player):
+        """The Adam learning rate compile() gives `player` ("generator" or "discriminator") unless told."""
+        return cls.default_learning_rates.get(player, cls.default_optimizer_settings["learning_rate"])
+
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Two Adam optimisers with the family's published settings unless given.
 
@@ -356,11 +361,11 @@ class GAN(keras.Model):
         for key in ("beta_1", "beta_2"):
             if key in kwargs:
                 settings[key] = kwargs.pop(key)
-        shared = "learning_rate" in kwargs or not self.default_learning_rates
         if "learning_rate" in kwargs:
             settings["learning_rate"] = kwargs.pop("learning_rate")
-        rates = {player: settings["learning_rate"] if shared else self.default_learning_rates[player]
-                 for player in ("generator", "discriminator")}
+            rates = {player: settings["learning_rate"] for player in ("generator", "discriminator")}
+        else:
+            rates = {player: self.published_learning_rate(player) for player in ("generator", "discriminator")}
         g_settings = dict(settings, learning_rate=kwargs.pop("g_learning_rate", rates["generator"]))
         d_settings = dict(settings, learning_rate=kwargs.pop("d_learning_rate", rates["discriminator"]))
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(**g_settings, name="g_optimizer")
