@@ -77,7 +77,7 @@ def quality(metrics):
         spread = [name for name in ("kid", "precision", "recall", "density", "coverage")
                   if all(f"{kind}/{name}/celeba/train" in metrics for kind in holes)]
         if spread:  # the completed faces' other measures on the same features: a hole filled with one face shows
-            parts.append(f"completed faces' {', '.join(spread)}: " + ", ".join(
+            parts.append(f"{', '.join(spread)} of the completed faces: " + ", ".join(
                 f"{kind} " + "/".join(str(metrics[f"{kind}/{name}/celeba/train"]["value"]) for name in spread)
                 for kind in holes))
     benchmarks = [b for b in ("Set5", "Set14", "BSD100") if f"{b}/psnr" in metrics]

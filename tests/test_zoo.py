@@ -353,8 +353,8 @@ def test_quality_of_an_inpainting_entry_shows_the_baseline_and_the_completed_fac
                        f"{kind}/recall/celeba/train": 0.5})
     line = quality({key: {"value": value, "n_samples": 1000} for key, value in values.items()})
     assert line == ("PSNR in the hole / FID of the completed faces: centre 16.6 dB / 30.0 (biharmonic 5.6 dB / 30.0), "
-                    "box 18.2 dB / 30.0 (biharmonic 7.2 dB / 30.0) (1000 held-out faces); completed faces' kid, "
-                    "precision, recall: centre 0.02/0.6/0.5, box 0.02/0.6/0.5")
+                    "box 18.2 dB / 30.0 (biharmonic 7.2 dB / 30.0) (1000 held-out faces); kid, precision, recall "
+                    "of the completed faces: centre 0.02/0.6/0.5, box 0.02/0.6/0.5")
 
 
 def test_quality_of_an_attribute_editor_and_a_text_to_image_entry():
