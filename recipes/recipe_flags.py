@@ -96,6 +96,9 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     from ganzoo.callbacks import TrainingDiverged
     from ganzoo.distribute import is_chief
 
+    if FLAGS.discriminator_warmup and not FLAGS.init_from:
+        raise SystemExit("--discriminator_warmup warms a new discriminator up against a published generator: "
+                         "give the entry with --init_from.")
     images = load_images(FLAGS.data_dir, FLAGS.source)
     steps = steps if FLAGS.steps is None else FLAGS.steps  # (the flags' bounds refuse 0 and below)
     compile_kwargs = {**{k: v(steps) if callable(v) else v for k, v in (compile_kwargs or {}).items()},
@@ -106,9 +109,6 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None,
                                              "augment_target": FLAGS.augment_target}.items() if v is not None}}
     output_dir = Path(FLAGS.output_dir or REPO_ROOT / "runs" / name)
-    if FLAGS.discriminator_warmup and not FLAGS.init_from:
-        raise SystemExit("--discriminator_warmup warms a new discriminator up against a published generator: "
-                         "give the entry with --init_from.")
     if FLAGS.init_from:
         initialize = _initialize_from(FLAGS.init_from, output_dir)
     if FLAGS.discriminator_warmup:
