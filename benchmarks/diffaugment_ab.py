@@ -66,6 +66,10 @@ def main(argv=None):
         parser.error(f"--steps must be a multiple of {STEP}, got {args.steps}")
     path = Path(args.results)
     record = json.loads(path.read_text()) if path.exists() else {"fid": {}}
+    for arm, measured in record["fid"].items():  # a fresh clone keeps the results, not the runs
+        if measured and not (run_dir(args, arm) / "training.json").exists() and not args.summary_only:
+            sys.exit(f"{path} holds measurements of {run_dir(args, arm)}, which is gone: restore the run, or "
+                     "move the results away to start both arms again.")
     deadline = time.monotonic() + (args.time_limit or float("inf"))
     finished = True
     if not args.summary_only:
