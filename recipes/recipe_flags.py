@@ -115,7 +115,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         from ganzoo.callbacks import DiscriminatorWarmup
         from ganzoo.families import get_family
 
-        rate = compile_kwargs.get("g_learning_rate") or get_family(family).published_learning_rate("generator")
+        rate = get_family(family).learning_rates(**compile_kwargs)["generator"]  # what compile will give G
         callbacks = (*callbacks, DiscriminatorWarmup(FLAGS.discriminator_warmup, rate))
     try:
         model, info = training.train(

@@ -159,8 +159,8 @@ def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp
     folder_config = json.loads((folder / "config.json").read_text())
     del folder_config["training_files"]
     (folder / "config.json").write_text(json.dumps(folder_config))
-    entry = export.build_entry("tiny", published, folder, description="tiny",
-                               dataset={"name": "mnist", "license": "CC BY-SA 3.0"}, recipe="recipes/x.py", command="x", training={"steps": 0})
+    entry = export.build_entry("tiny", published, folder, description="tiny", recipe="recipes/x.py", command="x",
+                               dataset={"name": "mnist", "license": "CC BY-SA 3.0"}, training={"steps": 0})
     zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
     monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
     model = get_family("dcgan")(**config, seed=2)
@@ -169,6 +169,7 @@ def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp
         zoo.initialize_from(model, "tiny", tmp_path / "manifest.json")
     fresh_d = weights_of(model.discriminator)
     zoo.initialize_from(model, "tiny", tmp_path / "manifest.json", fresh_discriminator=True)
+
     def trainable(network):  # G's learnt weights (batch norm's statistics follow every training-mode batch)
         return [np.array(w) for w, own in zip(network.weights, model.generator.weights) if own.trainable]
 
@@ -186,7 +187,7 @@ def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp
                          weights_of(self.model.discriminator),
                          float(keras.ops.convert_to_numpy(self.model.g_optimizer.learning_rate))))
 
-    rate = get_family("dcgan").published_learning_rate("generator")
+    rate = get_family("dcgan").learning_rates()["generator"]
     model.fit(tiny_images[:64], batch_size=16, epochs=1, steps_per_epoch=4, verbose=0,
               callbacks=[DiscriminatorWarmup(2, rate), Record()])
     assert len(seen) == 4 and len(entry_g) == len(model.generator.trainable_weights) > 0

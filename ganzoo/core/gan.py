@@ -346,9 +346,20 @@ class GAN(keras.Model):
         return [self.d_loss_tracker, self.g_loss_tracker]
 
     @classmethod
-    def published_learning_rate(cls, player):
-        """The Adam learning rate compile() gives `player` ("generator" or "discriminator") unless told."""
-        return cls.default_learning_rates.get(player, cls.default_optimizer_settings["learning_rate"])
+    def learning_rates(cls, learning_rate=None, g_learning_rate=None, d_learning_rate=None, **_other):
+        """{"generator": rate, "discriminator": rate}: the Adam learning rates compile() gives for
+        these of its arguments (the rest of compile's are ignored here): g_/d_learning_rate for one
+        player, else learning_rate for both, else the family's published rates."""
+        players = ("generator", "discriminator")
+        if learning_rate is not None:
+            rates = dict.fromkeys(players, learning_rate)
+        else:
+            published = cls.default_optimizer_settings["learning_rate"]  # unless the family sets each player's
+            rates = {player: cls.default_learning_rates.get(player, published) for player in players}
+        for player, rate in zip(players, (g_learning_rate, d_learning_rate)):
+            if rate is not None:
+                rates[player] = rate
+        return rates
 
     def compile(self, g_optimizer=None, d_optimizer=None, **kwargs):
         """Two Adam optimisers with the family's published settings unless given.
@@ -361,13 +372,10 @@ class GAN(keras.Model):
         for key in ("beta_1", "beta_2"):
             if key in kwargs:
                 settings[key] = kwargs.pop(key)
-        if "learning_rate" in kwargs:
-            settings["learning_rate"] = kwargs.pop("learning_rate")
-            rates = {player: settings["learning_rate"] for player in ("generator", "discriminator")}
-        else:
-            rates = {player: self.published_learning_rate(player) for player in ("generator", "discriminator")}
-        g_settings = dict(settings, learning_rate=kwargs.pop("g_learning_rate", rates["generator"]))
-        d_settings = dict(settings, learning_rate=kwargs.pop("d_learning_rate", rates["discriminator"]))
+        rates = self.learning_rates(**{key: kwargs.pop(key) for key in ("learning_rate", "g_learning_rate",
+                                                                      "d_learning_rate") if key in kwargs})
+        g_settings = dict(settings, learning_rate=rates["generator"])
+        d_settings = dict(settings, learning_rate=rates["discriminator"])
         self.g_optimizer = g_optimizer or keras.optimizers.Adam(**g_settings, name="g_optimizer")
         self.d_optimizer = d_optimizer or keras.optimizers.Adam(**d_settings, name="d_optimizer")
         if self.dtype_policy.name == "mixed_float16":  # float16 gradients underflow unscaled
