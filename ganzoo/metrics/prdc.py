@@ -40,12 +40,12 @@ def equal_counts(real, fake, seed=0):
     many real images as samples): 1,000 samples against 9,000 real images' balls, each ball three
     times smaller in count, could reach a coverage of at most 1,000 * 3 / 9,000 or so, and a
     perfect generator would read as collapsed."""
-    if len(real) == len(fake):
-        return real, fake
-    rng = np.random.default_rng(seed)
-    if len(real) > len(fake):
-        return real[np.sort(rng.choice(len(real), len(fake), replace=False))], fake
-    return real, fake[np.sort(rng.choice(len(fake), len(real), replace=False))]
+    n, rng = min(len(real), len(fake)), np.random.default_rng(seed)
+
+    def cut(features):  # (only the larger set draws, so either side's cut is the same for a seed)
+        return features if len(features) == n else features[np.sort(rng.choice(len(features), n, replace=False))]
+
+    return cut(real), cut(fake)
 
 
 def prdc_scores(real_features, fake_features, k=NEAREST_K, seed=0):
