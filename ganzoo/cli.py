@@ -595,6 +595,8 @@ def _own_data_options(parser):
                         choices=["none", "float16", "bfloat16"], help="mixed-precision compute (default none)")
     parser.add_argument("--width", type=_positive_int, help="the family's width (filters; default: the family's)")
     parser.add_argument("--seed", type=_non_negative_int, help="weights, latents and shuffling (default 0)")
+    parser.add_argument("--like", metavar="NAME", help="the network of zoo entry NAME (its width, latent size, "
+                        "average...) from a random start: what a fine-tune of NAME compares with")
 
 
 class _OptionError(argparse.ArgumentParser):
@@ -618,7 +620,7 @@ def _train_family(args):
     command = _card_command(sys.argv[1:] if args.argv is None else args.argv)  # as recipes do
     settings = {key: getattr(options, key) for key in ("resolution", "channels", "steps", "batch_size", "augment",
                                                        "time_limit", "output_dir", "strategy", "mixed_precision",
-                                                       "width", "seed")}
+                                                       "width", "seed", "like")}
     try:
         own_data.train_on_folder(args.name, options.data, options.data_b, command=shlex.join(["ganzoo", *command]),
                                  **{key: value for key, value in settings.items() if value is not None})

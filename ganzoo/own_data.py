@@ -199,9 +199,9 @@ def _clock(seconds):
     return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
 
 
-def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, steps=10000, batch_size=None,
+def train_on_folder(family, data, data_b=None, *, resolution=None, channels=None, steps=10000, batch_size=None,
                     augment="auto", time_limit=None, output_dir=None, strategy="auto", mixed_precision=None,
-                    width=None, seed=0, cache_dir=None, verbose=None, command=None, _start=None):
+                    width=None, seed=0, cache_dir=None, verbose=None, command=None, like=None, _start=None):
     """Train `family` on the images of folder `data` (and `data_b`: pix2pix's targets of the same
     file names, or cyclegan's domain B); returns (model, info) as ganzoo.training.train does.
 
@@ -209,14 +209,21 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
     images, off otherwise (and always off for the translation families, which do not support it);
     "none" turns it off, any other string is the policy. batch_size: the family's default
     (64; stylegan_lite 32, pix2pix 16, discogan 16, cyclegan 1), at most the image count.
-    `command`: the command line, recorded for the export's model card.
+    `command`: the command line, recorded for the export's model card. `like`: a zoo entry's name: its
+    network (width, latent size, average...) from a random start, what a fine-tune of that entry is
+    measured against; resolution and channels are then the entry's.
     """
     from ganzoo import training
 
     if family not in FOLDER_FAMILIES:
         raise ValueError(f"{family} does not train from a folder of images; the families that do: "
                          f"{', '.join(FOLDER_FAMILIES)}.")
-    resolution = resolution or DEFAULT_RESOLUTION.get(family, 64)
+    if like is not None:
+        if _start is not None or width is not None:
+            raise ValueError("like= takes an entry's whole network: give no width (and fine-tune with finetune_on_folder).")
+        like_config = _entry_network(like, family, resolution, channels)
+        resolution, channels = like_config["resolution"], like_config["channels"]
+    resolution, channels = resolution or DEFAULT_RESOLUTION.get(family, 64), channels or 3
     output_dir = Path(output_dir) if output_dir is not None else default_output_dir(family, data)
     started = time.monotonic()
     with warnings.catch_warnings(record=True) as caught:  # shown on stderr even where warnings are hidden
@@ -233,7 +240,9 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
           f"{resolution}x{resolution} in {time.monotonic() - started:.1f} s{classes}", flush=True)
     augment, augment_note = _resolve_augment(augment, family, read["images"])
     print(augment_note, flush=True)
-    if _start is None:
+    if like is not None:  # the entry's networks from a random start, with this run's augmentation
+        config = {**like_config, **({"augment": augment} if augment else {})}
+    elif _start is None:
         config = _config(family, resolution, channels, width, read, augment)
     else:  # fine-tuning: the entry's networks, and this run's augmentation
         config = {**_start["config"], **({"augment": augment} if augment else {})}
@@ -246,6 +255,7 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
               "resolution": resolution, "channels": channels, "batch_size": batch_size, "steps": steps,
               "augment": augment, "seed": seed, **read,
               **({"finetuned_from": _start["name"], "freeze_d": _start["freeze_d"]} if _start else {}),
+              **({"network_of": like} if like else {}),
               "command": command or shlex.join(["ganzoo", *sys.argv[1:]])}
     (output_dir / OWN_DATA_FILE).write_text(json.dumps(record, indent=2) + "\n")
     if preview is not None:
@@ -265,6 +275,22 @@ def train_on_folder(family, data, data_b=None, *, resolution=None, channels=3, s
               f"and TensorBoard (tensorboard --logdir {output_dir / 'tensorboard'}); to publish it: "
               f"ganzoo export {output_dir} -o DIR")
     return model, info
+
+
+def _entry_network(name, family, resolution, channels):
+    """Zoo entry `name`'s network config, for a run of `family` at `resolution` and `channels` (None: the
+    entry's); ValueError where they differ."""
+    from ganzoo import zoo
+
+    entry = zoo.get_entry(name)
+    if entry["family"] != family:
+        raise ValueError(f"{name} is a {entry['family']}, not a {family}: train `ganzoo train {entry['family']} "
+                         f"--like {name}`.")
+    config = zoo.network_config(entry["config"])
+    for key, asked in (("resolution", resolution), ("channels", channels)):
+        if asked is not None and asked != config[key]:
+            raise ValueError(f"{name} works at {key} {config[key]}, not {asked}: leave --{key} out with --like.")
+    return config
 
 
 def frozen_layers(discriminator, count):
@@ -382,7 +408,9 @@ def export_run(run_dir, folder, name=None):
         "family": model.family,
         "description": (f"A {model.family} "
                         + (f"fine-tuned from the zoo entry {own['finetuned_from']} with `ganzoo finetune` "
-                           if own.get("finetuned_from") else "trained with `ganzoo train` ")
+                           if own.get("finetuned_from") else "trained with `ganzoo train` "
+                           + (f"(the network of the zoo entry {own['network_of']}, from a random start) "
+                              if own.get("network_of") else ""))
                         + f"on {what} of the folder `{Path(data).name}`; `ganzoo.load` takes this folder's path."),
         "config": model.get_config(),
         "dataset": {"name": Path(data).name, "split": "all",

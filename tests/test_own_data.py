@@ -248,3 +248,30 @@ def test_finetune_freeze_d_keeps_the_first_layers_of_d_as_shipped(tmp_path, caps
     assert json.loads((run_dir / "own_data.json").read_text())["freeze_d"] == 1
     code, out, err = run(capsys, "finetune", "tiny", "--data", photos, "--freeze_d", "9", "--output_dir", tmp_path / "r2")
     assert code == 2 and "only 3 layers with weights" in err, err
+
+
+def test_train_like_an_entry_takes_its_network_from_a_random_start(tmp_path, capsys, tiny_entry):
+    from conftest import weights_of
+
+    (published, photos), run_dir = tiny_entry, tmp_path / "scratch"
+    code, out, err = run(capsys, "train", "dcgan", "--data", photos, "--like", "tiny", "--steps", "1",
+                         "--batch_size", "4", "--output_dir", run_dir)
+    assert code == 0, err
+    assert "at 28x28" in out  # the entry's resolution, not the folder default of 64
+    model, _ = training.load_checkpoint(run_dir)
+    config = model.get_config()
+    assert (config["width"], config["ema_decay"], config["channels"]) == (4, 0.9, 1)
+    assert config["augment"] == "color,translation,cutout"  # 12 pictures: DiffAugment on
+    # a random start: one Adam step of 2e-4 from N(0, 0.02) is far from the entry's trained weights
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(weights_of(published.discriminator),
+                                                            weights_of(model.discriminator)) if a.ndim > 1) > 1e-2
+    assert json.loads((run_dir / "own_data.json").read_text())["network_of"] == "tiny"
+    code, out, err = run(capsys, "export", run_dir, "-o", tmp_path / "mine")
+    assert code == 0 and "the network of the zoo entry tiny, from a random start" in (
+        tmp_path / "mine" / "README.md").read_text(), err
+    for argv, message in ((["train", "gan", "--data", photos, "--like", "tiny"], "tiny is a dcgan, not a gan"),
+                          (["train", "dcgan", "--data", photos, "--like", "tiny", "--resolution", "64"],
+                           "tiny works at resolution 28, not 64"),
+                          (["train", "dcgan", "--data", photos, "--like", "tiny", "--width", "8"], "give no width")):
+        code, out, err = run(capsys, *argv, "--output_dir", tmp_path / "bad")
+        assert code == 2 and message in err, err
