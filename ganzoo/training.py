@@ -78,6 +78,7 @@ def resumed_epoch(backup_dir):
 
 
 RUN_FILE = "run.json"
+MIN_EPOCH_STEPS = 100  # the shortest checkpoint interval a small data set gets (unless steps_per_epoch asks less)
 
 
 def _recordable(compile_kwargs):
@@ -169,10 +170,11 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     if mixed_precision in ("float16", "bfloat16"):  # variables stay float32; float16 scales losses
         keras.mixed_precision.set_dtype_policy(f"mixed_{mixed_precision}")
     # An epoch is a checkpoint interval: at most one pass over the data, so that a short
-    # data set still checkpoints and draws a grid once per pass.
+    # data set still checkpoints and draws a grid once per pass, but at least MIN_EPOCH_STEPS
+    # (a folder of 400 images is 6 steps a pass: checkpoints and grids that often took ~85% of the time).
     streamed = hasattr(images, "batch_at")  # a stream of crops (super-resolution), not an array
     data_steps = steps if streamed else pipeline.steps_per_pass(len(images), batch_size)
-    steps_per_epoch = min(steps_per_epoch, steps, data_steps)
+    steps_per_epoch = min(steps_per_epoch, steps, max(data_steps, MIN_EPOCH_STEPS))
     epochs = math.ceil(steps / steps_per_epoch)
     start_step = resumed_epoch(output_dir / "backup") * steps_per_epoch
     batches = pipeline.training_batches(images, labels, batch_size, seed, start_step)

@@ -34,6 +34,17 @@ def test_train_a_conditional_family_on_images_and_labels(tmp_path, tiny_images):
     assert info["steps"] == 3 and (tmp_path / "samples").is_dir()
 
 
+def test_a_small_data_set_checkpoints_every_min_epoch_steps_not_every_pass(tmp_path, tiny_images):
+    # 32 images at batch 16 are 2 steps a pass: one checkpoint and grid per pass would be 5 epochs
+    steps = 2 * training.MIN_EPOCH_STEPS
+    _, info = training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4), tiny_images[:32],
+                             steps=steps, batch_size=16, output_dir=tmp_path, verbose=0)
+    assert info["steps"] == steps
+    with open(tmp_path / "log.csv") as f:
+        assert len(f.read().split()) == 1 + 2  # two epochs of MIN_EPOCH_STEPS, not 100 passes
+    assert len(list((tmp_path / "samples").glob("*.png"))) == 2
+
+
 def test_train_rejects_images_of_the_wrong_kind(tmp_path, tiny_images):
     with pytest.raises(ValueError, match="uint8"):
         training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8),
