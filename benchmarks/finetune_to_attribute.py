@@ -110,7 +110,7 @@ def main(argv=None):
     record = {
         "command": "python benchmarks/finetune_to_attribute.py " + " ".join(
             f"--{k}={v}" for k, v in (("name", args.name), ("hair", args.hair), ("faces", args.faces),
-                                       ("steps", args.steps), ("n", args.n))),
+                                       ("steps", args.steps))) + f" -n {args.n}",
         "folder": f"the first {args.faces} of the 9,000 training faces marked {HAIR[args.hair][0]} and not "
                   f"{HAIR[args.hair][1]}", "samples": args.n, "seed": 0,
         "judge": "classifier_celeba_hair (black vs blond hair): share of samples read as " + args.hair,
