@@ -4,7 +4,7 @@ Trains on the first 9,000 of the 10,000 faces in ../shared/data/celeba (the last
 1,000 are held out). Ships the averaged generator (what sampling needs) and, in its own file,
 the discriminator (what fine-tuning needs). The shipped entry is width 32 with DiffAugment:
 
-    python recipes/dcgan_celeba.py --width=32 --augment=color,translation,cutout --steps=11760 --export
+    python recipes/dcgan_celeba.py --width=32 --augment=color,translation,cutout --steps=17640 --export
 """
 
 from absl import app, flags
