@@ -949,12 +949,42 @@ def _quiet_backend():
         logger.setLevel(logging.ERROR)
     try:
         with _environment(TF_CPP_MIN_LOG_LEVEL="3", GRPC_VERBOSITY=os.environ.get("GRPC_VERBOSITY", "ERROR")), \
-                warnings.catch_warnings():
+                warnings.catch_warnings(), _native_stderr_hidden():
             warnings.simplefilter("ignore")
             yield
     finally:
         for name, logger in loggers.items():
             logger.setLevel(levels[name])
+
+
+@contextlib.contextmanager
+def _native_stderr_hidden():
+    """Native code's writes to file descriptor 2 go to /dev/null; Python's sys.stderr (messages,
+    progress bars) still reaches the terminal. Where TensorFlow turns oneDNN on (CPUs with AVX-512
+    and the like), its absl logs ignore TF_CPP_MIN_LOG_LEVEL. Only when sys.stderr is fd 2 itself
+    (not a test's capture)."""
+    try:
+        is_fd2 = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        is_fd2 = False
+    if not is_fd2:
+        yield
+        return
+    sys.stderr.flush()
+    saved_fd, python_stderr = os.dup(2), sys.stderr
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    sys.stderr = os.fdopen(os.dup(saved_fd), "w", buffering=1, encoding=python_stderr.encoding,
+                           errors=python_stderr.errors)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved_fd, 2)
+        sys.stderr.close()
+        sys.stderr = python_stderr
+        os.close(saved_fd)
+        os.close(devnull)
 
 
 def _one_line(error):

@@ -68,7 +68,8 @@ def test_the_gallery_shows_every_entry_with_its_facts_samples_and_card(client):
         assert html.escape(quality(entry["metrics"])) in card
 
 
-EXPECTED_FORMS = {"cgan": ["sample-form"], "infogan": ["sample-form"], "stylegan_lite": ["sample-form", "style-mix-form"],
+EXPECTED_FORMS = {"dcgan": ["sample-form"], "gan": ["sample-form"], "lsgan": ["sample-form"], "wgan_gp": ["sample-form"],
+                  "cgan": ["sample-form"], "infogan": ["sample-form"], "stylegan_lite": ["sample-form", "style-mix-form"],
                   "pix2pix": ["translate-form"], "cyclegan": ["translate-form"], "inpaint": ["inpaint-form"],
                   "srresnet": ["upscale-form"], "srgan": ["upscale-form"]}
 
