@@ -54,10 +54,14 @@ def ganzoo_command(*args):
 
 
 def hair_share(judge, images, hair):
+    """The share of images the judge assigns to that hair colour (its most probable class, as
+    `ganzoo evaluate` reads it), the class found by name in the judge's manifest entry."""
+    from ganzoo import zoo
     from ganzoo.metrics import classifier as clf
 
-    column = 1 if hair == "blond" else 0  # the judge's classes: [Black_Hair, Blond_Hair]
-    return round(float((clf.predict_probabilities(judge, images)[:, column] > 0.5).mean()), 4)
+    classes = zoo.get_entry("classifier_celeba_hair", section="evaluators")["config"]["classes"]
+    read_as = clf.predict_probabilities(judge, images).argmax(axis=-1)
+    return round(float((read_as == classes.index(HAIR[hair][0])).mean()), 4)
 
 
 def main(argv=None):

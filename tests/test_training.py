@@ -35,7 +35,7 @@ def test_train_a_conditional_family_on_images_and_labels(tmp_path, tiny_images):
 
 
 def test_a_small_data_set_checkpoints_every_min_epoch_steps_not_every_pass(tmp_path, tiny_images):
-    # 32 images at batch 16 are 2 steps a pass: one checkpoint and grid per pass would be 5 epochs
+    # 32 images at batch 16 are 2 steps a pass: one checkpoint and grid per pass would be 100 epochs
     steps = 2 * training.MIN_EPOCH_STEPS
     _, info = training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4), tiny_images[:32],
                              steps=steps, batch_size=16, output_dir=tmp_path, verbose=0)
