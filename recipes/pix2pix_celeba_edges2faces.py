@@ -13,6 +13,9 @@ from dcgan_celeba import CELEBA_DATASET
 
 flags.DEFINE_integer("pix2pix_width", 64, "Filters of the U-Net's first layer and D's (paper: 64).")
 flags.DEFINE_float("pix2pix_l1_weight", 100.0, "Weight of the L1 term against the adversarial one (paper: 100).")
+flags.DEFINE_enum("pix2pix_generator_output", "image", ["image", "chroma"],
+                  "G draws the whole image (the paper), or, for colourisation, only the chroma beside the grey "
+                  "input kept as luma (the authors' colorization model: L in, ab out).")
 FLAGS = flags.FLAGS
 
 PAIRED_LIMITATIONS = (
@@ -36,12 +39,15 @@ def train_paired(name, task, what):
     recipe_flags.run(
         name, "pix2pix",
         {"resolution": 64, "input_channels": input_channels, "output_channels": 3,
-         "width": FLAGS.pix2pix_width, "l1_weight": FLAGS.pix2pix_l1_weight},
+         "width": FLAGS.pix2pix_width, "l1_weight": FLAGS.pix2pix_l1_weight,
+         "generator_output": FLAGS.pix2pix_generator_output},
         pairs, steps=20000, batch_size=16, generator_only=True, preview_inputs=held_out,
         evaluation={"n_samples": 1000, "seed": 0, "translation": {"task": task}},
         dataset=CELEBA_DATASET, limitations=PAIRED_LIMITATIONS,
         description="pix2pix (Isola et al. 2017): U-Net generator and PatchGAN discriminator, adversarial "
-                    f"loss plus {FLAGS.pix2pix_l1_weight:g} x L1, {what}")
+                    f"loss plus {FLAGS.pix2pix_l1_weight:g} x L1, {what}"
+                    + (" G draws only the two chroma channels (BT.601 Cb, Cr); the grey input is kept as the "
+                       "luma of its colours." if FLAGS.pix2pix_generator_output == "chroma" else ""))
 
 
 def main(argv):

@@ -13,7 +13,7 @@ from ganzoo.core import objectives
 from ganzoo.core.layers import ReflectionPadding2D, instance_norm
 from ganzoo.families import get_family
 from ganzoo.families.cyclegan import ConstantThenLinearDecay, CycleGAN, ImagePool
-from ganzoo.families.pix2pix import Pix2Pix
+from ganzoo.families.pix2pix import Pix2Pix, rgb_from_luma_chroma
 
 
 def tiny_pix2pix(**overrides):
@@ -181,6 +181,36 @@ def test_pix2pix_has_the_paper_settings():
         tiny_pix2pix(resolution=48)
     with pytest.raises(ValueError, match="l1_weight"):
         tiny_pix2pix(l1_weight=-1)
+
+
+def test_luma_and_chroma_give_back_the_rgb_they_came_from():
+    # closed form: BT.601 Y = LUMA . RGB, Cb = (B - Y) / 1.772, Cr = (R - Y) / 1.402, on [-1, 1]
+    rgb = np.random.default_rng(0).uniform(-1, 1, (50, 3)).astype("float32")
+    corners = np.array([[r, g, b] for r in (-1, 1) for g in (-1, 1) for b in (-1, 1)], np.float32)
+    rgb = np.concatenate([rgb, corners])
+    luma = rgb @ np.asarray(paired.LUMA, np.float32)
+    chroma = np.stack([(rgb[:, 2] - luma) / 1.772, (rgb[:, 0] - luma) / 1.402], axis=-1)
+    assert np.abs(chroma).max() == pytest.approx(1.0)  # tanh's range holds every colour, the cube's corners reach it
+    back = numpy(rgb_from_luma_chroma(keras.ops.convert_to_tensor(luma[:, None]), keras.ops.convert_to_tensor(chroma)))
+    np.testing.assert_allclose(back, rgb, atol=1e-5)
+
+
+def test_chroma_generator_keeps_the_grey_input_as_the_luma_of_its_colours():
+    gan = tiny_pix2pix(generator_output="chroma")
+    g = gan.generator
+    assert g.get_layer("to_image").filters == 2 and g.output.shape[1:] == (32, 32, 3)
+    grey = np.random.default_rng(1).uniform(-0.5, 0.5, (2, 32, 32, 1)).astype("float32")
+    colour = numpy(g(grey))
+    assert colour.std(axis=-1).max() > 1e-3  # colours, not three copies of the grey
+    inside = np.all(np.abs(colour) < 1.0, axis=-1)  # pixels the clip left alone
+    assert inside.mean() > 0.9
+    np.testing.assert_allclose((colour @ np.asarray(paired.LUMA, np.float32))[inside], grey[..., 0][inside], atol=1e-5)
+    assert type(gan).from_config(gan.get_config()).generator_output == "chroma"
+    assert tiny_pix2pix().get_config()["generator_output"] == "image"
+    with pytest.raises(ValueError, match="input_channels=1 and output_channels=3"):
+        tiny_pix2pix(generator_output="chroma", input_channels=3)
+    with pytest.raises(ValueError, match="generator_output must be one of"):
+        tiny_pix2pix(generator_output="ab")
 
 
 def test_pix2pix_generator_loss_is_adversarial_plus_lambda_l1(pairs):

@@ -8,6 +8,10 @@ joined on channels, so it judges whether the output fits *this* input, texture b
 G minimises the adversarial loss plus lambda = 100 times the L1 distance to the target.
 Adam(2e-4, beta_1=0.5), N(0, 0.02) initial weights, as in the paper.
 
+Option generator_output="chroma" (colourisation: one grey channel in, RGB out): G draws only
+the two chroma channels and the grey input is kept as the output's luma, as the authors' code
+colours L by predicting ab (`--model colorization`); the family's default draws the whole image.
+
 Inference runs the generator in inference mode (no dropout, batch norm's moving
 statistics), so translate() is deterministic; the paper kept dropout on at test time.
 """
@@ -16,6 +20,7 @@ import keras
 from keras import layers, ops
 
 from ganzoo import images as image_utils
+from ganzoo.paired import LUMA
 from ganzoo.core.gan import check_parameter_budget, check_positive_int
 from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.translation import TranslationGAN, side_by_side
@@ -39,7 +44,37 @@ def check_resolution(resolution):
     return resolution
 
 
-def build_unet(resolution, input_channels, output_channels, width, seed=None):
+GENERATOR_OUTPUTS = ("image", "chroma")
+
+
+def rgb_from_luma_chroma(luma, chroma):
+    """Luma (..., 1) and chroma (..., 2), the BT.601 Y and (Cb, Cr) of an RGB image in [-1, 1] -> that
+    RGB (..., 3). The inverse of Y = LUMA . RGB, Cb = (B - Y) / (2 (1 - LUMA_B)), Cr = (R - Y) / (2 (1 -
+    LUMA_R)), whose range is [-1, 1] too: the luma of the result is `luma` exactly (before any clip)."""
+    red_weight, green_weight, blue_weight = LUMA
+    blue_difference = 2.0 * (1.0 - blue_weight) * chroma[..., :1]   # B - Y
+    red_difference = 2.0 * (1.0 - red_weight) * chroma[..., 1:]     # R - Y
+    green_difference = -(blue_weight * blue_difference + red_weight * red_difference) / green_weight
+    return ops.concatenate([luma + red_difference, luma + green_difference, luma + blue_difference], axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class LumaChromaToRGB(layers.Layer):
+    """[grey input, chroma] -> RGB clipped to [-1, 1]; float32, as the tanh before it."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})
+
+    def call(self, inputs):
+        luma, chroma = (ops.cast(x, "float32") for x in inputs)
+        return ops.clip(rgb_from_luma_chroma(luma, chroma), -1.0, 1.0)
+
+    def compute_output_shape(self, input_shapes):
+        return (*input_shapes[0][:-1], 3)
+
+
+def build_unet(resolution, input_channels, output_channels, width, seed=None, output="image"):
+    """output="chroma": the last layer draws 2 chroma channels, joined to the grey input as luma."""
     source = keras.Input((resolution, resolution, input_channels), name="source")
     levels = resolution.bit_length() - 1  # halvings down to the 1x1 bottleneck: 6 at 64 px, 8 at 256
     skips, x = [], source
@@ -62,9 +97,12 @@ def build_unet(resolution, input_channels, output_channels, width, seed=None):
             x = layers.Dropout(0.5, seed=None if seed is None else seed + block, name=f"up{i}_dropout")(x)
         x = layers.Concatenate(name=f"skip{i}")([x, skips[i]])
     x = layers.ReLU()(x)
-    x = layers.Conv2DTranspose(output_channels, 4, strides=2, padding="same", kernel_initializer=_init(),
-                               name="to_image")(x)
-    return keras.Model(source, layers.Activation("tanh", dtype="float32", name="tanh")(x), name="generator")
+    x = layers.Conv2DTranspose(2 if output == "chroma" else output_channels, 4, strides=2, padding="same",
+                               kernel_initializer=_init(), name="to_image")(x)
+    x = layers.Activation("tanh", dtype="float32", name="tanh")(x)
+    if output == "chroma":
+        x = LumaChromaToRGB(name="luma_and_chroma")([source, x])
+    return keras.Model(source, x, name="generator")
 
 
 def patch_parameter_estimate(resolution, channels, width):
@@ -125,7 +163,7 @@ class Pix2Pix(TranslationGAN):
     pair_names = ("inputs", "targets")
 
     def __init__(self, resolution=256, input_channels=3, output_channels=3, width=64, l1_weight=100.0,
-                 objective="non_saturating", seed=None, **kwargs):
+                 objective="non_saturating", seed=None, generator_output="image", **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
         self.resolution = check_resolution(resolution)
         self.input_channels = check_positive_int(input_channels, "input_channels")
@@ -134,6 +172,13 @@ class Pix2Pix(TranslationGAN):
         if not float(l1_weight) >= 0.0:
             raise ValueError(f"l1_weight must be >= 0, got {l1_weight!r}.")
         self.l1_weight = float(l1_weight)
+        if generator_output not in GENERATOR_OUTPUTS:
+            raise ValueError(f"generator_output must be one of {GENERATOR_OUTPUTS}, got {generator_output!r}.")
+        if generator_output == "chroma" and (self.input_channels, self.output_channels) != (1, 3):
+            raise ValueError("generator_output='chroma' keeps a grey input as the luma of a colour output, so it "
+                             "needs input_channels=1 and output_channels=3, got "
+                             f"{self.input_channels} and {self.output_channels}; use 'image' for other tasks.")
+        self.generator_output = generator_output
         sizes = dict(resolution=self.resolution, input_channels=self.input_channels,
                      output_channels=self.output_channels, width=self.width)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
@@ -141,7 +186,7 @@ class Pix2Pix(TranslationGAN):
         self.image_shape = (self.resolution, self.resolution, self.output_channels)
         self.pair_shapes = (self.source_shape, self.image_shape)
         self.generator = build_unet(self.resolution, self.input_channels, self.output_channels, self.width,
-                                    self.seed)
+                                    self.seed, output=generator_output)
         self.discriminator = build_discriminator(self.resolution, self.input_channels, self.output_channels,
                                                  self.width)
         self.l1_tracker = keras.metrics.Mean(name="l1")
@@ -154,7 +199,7 @@ class Pix2Pix(TranslationGAN):
     def get_config(self):
         return {"resolution": self.resolution, "input_channels": self.input_channels,
                 "output_channels": self.output_channels, "width": self.width, "l1_weight": self.l1_weight,
-                "objective": self.objective, "seed": self.seed}
+                "objective": self.objective, "seed": self.seed, "generator_output": self.generator_output}
 
     # -- training -------------------------------------------------------------------------
     def discriminator_loss(self, batch):
