@@ -18,7 +18,8 @@ flags.DEFINE_enum("content", "vgg19_54", ["vgg19_54", "inception_stem", "mse"],
                   "Content loss: VGG19 phi_5,4 (paper; downloads ImageNet weights), the FID Inception's "
                   "stem (offline), or the pixel MSE.")
 flags.DEFINE_float("pixel_weight", 0.0, "Weight of a pixel MSE added to the content loss (paper: none).")
-flags.DEFINE_string("init_from", "srresnet_x4", "Zoo entry (or weights folder) whose generator SRGAN starts from.")
+# (not --init_from: recipe_flags' --init_from continues an entry of the recipe's own family, G and D)
+flags.DEFINE_string("srresnet_from", "srresnet_x4", "Zoo entry (or weights folder) whose generator SRGAN starts from.")
 FLAGS = flags.FLAGS
 
 
@@ -27,10 +28,10 @@ def initialize_from_srresnet(model):
 
     from ganzoo import zoo
 
-    folder = Path(FLAGS.init_from)
-    source = zoo.load("srresnet_x4", weights_dir=folder) if folder.is_dir() else zoo.load(FLAGS.init_from)
+    folder = Path(FLAGS.srresnet_from)
+    source = zoo.load("srresnet_x4", weights_dir=folder) if folder.is_dir() else zoo.load(FLAGS.srresnet_from)
     model.generator.set_weights(source.generator.get_weights())
-    print(f"generator initialised from {FLAGS.init_from}")
+    print(f"generator initialised from {FLAGS.srresnet_from}")
 
 
 def main(argv):
