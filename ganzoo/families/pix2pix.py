@@ -20,11 +20,11 @@ import keras
 from keras import layers, ops
 
 from ganzoo import images as image_utils
-from ganzoo.paired import LUMA
 from ganzoo.core.gan import check_parameter_budget, check_positive_int
 from ganzoo.core.layers import BatchNormalization
 from ganzoo.core.translation import TranslationGAN, side_by_side
 from ganzoo.families import register_family
+from ganzoo.paired import LUMA
 
 
 def _init():
