@@ -22,6 +22,8 @@ flags.DEFINE_enum("discogan_generator_output", "residual", ["image", "residual"]
 flags.DEFINE_float("discogan_reconstruction_weight", 1.0, "Weight of the two reconstruction terms (paper: 1).")
 flags.DEFINE_enum("discogan_upsampling", "transpose", ["transpose", "resize"],
                   "G's upsampling: stride-2 transposed convolutions (the paper) or nearest doubling + a convolution.")
+flags.DEFINE_float("discogan_ema_decay", None, "Translate with a moving average of G's weights at this decay "
+                   "(e.g. 0.999; off if unset, as in the paper).")
 FLAGS = flags.FLAGS
 
 
@@ -32,7 +34,8 @@ def main(argv):
         "discogan_celeba_black2blond", "discogan",
         {"resolution": 64, "channels": 3, "width": FLAGS.discogan_width,
          "reconstruction_weight": FLAGS.discogan_reconstruction_weight, "distance": "mse",
-         "generator_output": FLAGS.discogan_generator_output, "upsampling": FLAGS.discogan_upsampling},
+         "generator_output": FLAGS.discogan_generator_output, "upsampling": FLAGS.discogan_upsampling,
+         **({} if FLAGS.discogan_ema_decay is None else {"ema_decay": FLAGS.discogan_ema_decay})},
         domains, steps=6000, batch_size=8, generator_only=True, preview_inputs=held_out,
         evaluation={"n_samples": 1000, "seed": 0,
                     "translation": {"a": A, "b": B, "classifier": "classifier_celeba_hair"}},

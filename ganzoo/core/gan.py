@@ -411,6 +411,10 @@ class GAN(keras.Model):
             config.update(self.augmenter.gan_config())
         return config
 
+    def ema_config(self):
+        """{"ema_decay": ...} where set, else {}: for families whose published configs predate the option."""
+        return {} if self.ema_decay is None else {"ema_decay": self.ema_decay}
+
     # -- training ----------------------------------------------------------------------
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras' TF trainer all-reduces the first input batch across replicas only to learn

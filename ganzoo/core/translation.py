@@ -112,9 +112,14 @@ class TwoDomainGAN(TranslationGAN):
 
     # -- inference ----------------------------------------------------------------------------
     def _direction(self, direction):
+        """The network that translates in `direction`: the averaged one where ema_decay is set."""
         if direction not in DIRECTIONS:
             raise ValueError(f"direction must be 'a2b' (domain A to B) or 'b2a' (B to A), got {direction!r}.")
-        return self.generator_ab if direction == "a2b" else self.generator_ba
+        return self.sampling_generator.get_layer("generator_ab" if direction == "a2b" else "generator_ba")
+
+    def refresh_ema_statistics(self, n=1024, seed=0):
+        """Nothing to measure: the averaged pair keeps G's batch-norm statistics, gathered on real faces
+        of both domains, for which the seeded noise that refreshes a noise-to-image average cannot stand in."""
 
     def translate(self, images, direction="a2b", batch_size=32, resize=False):
         """uint8 (N, r, r, channels) or one (r, r, channels) image of one domain -> uint8 images of the

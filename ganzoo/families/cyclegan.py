@@ -265,7 +265,7 @@ class CycleGAN(TwoDomainGAN):
                 "identity_weight": self.identity_weight, "pool_size": self.pool_size,
                 "upsampling": self.upsampling, "generator_output": self.generator_output,
                 "discriminator_norm": self.discriminator_norm, "objective": self.objective,
-                "seed": self.seed}
+                "seed": self.seed, **self.ema_config()}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:

@@ -136,7 +136,7 @@ class DiscoGAN(TwoDomainGAN):
         return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
                 "reconstruction_weight": self.reconstruction_weight, "distance": self.distance,
                 "generator_output": self.generator_output, "upsampling": self.upsampling, "objective": self.objective,
-                "seed": self.seed}
+                "seed": self.seed, **self.ema_config()}
 
     def reconstruction(self, reconstructed, original):
         difference = reconstructed - original
