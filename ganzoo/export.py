@@ -170,8 +170,14 @@ def training_summary(training):
              f"{began.get('files', {}).get('model.weights.h5', '?')[:16]}...), so the steps add to those."
              if began else "")
     if began and began.get("discriminator_warmup"):  # an entry that had shipped its generator alone
-        start += (f" That entry shipped no discriminator: for the first {began['discriminator_warmup']} of these "
-                  "steps a new one learnt against its frozen generator (learning rate 0), then both trained.")
+        warmup = began["discriminator_warmup"]
+        if training.get("steps") is not None and warmup >= training["steps"]:  # the discriminator alone trained
+            start = (f" Its generator is that of the entry `{began['entry']}` of the time ({began.get('steps')} "
+                     f"steps, made by `{began.get('command')}`), which shipped no discriminator: in these "
+                     f"{training['steps']} steps a new one learnt against that generator, frozen (learning rate 0).")
+        else:
+            start += (f" That entry shipped no discriminator: for the first {warmup} of these steps a new one "
+                      "learnt against its frozen generator (learning rate 0), then both trained.")
     return f"{length}{took} on {training.get('hardware')}.{start}"
 
 

@@ -371,3 +371,13 @@ def test_quality_of_an_attribute_editor_and_a_text_to_image_entry():
                                "mean of 2 edits on 1000 held-out faces")
     captions = records({"captions": 1000, "mean_follows": 0.7, "real_mean_follows": 0.9})
     assert quality(captions) == "caption attributes followed 0.7 (the captions' real faces 0.9, 1000 held-out captions)"
+
+
+def test_training_summary_of_a_warm_up_that_trained_only_the_discriminator():
+    from ganzoo.export import training_summary
+
+    began = {"entry": "e", "steps": 700, "command": "python recipes/e.py", "discriminator_warmup": 300}
+    record = {"steps": 300, "batch_size": 4, "hardware": "CPU", "initialized_from": began}
+    whole = training_summary(record)
+    assert "Its generator is that of the entry `e`" in whole and "then both trained" not in whole
+    assert "for the first 300 of these steps" in training_summary({**record, "steps": 500})
