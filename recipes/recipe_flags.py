@@ -130,6 +130,10 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         print(f"{name}: stopped by --time_limit at step {info['steps']} of {steps}; the checkpoint is in "
               f"{output_dir / 'backup'}: run the same command again to go on.")
         return model
+    if FLAGS.init_from and FLAGS.discriminator_warmup >= steps:
+        # only the new discriminator trained: the generator ships exactly as the entry had it (G's
+        # batch-norm statistics, which training-mode passes move even at learning rate 0, included)
+        zoo.initialize_from(model, FLAGS.init_from, FLAGS.manifest, fresh_discriminator=True)
     if (output_dir / INITIALIZED_FROM).exists():  # recorded when the run started, for its card
         info = {**info, "initialized_from": json.loads((output_dir / INITIALIZED_FROM).read_text())}
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest

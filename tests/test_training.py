@@ -209,5 +209,13 @@ def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp
         assert moved_d, step
         assert (same_g, same_average) == ((True, True) if step <= 2 else (False, False)), step
         assert learning_rate == (0.0 if step <= 2 else pytest.approx(rate)), step
+    # a run whose steps all warmed D up ships the entry's G as it was, batch-norm statistics included
+    # (recipe_flags.run copies it back): the copy leaves the trained discriminator alone
+    trained_d = weights_of(model.discriminator)
+    zoo.initialize_from(model, "tiny", tmp_path / "manifest.json", fresh_discriminator=True)
+    for a, b in zip(weights_of(model.generator), weights_of(zoo.load_folder(folder).generator)):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(weights_of(model.discriminator), trained_d):
+        np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="whole number of steps"):
         DiscriminatorWarmup(0, rate)
