@@ -75,10 +75,11 @@ def contest(args, deadline):
                 print(f"{run_dir.name}: training ({family}, {args.steps} steps)", flush=True)
                 _, info = training.train(family, config, images, steps=args.steps, batch_size=args.batch_size,
                                          output_dir=run_dir, seed=seed, steps_per_epoch=args.steps_per_epoch,
-                                         time_limit=left, verbose=2)
+                                         time_limit=left, verbose=2, mixed_precision=args.mixed_precision)
                 if info["steps"] < args.steps:
                     return False  # paused by the time limit: the same command goes on
-                result = score(run_dir, dataset, args.n_samples, progress=sys.stdout.isatty())
+                result = {**score(run_dir, dataset, args.n_samples, progress=sys.stdout.isatty()),
+                          "mixed_precision": args.mixed_precision}
                 (run_dir / SCORE_FILE).write_text(json.dumps(result, indent=2) + "\n")
                 print(f"{run_dir.name}: FID {result[f'fid/{dataset}/test']}", flush=True)
     return True
@@ -120,6 +121,8 @@ def main(argv=None):
     parser.add_argument("--batch_size", type=int, default=64)
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--steps_per_epoch", type=int, default=500)
+    parser.add_argument("--mixed_precision", choices=["none", "bfloat16", "float16"], default="none",
+                        help="the runs' compute dtype (keep one setting for a whole table; score.json records it)")
     parser.add_argument("--n_samples", type=int, default=2000, help="samples (and test images) per FID")
     parser.add_argument("--time_limit", type=float, default=None, help="seconds: pause at a checkpoint after this")
     parser.add_argument("--output_dir", default=str(REPO / "runs" / "compare_objectives"))
