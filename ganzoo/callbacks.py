@@ -47,6 +47,25 @@ class LearningRateDrop(keras.callbacks.Callback):
         self.model.g_optimizer.learning_rate = self.rate * (self.factor if epoch >= self.drop_epoch else 1.0)
 
 
+@keras.saving.register_keras_serializable(package="ganzoo")
+class ZeroForFirstSteps(keras.optimizers.schedules.LearningRateSchedule):
+    """`schedule`'s learning rate, but 0 for the optimizer's first `steps` steps (DiscriminatorWarmup)."""
+
+    def __init__(self, schedule, steps):
+        self.schedule, self.steps = schedule, int(steps)
+
+    def __call__(self, step):
+        rate = keras.ops.cast(self.schedule(step), "float32")
+        return keras.ops.where(keras.ops.cast(step, "float32") < self.steps, keras.ops.zeros_like(rate), rate)
+
+    def get_config(self):
+        return {"schedule": keras.saving.serialize_keras_object(self.schedule), "steps": self.steps}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(keras.saving.deserialize_keras_object(config["schedule"]), config["steps"])
+
+
 class DiscriminatorWarmup(keras.callbacks.Callback):
     """The generator's learning rate is 0 for its first `steps` optimizer steps, then `rate`: the
     discriminator learns a generator that arrived without one (an entry that shipped its generator
@@ -60,9 +79,21 @@ class DiscriminatorWarmup(keras.callbacks.Callback):
         super().__init__()
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise ValueError(f"DiscriminatorWarmup needs a whole number of steps >= 1, got {steps!r}.")
-        self.steps, self.rate, self._warming = steps, rate, None
+        self.steps, self.rate, self._warming, self._scheduled = steps, rate, None, False
+
+    def on_train_begin(self, logs=None):
+        # A family that compiles G's rate as a schedule (CycleGAN's, StarGAN's decay) has no rate to
+        # set: the schedule is wrapped to give 0 for the first steps instead (before the step is traced).
+        optimizer = getattr(self.model.g_optimizer, "inner_optimizer", self.model.g_optimizer)  # loss scaling
+        schedule = getattr(optimizer, "_learning_rate", None)
+        if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+            if not isinstance(schedule, ZeroForFirstSteps):
+                optimizer._learning_rate = ZeroForFirstSteps(schedule, self.steps)
+            self._scheduled = True
 
     def on_train_batch_begin(self, batch, logs=None):
+        if self._scheduled:
+            return
         warming = int(keras.ops.convert_to_numpy(self.model.g_optimizer.iterations)) < self.steps
         if warming != self._warming:  # set only when it changes: the rate is a variable of the optimizer
             self.model.g_optimizer.learning_rate = 0.0 if warming else self.rate

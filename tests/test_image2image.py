@@ -533,6 +533,25 @@ def test_cyclegan_trains_all_four_networks_and_round_trips(tmp_path):
     np.testing.assert_array_equal(numpy(loaded.pool_a.images), numpy(gan.pool_a.images))  # part of a resume
 
 
+def test_a_discriminator_warm_up_freezes_g_under_the_cyclegan_schedule():
+    """CycleGAN's G rate is a schedule (not settable): the warm-up wraps it to give 0 for its first steps."""
+    from ganzoo.callbacks import DiscriminatorWarmup, ZeroForFirstSteps
+
+    gan = tiny_cyclegan()
+    gan.compile(total_steps=8)
+    a, b = blocks(8, 16, seed=1), blocks(8, 16, seed=2)
+    g_start, d_start = weights_of(gan.generator), weights_of(gan.discriminator)
+    gan.fit((a, b), batch_size=2, epochs=1, steps_per_epoch=2, verbose=0, callbacks=[DiscriminatorWarmup(2, 2e-4)])
+    assert not moved(g_start, gan.generator) and moved(d_start, gan.discriminator)
+    gan.fit((a, b), batch_size=2, epochs=1, steps_per_epoch=2, verbose=0, callbacks=[DiscriminatorWarmup(2, 2e-4)])
+    assert moved(g_start, gan.generator)  # from step 2 on, the paper's schedule: 2e-4, then the decay
+    schedule = gan.g_optimizer._learning_rate
+    assert isinstance(schedule, ZeroForFirstSteps)  # wrapped once, not once per fit
+    assert [float(numpy(schedule(step))) for step in (0, 1, 2, 6)] == pytest.approx([0.0, 0.0, 2e-4, 1e-4])
+    restored = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(schedule))
+    assert float(numpy(restored(6))) == pytest.approx(1e-4)
+
+
 def test_cyclegan_translate_picks_the_direction_and_checks_input():
     gan = tiny_cyclegan()
     a = blocks(2, 16)
