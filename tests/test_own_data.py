@@ -160,20 +160,26 @@ def test_clear_errors(tmp_path, capsys, argv, message):
     assert code == 2 and last.startswith("ganzoo: error:") and message in last, err
 
 
-def _publish_tiny_entry(root, images):
-    """A tiny 28-px grey DCGAN entry "tiny" that ships its discriminator, in root/weights and
-    root/manifest.json; returns the trained model."""
+def _publish_tiny_entry(root, images, name="tiny", ship_discriminator=True):
+    """A tiny 28-px grey DCGAN entry `name` that ships its discriminator (or, as entries exported
+    before discriminators shipped, its generator alone), in root/weights and root/manifest.json;
+    returns the trained model."""
     from conftest import tiny_dcgan
     from ganzoo import export
 
     model = tiny_dcgan(width=4, ema_decay=0.9)
     model.compile(learning_rate=1e-3)
     model.fit(images, batch_size=16, epochs=1, verbose=0)
-    folder = export.save_weights_folder(model, root / "weights" / "tiny", generator_only=True)
-    entry = export.build_entry("tiny", model, folder, description="tiny", dataset={"name": "mnist", "license": "x"},
+    folder = export.save_weights_folder(model, root / "weights" / name, generator_only=True)
+    if not ship_discriminator:
+        (folder / "discriminator.weights.h5").unlink()
+        config = json.loads((folder / "config.json").read_text())
+        del config["training_files"]
+        (folder / "config.json").write_text(json.dumps(config))
+    entry = export.build_entry(name, model, folder, description="tiny", dataset={"name": "mnist", "license": "x"},
                                recipe="recipes/dcgan_mnist.py", command="python recipes/dcgan_mnist.py",
                                training={"steps": 4})
-    zoo.write_entry("tiny", entry, root / "manifest.json")
+    zoo.write_entry(name, entry, root / "manifest.json")
     return model
 
 
@@ -212,14 +218,14 @@ def test_finetune_continues_an_entry_on_a_folder_with_diffaugment(tmp_path, caps
 
 @pytest.mark.parametrize("argv, message", [
     (["finetune", "cgan_mnist", "--data", "photos"], "adapts a generator that samples from noise"),
-    (["finetune", "stylegan_lite_celeba", "--data", "photos"], "ships its generator alone"),
+    (["finetune", "tiny_generator_alone", "--data", "photos"], "ships its generator alone"),
     (["finetune", "dcgan_mnst", "--data", "photos"], "Unknown model"),
     (["finetune", "tiny"], "the following arguments are required: --data"),
     (["finetune", "tiny", "--data", "empty"], "holds no images"),
 ])
 def test_finetune_errors(tmp_path, capsys, monkeypatch, tiny_images, argv, message):
-    if argv[1] == "tiny":
-        _publish_tiny_entry(tmp_path, tiny_images[:16])
+    if argv[1].startswith("tiny"):
+        _publish_tiny_entry(tmp_path, tiny_images[:16], argv[1], ship_discriminator=argv[1] == "tiny")
         monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
         monkeypatch.setattr(zoo, "MANIFEST_PATH", tmp_path / "manifest.json")
     _pictures(tmp_path / "photos", 3)

@@ -70,7 +70,8 @@ def test_the_gallery_shows_every_entry_with_its_facts_samples_and_card(client):
 
 EXPECTED_FORMS = {"dcgan": ["sample-form"], "gan": ["sample-form"], "lsgan": ["sample-form"], "wgan_gp": ["sample-form"],
                   "cgan": ["sample-form"], "infogan": ["sample-form"], "stylegan_lite": ["sample-form", "style-mix-form"],
-                  "pix2pix": ["translate-form"], "cyclegan": ["translate-form"], "inpaint": ["inpaint-form"],
+                  "pix2pix": ["translate-form"], "cyclegan": ["translate-form"], "discogan": ["translate-form"],
+                  "inpaint": ["inpaint-form"],
                   "srresnet": ["upscale-form"], "srgan": ["upscale-form"]}
 
 
@@ -81,7 +82,7 @@ def test_each_entry_page_has_the_controls_of_its_family(client, name):
     page = client.get(f"/m/{name}").get_data(as_text=True)
     family = zoo.get_entry(name)["family"]
     assert re.findall(r'<form class="run" id="([^"]+)"', page) == EXPECTED_FORMS[family]
-    assert ('name="direction"' in page) == (family == "cyclegan")
+    assert ('name="direction"' in page) == (family in ("cyclegan", "discogan"))  # the two-domain families
     assert ('name="truncation"' in page) == (family == "stylegan_lite")
     assert ('name="labels"' in page) == (family == "cgan") and ('name="codes"' in page) == (family == "infogan")
     assert ('name="box"' in page and 'id="strokes"' in page and 'name="mask"' in page) == (family == "inpaint")
