@@ -107,6 +107,17 @@ def tiny_dcgan(**overrides):
     return DCGAN(**config)
 
 
+def drop_discriminator(folder):
+    """Make an exported zoo folder ship its generator alone, as entries exported before
+    discriminators shipped: the file goes, and config.json no longer lists it."""
+    import json
+
+    (folder / "discriminator.weights.h5").unlink()
+    config = json.loads((folder / "config.json").read_text())
+    del config["training_files"]
+    (folder / "config.json").write_text(json.dumps(config))
+
+
 @pytest.fixture
 def tiny_images():
     """64 uint8 'digits': bright squares at random places on black, 28x28x1."""

@@ -164,7 +164,7 @@ def _publish_tiny_entry(root, images, name="tiny", ship_discriminator=True):
     """A tiny 28-px grey DCGAN entry `name` that ships its discriminator (or, as entries exported
     before discriminators shipped, its generator alone), in root/weights and root/manifest.json;
     returns the trained model."""
-    from conftest import tiny_dcgan
+    from conftest import drop_discriminator, tiny_dcgan
     from ganzoo import export
 
     model = tiny_dcgan(width=4, ema_decay=0.9)
@@ -172,10 +172,7 @@ def _publish_tiny_entry(root, images, name="tiny", ship_discriminator=True):
     model.fit(images, batch_size=16, epochs=1, verbose=0)
     folder = export.save_weights_folder(model, root / "weights" / name, generator_only=True)
     if not ship_discriminator:
-        (folder / "discriminator.weights.h5").unlink()
-        config = json.loads((folder / "config.json").read_text())
-        del config["training_files"]
-        (folder / "config.json").write_text(json.dumps(config))
+        drop_discriminator(folder)
     entry = export.build_entry(name, model, folder, description="tiny", dataset={"name": "mnist", "license": "x"},
                                recipe="recipes/dcgan_mnist.py", command="python recipes/dcgan_mnist.py",
                                training={"steps": 4})

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import BACKEND, weights_of
+from conftest import BACKEND, drop_discriminator, weights_of
 from ganzoo import training
 
 xla_backend = pytest.mark.skipif(BACKEND != "tensorflow", reason="the XLA choice is the TensorFlow backend's")
@@ -166,10 +166,7 @@ def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp
     config = dict(resolution=28, channels=1, width=8, latent_dim=8, ema_decay=0.9)
     published = get_family("dcgan")(**config, seed=1)
     folder = export.save_weights_folder(published, tmp_path / "weights" / "tiny", generator_only=True)
-    (folder / "discriminator.weights.h5").unlink()  # as the entries of before discriminators shipped
-    folder_config = json.loads((folder / "config.json").read_text())
-    del folder_config["training_files"]
-    (folder / "config.json").write_text(json.dumps(folder_config))
+    drop_discriminator(folder)  # as the entries of before discriminators shipped
     entry = export.build_entry("tiny", published, folder, description="tiny", recipe="recipes/x.py", command="x",
                                dataset={"name": "mnist", "license": "CC BY-SA 3.0"}, training={"steps": 0})
     zoo.write_entry("tiny", entry, tmp_path / "manifest.json")
