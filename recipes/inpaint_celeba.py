@@ -13,6 +13,8 @@ import recipe_flags
 from dcgan_celeba import CELEBA_DATASET, load_images
 
 flags.DEFINE_integer("inpaint_width", 16, "Filters of the U-Net's first layer and D's (pix2pix: 64; 16 fits a 2-core CPU).")
+flags.DEFINE_enum("inpaint_fill", "zero", ["zero", "smooth"], "What the U-Net reads in the hole: zero (mid-grey), or "
+                  "smooth: the harmonic fill of the pixels around it, which the U-Net then corrects.")
 FLAGS = flags.FLAGS
 
 LIMITATIONS = (
@@ -33,7 +35,7 @@ def main(argv):
     del argv
     recipe_flags.run(
         "inpaint_celeba", "inpaint",
-        {"resolution": 64, "channels": 3, "width": FLAGS.inpaint_width, "l1_weight": 100.0},
+        {"resolution": 64, "channels": 3, "width": FLAGS.inpaint_width, "l1_weight": 100.0, "fill": FLAGS.inpaint_fill},
         load_images, steps=10000, batch_size=16, preview_inputs=held_out,
         evaluation={"n_samples": 1000, "seed": 0, "inpainting": {"masks": ["centre", "box", "stroke"]}},
         dataset=CELEBA_DATASET, limitations=LIMITATIONS,

@@ -56,17 +56,18 @@ DISCRIMINATOR_NORMS = ("instance", "none")
 @keras.saving.register_keras_serializable(package="ganzoo")
 class AddResidual(layers.Layer):
     """[image, residual] -> clip(image + residual, -1, 1): an image in tanh's range that starts
-    near its input. Computed in float32, as the tanh it stands in for."""
+    near its input. Computed in float32, as the tanh it stands in for. Where `image` has more
+    channels than `residual` (inpainting's filled image and its mask), its first ones are added to."""
 
     def __init__(self, **kwargs):
         super().__init__(**{"dtype": "float32", **kwargs})
 
     def call(self, inputs):
         image, residual = (ops.cast(x, "float32") for x in inputs)
-        return ops.clip(image + residual, -1.0, 1.0)
+        return ops.clip(image[..., : residual.shape[-1]] + residual, -1.0, 1.0)
 
     def compute_output_shape(self, input_shapes):
-        return input_shapes[0]
+        return input_shapes[1]
 
 
 def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):

@@ -9,6 +9,12 @@ inpainting papers that followed did (Yu et al. 2019, without their gated convolu
 
 - G reads [image with the hole set to 0 (mid-grey in [-1, 1]), mask] and its output is kept only
   inside the hole: completed = mask * G + (1 - mask) * image, so known pixels come back unchanged.
+- Option fill="smooth": G first fills the hole with the smooth (harmonic) continuation of the
+  pixels around it (`smooth_fill`, no weights), and the U-Net reads that and adds a correction
+  to it. The pix2pix U-Net has no layer at full resolution (its first and last are stride 2), so
+  on its own it loses to a classical fill in thin strokes; given the classical fill, it only has
+  to draw what the fill cannot (structure across big holes), as DeepFill's coarse stage gives its
+  refinement stage a start (Yu et al. 2018), here by a closed-form coarse stage.
 - D is pix2pix's PatchGAN on (masked image + mask, completed image): it judges whether the
   filling fits its surroundings, patch by patch.
 - G minimises the adversarial loss plus `l1_weight` x the L1 distance inside the hole (the
@@ -27,7 +33,79 @@ from ganzoo import masks as mask_utils
 from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int
 from ganzoo.core.objectives import masked_l1
 from ganzoo.families import register_family
+from ganzoo.families.cyclegan import AddResidual
 from ganzoo.families.pix2pix import build_discriminator, build_unet, check_resolution, parameter_estimate
+
+
+FILLS = ("zero", "smooth")
+
+
+def _neighbour_mean(x):
+    """The mean of each pixel's 4 neighbours in (N, H, W, C), edges repeated beyond the border."""
+    up = ops.concatenate([x[:, :1], x[:, :-1]], axis=1)
+    down = ops.concatenate([x[:, 1:], x[:, -1:]], axis=1)
+    left = ops.concatenate([x[:, :, :1], x[:, :, :-1]], axis=2)
+    right = ops.concatenate([x[:, :, 1:], x[:, :, -1:]], axis=2)
+    return 0.25 * (up + down + left + right)
+
+
+def smooth_fill(images, masks, iterations=20):
+    """images (N, H, W, C) with their holes filled smoothly from the pixels around them; masks
+    (N, H, W, 1), 1 = missing (H, W powers of two). Known pixels come back unchanged.
+
+    The fill is the harmonic one (each hole pixel the mean of its 4 neighbours: Laplace's equation
+    with the known pixels as boundary), solved coarse to fine: the known pixels are averaged down a
+    pyramid to 4x4, and at each level, starting from the coarser level's solution, `iterations`
+    Jacobi sweeps set each cell to its known pixels' share `weight` of their mean plus the rest
+    (1 - weight) of its neighbours' mean. A hole in a linear ramp is filled with the ramp."""
+    images, masks = ops.cast(images, "float32"), ops.cast(masks, "float32")
+    known = 1.0 - masks
+    values, weights = [images * known], [known]  # values / weights: the known pixels' mean in each cell
+    while values[-1].shape[1] > 4 and values[-1].shape[2] > 4:
+        values.append(ops.average_pool(values[-1], 2, strides=2))
+        weights.append(ops.average_pool(weights[-1], 2, strides=2))
+    filled = None
+    for value, weight in zip(reversed(values), reversed(weights)):
+        if filled is None:  # every cell of the coarsest level starts at the known pixels' mean
+            mean = ops.sum(value, axis=(1, 2), keepdims=True) / ops.maximum(ops.sum(weight, axis=(1, 2), keepdims=True), 1e-6)
+            filled = ops.zeros_like(value) + mean
+        else:
+            filled = ops.image.resize(filled, value.shape[1:3], interpolation="bilinear")
+        for _ in range(iterations):
+            filled = value + (1.0 - weight) * _neighbour_mean(filled)  # weight * mean == value
+    return known * images + masks * filled
+
+
+@keras.saving.register_keras_serializable(package="ganzoo")
+class SmoothFill(layers.Layer):
+    """[image with holes, mask] on channels -> [the image with its holes smoothly filled, mask]
+    (smooth_fill). No weights; float32 whatever the policy, like the image it stands in for."""
+
+    def __init__(self, iterations=20, **kwargs):
+        super().__init__(**{"dtype": "float32", **kwargs})
+        self.iterations = check_positive_int(iterations, "iterations")
+
+    def call(self, source):
+        source = ops.cast(source, "float32")
+        masks = source[..., -1:]
+        return ops.concatenate([smooth_fill(source[..., :-1], masks, self.iterations), masks], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "iterations": self.iterations}
+
+
+def build_generator(resolution, channels, width, fill="zero", seed=None):
+    """pix2pix's U-Net on [masked image, mask]; fill="smooth": on the smoothly filled image and the
+    mask, its output added to that fill."""
+    if fill == "zero":
+        return build_unet(resolution, channels + 1, channels, width, seed)
+    source = keras.Input((resolution, resolution, channels + 1), name="source")
+    prefilled = SmoothFill(name="smooth_fill")(source)
+    correction = build_unet(resolution, channels + 1, channels, width, seed, name="unet")(prefilled)
+    return keras.Model(source, AddResidual(name="fill_plus_correction")([prefilled, correction]), name="generator")
 
 
 @register_family("inpaint")
@@ -36,7 +114,7 @@ class Inpainter(GAN):
 
     supports_augment = False  # D reads (masked image, completed image) pairs
 
-    def __init__(self, resolution=64, channels=3, width=64, l1_weight=100.0, mask_bank=2048,
+    def __init__(self, resolution=64, channels=3, width=64, l1_weight=100.0, mask_bank=2048, fill="zero",
                  objective="non_saturating", seed=None, **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
         self.resolution = check_resolution(resolution)
@@ -46,11 +124,14 @@ class Inpainter(GAN):
         if not float(l1_weight) >= 0.0:
             raise ValueError(f"l1_weight must be >= 0, got {l1_weight!r}.")
         self.l1_weight = float(l1_weight)
+        if fill not in FILLS:
+            raise ValueError(f"fill must be one of {', '.join(FILLS)}, got {fill!r}.")
+        self.fill = fill
         sizes = dict(resolution=self.resolution, input_channels=self.channels + 1,
                      output_channels=self.channels, width=self.width)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = (self.resolution, self.resolution, self.channels)
-        self.generator = build_unet(self.resolution, self.channels + 1, self.channels, self.width, self.seed)
+        self.generator = build_generator(self.resolution, self.channels, self.width, self.fill, self.seed)
         self.discriminator = build_discriminator(self.resolution, self.channels + 1, self.channels, self.width)
         # A constant, not a weight: the bank is remade from the seed, and never saved.
         bank = mask_utils.random_masks(self.mask_bank, self.resolution, seed=self.seed or 0)
@@ -65,7 +146,7 @@ class Inpainter(GAN):
 
     def get_config(self):
         return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
-                "l1_weight": self.l1_weight, "mask_bank": self.mask_bank, "objective": self.objective,
+                "l1_weight": self.l1_weight, "mask_bank": self.mask_bank, "fill": self.fill, "objective": self.objective,
                 "seed": self.seed}
 
     # -- training: fit(images) ------------------------------------------------------------

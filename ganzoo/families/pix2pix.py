@@ -73,7 +73,7 @@ class LumaChromaToRGB(layers.Layer):
         return (*input_shapes[0][:-1], 3)
 
 
-def build_unet(resolution, input_channels, output_channels, width, seed=None, output="image"):
+def build_unet(resolution, input_channels, output_channels, width, seed=None, output="image", name="generator"):
     """output="chroma": the last layer draws 2 chroma channels, joined to the grey input as luma."""
     source = keras.Input((resolution, resolution, input_channels), name="source")
     levels = resolution.bit_length() - 1  # halvings down to the 1x1 bottleneck: 6 at 64 px, 8 at 256
@@ -102,7 +102,7 @@ def build_unet(resolution, input_channels, output_channels, width, seed=None, ou
     x = layers.Activation("tanh", dtype="float32", name="tanh")(x)
     if output == "chroma":
         x = LumaChromaToRGB(name="luma_and_chroma")([source, x])
-    return keras.Model(source, x, name="generator")
+    return keras.Model(source, x, name=name)
 
 
 def patch_parameter_estimate(resolution, channels, width):
