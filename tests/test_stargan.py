@@ -457,3 +457,38 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
     _tiny_attribute_judge(weights, manifest, ["Smiling", "Male"])
     with pytest.raises(ValueError, match=r"missing: \['Black_Hair', 'Blond_Hair', 'Brown_Hair', 'Young'\]"):
         evaluate.evaluate("tiny", weights_dir=weights, progress=False)
+
+
+@needs_data
+def test_a_stargan_run_s_checkpoint_is_scored_edit_by_edit(tmp_path, monkeypatch):
+    """scripts/checkpoint_edits.py's measure: the latest checkpoint's edits of held-out faces read by
+    the judge, with the step it holds; a run of another family is refused with the tool to use."""
+    from ganzoo import evaluate, training, zoo
+    from ganzoo.metrics import edits as edit_metrics
+    from ganzoo.metrics import fid
+    from ganzoo.metrics.classifier import predict_attributes
+
+    weights, manifest = tmp_path / "weights", tmp_path / "manifest.json"
+    manifest.write_text(zoo.MANIFEST_PATH.read_text())
+    judge = _tiny_attribute_judge(weights, manifest, list(ATTRIBUTES))
+    monkeypatch.setattr(zoo, "MANIFEST_PATH", manifest)
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(weights))
+    monkeypatch.setattr(fid, "inception_features", lambda images, **k: images.reshape(len(images), -1)[:, :8] / 255.0)
+    monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress, fake=None: {f"fid/{reference}": 7.0})
+    faces, attributes = paired.celeba_attributes(list(ATTRIBUTES), "train")
+    config = dict(resolution=64, width=2, blocks=1, attributes=list(ATTRIBUTES), hair_group=list(ATTRIBUTES[:3]))
+    training.train("stargan", config, (faces[:8], attributes[:8]), steps=2, batch_size=2, output_dir=tmp_path / "run",
+                   verbose=0, compile_kwargs={"total_steps": 2})
+    result = evaluate.checkpoint_attribute_edits(tmp_path / "run", "tiny_judge", n=12, progress=False)
+    model, _ = training.load_checkpoint(tmp_path / "run")
+    held_out, own = (x[:12] for x in paired.celeba_attributes(list(ATTRIBUTES), "test"))
+    name, value, rows = edit_metrics.edit_plan(own, ATTRIBUTES, ATTRIBUTES[:3])[0]
+    edited = model.edit(held_out[rows], attributes=own[rows], **{name: value})
+    assert result["step"] == 2 and result["edited_faces"] == 12 and result["edits_fid/celeba/train"] == 7.0
+    assert result[f"tiny_judge/{name}={value}/read_as_target"] == round(
+        edit_metrics.read_as(predict_attributes(judge, edited)[:, ATTRIBUTES.index(name)], value), 4)
+    assert "reconstruction_l1" in result
+    training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4), faces[:8, :28, :28, :1],
+                   steps=1, batch_size=4, output_dir=tmp_path / "dcgan", verbose=0)
+    with pytest.raises(ValueError, match="measures attribute-editing runs \\(StarGAN\\), not DCGAN"):
+        evaluate.checkpoint_attribute_edits(tmp_path / "dcgan", "tiny_judge")
