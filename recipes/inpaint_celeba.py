@@ -13,8 +13,8 @@ import recipe_flags
 from dcgan_celeba import CELEBA_DATASET, load_images
 
 flags.DEFINE_integer("inpaint_width", 16, "Filters of the U-Net's first layer and D's (pix2pix: 64; 16 fits a 2-core CPU).")
-flags.DEFINE_enum("inpaint_fill", "zero", ["zero", "smooth"], "What the U-Net reads in the hole: zero (mid-grey), or "
-                  "smooth: the harmonic fill of the pixels around it, which the U-Net then corrects.")
+flags.DEFINE_enum("inpaint_fill", "smooth", ["zero", "smooth"], "What the U-Net reads in the hole: smooth, the harmonic "
+                  "fill of the pixels around it, which the U-Net then corrects; or zero (mid-grey), as the first entry.")
 FLAGS = flags.FLAGS
 
 LIMITATIONS = (
@@ -40,7 +40,10 @@ def main(argv):
         evaluation={"n_samples": 1000, "seed": 0, "inpainting": {"masks": ["centre", "box", "stroke"]}},
         dataset=CELEBA_DATASET, limitations=LIMITATIONS,
         description="Inpainting as a pix2pix (U-Net generator, PatchGAN discriminator) conditioned on the "
-                    "masked face and its mask, adversarial loss plus 100 x L1 inside the hole, trained on "
+                    "masked face and its mask"
+                    + (", the hole first filled smoothly from its surroundings (harmonic fill) and the U-Net's "
+                       "output added to that fill" if FLAGS.inpaint_fill == "smooth" else "")
+                    + "; adversarial loss plus 100 x L1 inside the hole, trained on "
                     "random rectangles and free-form strokes; inpaint(faces, masks) takes uint8 (N, 64, 64, 3) "
                     "faces and (64, 64) masks, 1 = missing, and returns the faces with only the holes filled.")
 

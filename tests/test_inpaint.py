@@ -157,6 +157,15 @@ def test_the_weights_round_trip_and_the_bank_is_remade_from_the_seed(tmp_path, f
     assert again.fill == fill
 
 
+def test_a_config_saved_before_the_fill_option_loads_as_zero_fill():
+    from ganzoo.families.inpaint import Inpainter
+
+    config = tiny().get_config()
+    assert config.pop("fill") == "smooth"  # the default for new models
+    old = Inpainter.from_config(config)
+    assert old.fill == "zero" and "smooth_fill" not in [layer.name for layer in old.generator.layers]
+
+
 def test_the_smooth_fill_generator_corrects_the_fill():
     """fill="smooth": G's output is the smooth fill plus the U-Net's correction, clipped to [-1, 1]."""
     model = tiny(fill="smooth")

@@ -9,9 +9,9 @@ inpainting papers that followed did (Yu et al. 2019, without their gated convolu
 
 - G reads [image with the hole set to 0 (mid-grey in [-1, 1]), mask] and its output is kept only
   inside the hole: completed = mask * G + (1 - mask) * image, so known pixels come back unchanged.
-- Option fill="smooth": G first fills the hole with the smooth (harmonic) continuation of the
-  pixels around it (`smooth_fill`, no weights), and the U-Net reads that and adds a correction
-  to it. The pix2pix U-Net has no layer at full resolution (its first and last are stride 2), so
+- fill="smooth" (the default; "zero" skips it): G first fills the hole with the smooth
+  (harmonic) continuation of the pixels around it (`smooth_fill`, no weights), and the U-Net
+  reads that and adds a correction to it. The pix2pix U-Net has no layer at full resolution (its first and last are stride 2), so
   on its own it loses to a classical fill in thin strokes; given the classical fill, it only has
   to draw what the fill cannot (structure across big holes), as DeepFill's coarse stage gives its
   refinement stage a start (Yu et al. 2018), here by a closed-form coarse stage.
@@ -114,7 +114,7 @@ class Inpainter(GAN):
 
     supports_augment = False  # D reads (masked image, completed image) pairs
 
-    def __init__(self, resolution=64, channels=3, width=64, l1_weight=100.0, mask_bank=2048, fill="zero",
+    def __init__(self, resolution=64, channels=3, width=64, l1_weight=100.0, mask_bank=2048, fill="smooth",
                  objective="non_saturating", seed=None, **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
         self.resolution = check_resolution(resolution)
@@ -148,6 +148,11 @@ class Inpainter(GAN):
         return {"resolution": self.resolution, "channels": self.channels, "width": self.width,
                 "l1_weight": self.l1_weight, "mask_bank": self.mask_bank, "fill": self.fill, "objective": self.objective,
                 "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config):
+        # a config saved before `fill` existed is a zero-fill model's (the first inpaint_celeba)
+        return cls(**{"fill": "zero", **config})
 
     # -- training: fit(images) ------------------------------------------------------------
     def draw_masks(self, n):
