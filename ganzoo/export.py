@@ -226,6 +226,7 @@ EXTRA_PICTURES = {
     "comparison.png": "Side by side on benchmark crops (benchmarks/sr_benchmark.py)",
     "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
     "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",
+    "captions.png": "Each row one caption, written at its left; the same seeds in every row",
     "versus_biharmonic.png": "Held-out faces, each row: the hole (white) | skimage's biharmonic inpainting | "
                              "this model | the true face; centre squares, boxes and strokes",
 }

@@ -95,6 +95,27 @@ def grid(images, rows=None, cols=None, pad=2, pad_value=255):
     return out
 
 
+def label_rows(picture, labels, pad=2, font_size=11):
+    """A grid (HWC uint8, as grid() makes it, `pad` between tiles) with labels[r] written in black to
+    the left of row r, on a white margin as wide as the longest label: e.g. the caption of each row."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    picture = np.asarray(picture)
+    rows = len(labels)
+    tile = (picture.shape[0] - (rows + 1) * pad) / max(rows, 1)
+    if rows == 0 or tile < 1 or tile != int(tile):
+        raise ValueError(f"label_rows: a grid {picture.shape[0]} pixels high does not have {rows} rows of tiles "
+                         f"with {pad}-pixel gaps.")
+    font = ImageFont.load_default(size=font_size)
+    margin = int(max(font.getlength(label) for label in labels)) + 3 * pad
+    canvas = Image.new("RGB", (margin + picture.shape[1], picture.shape[0]), "white")
+    canvas.paste(Image.fromarray(picture if picture.shape[-1] == 3 else picture[..., 0]).convert("RGB"), (margin, 0))
+    draw = ImageDraw.Draw(canvas)
+    for row, label in enumerate(labels):
+        draw.text((pad, pad + row * (tile + pad) + tile / 2), label, fill="black", font=font, anchor="lm")
+    return np.asarray(canvas)
+
+
 def save_png(image, path, scale=1):
     """Write an HWC (or HW) uint8 image to PNG, optionally enlarged by an integer factor (nearest)."""
     from PIL import Image

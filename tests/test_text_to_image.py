@@ -106,12 +106,37 @@ def test_gan_int_is_a_second_generator_term_on_halfway_captions():
 
 
 def test_gan_cls_round_trips_through_a_weights_folder(tmp_path):
+    from PIL import Image
+
     from ganzoo import export, zoo
 
     model = tiny()
     folder = export.save_weights_folder(model, tmp_path / "gan_cls_tiny")
     again = zoo.load_folder(folder)
     np.testing.assert_array_equal(again.sample(2, captions="a man", seed=1), model.sample(2, captions="a man", seed=1))
+    # the card's captions.png: the sample grid, each row's caption written to its left
+    from ganzoo import images
+    from ganzoo.export import EXTRA_PICTURES
+
+    labelled = np.asarray(Image.open(folder / "captions.png"))
+    grid = np.asarray(Image.open(folder / "samples.png"))
+    assert labelled.shape[0] == grid.shape[0] and labelled.shape[1] > grid.shape[1] + 200
+    np.testing.assert_array_equal(labelled[:, -grid.shape[1]:], grid)
+    assert "captions.png" in EXTRA_PICTURES  # so the card shows it
+    assert images.label_rows(images.grid(np.zeros((4, 8, 8, 3), np.uint8), cols=2), ["a", "b"]).shape[0] == 22
+
+
+def test_row_labels_are_written_beside_each_row_and_refuse_a_wrong_row_count():
+    from ganzoo import images
+
+    picture = images.grid(np.zeros((6, 10, 10, 3), np.uint8), cols=2)  # 3 rows of 10 px, 2 px gaps
+    labelled = images.label_rows(picture, ["one", "", "three"])
+    margin = labelled[:, : labelled.shape[1] - picture.shape[1]]
+    inked = [(margin[2 + r * 12 : 12 + r * 12] < 128).any() for r in range(3)]
+    assert inked == [True, False, True]  # ink only beside the rows that have a label
+    np.testing.assert_array_equal(labelled[:, margin.shape[1]:], picture)
+    with pytest.raises(ValueError, match="does not have 5 rows"):
+        images.label_rows(picture, ["a", "b", "c", "d", "e"])
 
 
 def test_ganzoo_sample_draws_one_row_per_caption(tmp_path, monkeypatch, capsys):

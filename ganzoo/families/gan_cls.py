@@ -139,6 +139,10 @@ class GANCLS(GAN):
         inputs, _ = self.sampling_inputs(count, seed, captions)
         return self.generate(inputs, check_positive_int(batch_size, "batch_size"))
 
+    def card_pictures(self):
+        """captions.png: the card's grid with each row's caption written at its left."""
+        return {"captions.png": image_utils.label_rows(self.preview_grid(64, seed=0), text.caption_list(None))}
+
     def preview_grid(self, n=64, seed=0, captions=None):
         """One row per caption (text.DEFAULT_CAPTIONS unless given), the same seeds in every row."""
         captions = text.caption_list(captions)

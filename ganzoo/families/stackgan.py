@@ -260,6 +260,12 @@ class StackGAN(GAN):
         mu, log_variance = pipeline.get_layer("conditioning1")(phi, training=False)
         return pipeline.get_layer("stage1_generator")([z, mu + ops.exp(0.5 * log_variance) * noise1], training=False)
 
+    def card_pictures(self):
+        """captions.png: the card's grid with each row's caption written at its left."""
+        from ganzoo import images as image_utils
+
+        return {"captions.png": image_utils.label_rows(self.preview_grid(64, seed=0), text.caption_list(None))}
+
     def preview_grid(self, n=64, seed=0, captions=None):
         """One row per caption (text.DEFAULT_CAPTIONS unless given), the same seeds in every row."""
         from ganzoo import images as image_utils
