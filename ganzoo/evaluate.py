@@ -276,7 +276,9 @@ def _caption_following(model, ref, n, seed, progress):
     `real_` (the same share of the faces the captions were written from: what this judge allows),
     and how many captions state it; `mean_follows` and `real_mean_follows` average over those
     attributes. FID of the samples against the training faces, beside the held-out faces' own at the
-    same count. A StackGAN of two stages also reports its Stage I images' (stage1_ keys).
+    same count. A StackGAN of two stages also reports its Stage I images' (stage1_ keys). `shuffled_`:
+    the same samples scored against another caption's statements (a seeded permutation), what a
+    generator that ignored its captions would score: the chance level each `follows` is above.
     """
     from ganzoo import captions, data
     from ganzoo.metrics import classifier as clf
@@ -295,9 +297,15 @@ def _caption_following(model, ref, n, seed, progress):
         outputs["stage1_"] = np.repeat(np.repeat(stage1, scale, axis=1), scale, axis=2)
     real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
     results = {"captions": len(texts)}
+    shuffled = [stated[i] for i in np.random.default_rng(0).permutation(len(stated))]
     for prefix, images in (*outputs.items(), ("real_", faces)):
         readings = clf.predict_attributes(judge, images) > 0.5
         shares = stated_agreement(readings, stated, classes)
+        if prefix == "":  # the samples against captions they were not drawn from
+            chance = stated_agreement(readings, shuffled, classes)
+            for (name, value), (share, _) in chance.items():
+                results[f"shuffled_{ref['classifier']}/{name}={value}/follows"] = round(share, 4)
+            results["shuffled_mean_follows"] = round(float(np.mean([share for share, _ in chance.values()])), 4)
         for (name, value), (share, count) in shares.items():
             results[f"{prefix}{ref['classifier']}/{name}={value}/follows"] = round(share, 4)
             results[f"{name}={value}/captions"] = count

@@ -276,6 +276,11 @@ def test_caption_evaluation_judges_samples_of_held_out_captions_beside_the_real_
         assert results[f"real_tiny_judge/{name}={value}/follows"] == round(real[name, value][0], 4)
         assert results[f"{name}={value}/captions"] == count
     assert results["mean_follows"] == round(float(np.mean([s for s, _ in expected.values()])), 4)
+    shuffled = [stated[i] for i in np.random.default_rng(0).permutation(10)]  # chance: another caption's statements
+    chance = stated_agreement(predict_attributes(judge, samples) > 0.5, shuffled, classes)
+    assert {k: v for k, v in results.items() if k.startswith("shuffled_tiny_judge/")} == {
+        f"shuffled_tiny_judge/{name}={value}/follows": round(share, 4) for (name, value), (share, _) in chance.items()}
+    assert results["shuffled_mean_follows"] == round(float(np.mean([s for s, _ in chance.values()])), 4)
     assert results["fid/celeba/train"] == 1.0
     np.testing.assert_array_equal(handed[-1], faces[:10])
     if family == "stackgan":

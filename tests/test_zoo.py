@@ -372,6 +372,9 @@ def test_quality_of_an_attribute_editor_and_a_text_to_image_entry():
                                "mean of 2 edits on 1000 held-out faces")
     captions = records({"captions": 1000, "mean_follows": 0.7, "real_mean_follows": 0.9})
     assert quality(captions) == "caption attributes followed 0.7 (the captions' real faces 0.9, 1000 held-out captions)"
+    captions = records({"captions": 1000, "mean_follows": 0.7, "real_mean_follows": 0.9, "shuffled_mean_follows": 0.55})
+    assert quality(captions) == ("caption attributes followed 0.7 (the captions' real faces 0.9, captions shuffled 0.55, "
+                                 "1000 held-out captions)")
 
 
 def test_training_summary_of_a_warm_up_that_trained_only_the_discriminator():
