@@ -11,10 +11,11 @@ inpainting papers that followed did (Yu et al. 2019, without their gated convolu
   inside the hole: completed = mask * G + (1 - mask) * image, so known pixels come back unchanged.
 - fill="smooth" (the default; "zero" skips it): G first fills the hole with the smooth
   (harmonic) continuation of the pixels around it (`smooth_fill`, no weights), and the U-Net
-  reads that and adds a correction to it. The pix2pix U-Net has no layer at full resolution (its first and last are stride 2), so
-  on its own it loses to a classical fill in thin strokes; given the classical fill, it only has
-  to draw what the fill cannot (structure across big holes), as DeepFill's coarse stage gives its
-  refinement stage a start (Yu et al. 2018), here by a closed-form coarse stage.
+  reads that and adds a correction to it. The pix2pix U-Net has no layer at full resolution (its
+  first and last are stride 2), so on its own it loses to a classical fill in thin strokes; given
+  the classical fill, it only has to draw what the fill cannot (structure across big holes), as
+  DeepFill's coarse stage gives its refinement stage a start (Yu et al. 2018), here by a
+  closed-form coarse stage.
 - D is pix2pix's PatchGAN on (masked image + mask, completed image): it judges whether the
   filling fits its surroundings, patch by patch.
 - G minimises the adversarial loss plus `l1_weight` x the L1 distance inside the hole (the
