@@ -326,6 +326,18 @@ def biharmonic_inpaint(images, holes):
     return np.where(holes[..., None].astype(bool), out, images)
 
 
+def harmonic_inpaint(images, holes):
+    """The smooth fill that fill="smooth" inpainters start from (families.inpaint.smooth_fill), alone:
+    uint8 in and out, known pixels unchanged. What the learned correction adds is measured against it."""
+    from keras import ops
+
+    from ganzoo.families.inpaint import smooth_fill
+
+    filled = ops.convert_to_numpy(smooth_fill(images / 127.5 - 1.0, holes[..., None].astype(np.float32)))
+    out = np.clip(np.round((filled + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    return np.where(holes[..., None].astype(bool), out, images)
+
+
 def hole_scores(outputs, targets, holes):
     """(L1 on [0, 1], PSNR in dB with peak 255) over the missing pixels only: per image, then the mean."""
     inside = np.broadcast_to(holes[..., None].astype(bool), outputs.shape)
@@ -341,7 +353,8 @@ def _inpainting(model, ref, n, seed, progress):
     (centre square, random boxes, strokes; ganzoo.masks, drawn from `seed`): L1 and PSNR inside the
     hole against the true face, and FID, KID, precision, recall, density and coverage of the completed
     faces against the training faces, each beside the same measures of skimage's biharmonic
-    inpainting (`biharmonic_*`)."""
+    inpainting (`biharmonic_*`); and L1 and PSNR in the hole of the harmonic fill alone (`harmonic_*`,
+    harmonic_inpaint), which a fill="smooth" model corrects."""
     from ganzoo import data, masks
 
     faces = data.load("celeba", "test")[0][:n]
@@ -356,6 +369,8 @@ def _inpainting(model, ref, n, seed, progress):
             scores = _fid(outputs, real, key, reference, progress)
             results.update({f"{prefix}{kind}/{measure}": value for measure, value in scores.items()
                             if measure.endswith(f"/{reference}")})  # the counts are those of the faces
+        l1, psnr = hole_scores(harmonic_inpaint(faces, holes), faces, holes)
+        results[f"harmonic_{kind}/hole_l1"], results[f"harmonic_{kind}/hole_psnr"] = round(l1, 4), round(psnr, 3)
     return results, len(faces)
 
 

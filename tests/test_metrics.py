@@ -410,10 +410,15 @@ def test_inpainting_evaluation_fills_held_out_faces_beside_the_biharmonic_baseli
     np.testing.assert_array_equal(handed[2], model.inpaint(faces, holes))  # centre: model, baseline; stroke: ...
     assert n == results["inpainted_faces"] == 4 and results["centre/fid/celeba/train"] == 1.0
     assert results["biharmonic_stroke/fid/celeba/train"] == 4.0 and results["stroke/precision/celeba/train"] == 0.5
-    assert set(results) == {"inpainted_faces"} | {f"{prefix}{kind}/{measure}" for prefix in ("", "biharmonic_")
-                                                  for kind in ("centre", "stroke")
-                                                  for measure in ("hole_l1", "hole_psnr", "fid/celeba/train",
-                                                                  "precision/celeba/train")}
+    harmonic = evaluate.harmonic_inpaint(faces, holes)
+    np.testing.assert_array_equal(harmonic[holes == 0], faces[holes == 0])
+    assert (results["harmonic_stroke/hole_l1"], results["harmonic_stroke/hole_psnr"]) == pytest.approx(
+        evaluate.hole_scores(harmonic, faces, holes), abs=1e-3)
+    assert set(results) == ({"inpainted_faces"} | {f"{prefix}{kind}/{measure}" for prefix in ("", "biharmonic_")
+                                                   for kind in ("centre", "stroke")
+                                                   for measure in ("hole_l1", "hole_psnr", "fid/celeba/train",
+                                                                   "precision/celeba/train")}
+                            | {f"harmonic_{kind}/{m}" for kind in ("centre", "stroke") for m in ("hole_l1", "hole_psnr")})
 
 
 def test_hole_scores_count_the_missing_pixels_only():
