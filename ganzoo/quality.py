@@ -66,7 +66,7 @@ def quality(metrics):
     if "mean_follows" in metrics:  # text to image: stated attributes the judge reads in the samples
         ignored = (f", captions shuffled {metrics['shuffled_mean_follows']['value']}"
                    if "shuffled_mean_follows" in metrics else "")
-        parts.append(f"caption attributes followed {metrics['mean_follows']['value']} (the captions' real faces "
+        parts.append(f"caption attributes followed {metrics['mean_follows']['value']} (real faces of the captions "
                      f"{metrics['real_mean_follows']['value']}{ignored}, {metrics['captions']['value']} held-out captions)")
     holes = [kind for kind in ("centre", "box", "stroke") if f"{kind}/hole_psnr" in metrics]
     if holes:  # inpainting: PSNR inside the hole and FID of the completed faces, beside the classical baseline

@@ -71,7 +71,7 @@ def test_the_gallery_shows_every_entry_with_its_facts_samples_and_card(client):
 EXPECTED_FORMS = {"dcgan": ["sample-form"], "gan": ["sample-form"], "lsgan": ["sample-form"], "wgan_gp": ["sample-form"],
                   "cgan": ["sample-form"], "infogan": ["sample-form"], "stylegan_lite": ["sample-form", "style-mix-form"],
                   "pix2pix": ["translate-form"], "cyclegan": ["translate-form"], "discogan": ["translate-form"],
-                  "inpaint": ["inpaint-form"],
+                  "inpaint": ["inpaint-form"], "gan_cls": ["sample-form"], "stackgan": ["sample-form"],
                   "srresnet": ["upscale-form"], "srgan": ["upscale-form"]}
 
 
