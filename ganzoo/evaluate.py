@@ -331,11 +331,11 @@ def harmonic_inpaint(images, holes):
     uint8 in and out, known pixels unchanged. What the learned correction adds is measured against it."""
     from keras import ops
 
+    from ganzoo import images as image_utils
     from ganzoo.families.inpaint import smooth_fill
 
-    filled = ops.convert_to_numpy(smooth_fill(images / 127.5 - 1.0, holes[..., None].astype(np.float32)))
-    out = np.clip(np.round((filled + 1.0) * 127.5), 0, 255).astype(np.uint8)
-    return np.where(holes[..., None].astype(bool), out, images)
+    filled = smooth_fill(image_utils.from_uint8(images), holes[..., None].astype(np.float32))
+    return np.where(holes[..., None].astype(bool), image_utils.to_uint8(ops.convert_to_numpy(filled)), images)
 
 
 def hole_scores(outputs, targets, holes):
