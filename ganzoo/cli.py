@@ -473,8 +473,8 @@ def cmd_evaluate(args):
         print(f"  {key:<{width}}  {value}")
     if args.write:
         command = "ganzoo " + " ".join(sys.argv[1:]) if args.argv is None else "ganzoo " + " ".join(args.argv)
-        reference = zoo.get_entry(args.name).get("evaluation", {}).get("fid", {})
-        if reference.get("split") == "train" and any(k.startswith("nn_ratio/") for k in results):
+        reference = evaluate.copying_reference(zoo.get_entry(args.name))
+        if reference and any(k.startswith("nn_ratio/") for k in results):
             from ganzoo import hub, images  # the copying check's picture, for the card
 
             picture = evaluate.nearest_neighbour_grid(evaluate.zoo.load(args.name), reference)

@@ -60,6 +60,15 @@ def _real_images(ref):
     return images[: ref["n_real"]] if ref.get("n_real") else images
 
 
+# What face edits, translations and captions are measured against: FID and the copying check.
+CELEBA_TRAINING_FACES = {"dataset": "celeba", "split": "train", "resolution": 64}
+
+
+def _celeba_training_faces():
+    """(the CelebA training faces, their statistics' cache key, the reference's name in metric keys)."""
+    return _real_images(CELEBA_TRAINING_FACES), ("celeba", "train", 64), "celeba/train"
+
+
 def _fid(samples, real_images, key, reference, progress, fake=None):
     """FID and KID (and precision, recall, density, coverage) of samples against real images whose
     statistics are cached under key (dataset, split, resolution), with the counts of both sets.
@@ -144,7 +153,7 @@ def _translation(model, ref, n, progress):
         for prefix, images in (("", outputs), ("untranslated_", untranslated)):
             results[f"{prefix}l1"] = round(float(np.abs(images / 255.0 - targets / 255.0).mean()), 4)
             results[f"{prefix}psnr"] = round(_psnr(images, targets), 3)
-        real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+        real, key, reference = _celeba_training_faces()
     else:
         untranslated = paired.celeba_domains(ref["a"], ref["b"], "test")[0][:n]
         outputs = model.translate(untranslated, direction="a2b")
@@ -233,7 +242,7 @@ def _attribute_edits(model, ref, n, progress):
             blond_edits = dict(zip(rows.tolist(), edited))
     # FID at equal counts: n edits drawn from all of them (seeded) against the n inputs' own
     chosen = np.random.default_rng(0).permutation(sum(map(len, all_edits)))[: len(faces)]
-    real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    real, key, reference = _celeba_training_faces()
     edits_fid = _fid(np.concatenate(all_edits)[chosen], real, key, reference, progress,
                      fake=np.concatenate(all_features)[chosen])
     results.update({f"edits_{metric}": value for metric, value in edits_fid.items()})
@@ -268,6 +277,15 @@ def _black_to_blond(model, ref, faces, own, blond_edits, progress):
     return {f"black2blond/{metric}": value for metric, value in results.items()}
 
 
+def copying_reference(entry):
+    """The training images an entry's samples are checked against for copying (nn_ratio and the
+    card's nearest-neighbour grid), or None where its evaluation has no training split."""
+    spec = entry.get("evaluation", {})
+    if spec.get("fid", {}).get("split") == "train":
+        return spec["fid"]
+    return CELEBA_TRAINING_FACES if "captions" in spec else None
+
+
 def _caption_following(model, ref, n, seed, progress):
     """Text-to-image entries, one sample per held-out face's caption (its first, seed 0).
 
@@ -276,12 +294,14 @@ def _caption_following(model, ref, n, seed, progress):
     `real_` (the same share of the faces the captions were written from: what this judge allows),
     and how many captions state it; `mean_follows` and `real_mean_follows` average over those
     attributes. FID of the samples against the training faces, beside the held-out faces' own at the
-    same count. A StackGAN of two stages also reports its Stage I images' (stage1_ keys). `shuffled_`:
-    the same samples scored against another caption's statements (a seeded permutation), what a
-    generator that ignored its captions would score: the chance level each `follows` is above.
+    same count, and the copying check (memorisation_scores) of the samples. A StackGAN of two stages
+    also reports its Stage I images' (stage1_ keys). `shuffled_`: the same samples scored against
+    another caption's statements (a seeded permutation), what a generator that ignored its captions
+    would score: the chance level each `follows` is above.
     """
     from ganzoo import captions, data
     from ganzoo.metrics import classifier as clf
+    from ganzoo.metrics import fid
     from ganzoo.metrics.captions import stated_agreement
 
     _, classes, judge = _attribute_judge(ref["classifier"])
@@ -295,7 +315,7 @@ def _caption_following(model, ref, n, seed, progress):
         stage1 = model.generate(inputs, network=model._stage1_images)
         scale = faces.shape[1] // stage1.shape[1]  # the judge reads faces of its own size
         outputs["stage1_"] = np.repeat(np.repeat(stage1, scale, axis=1), scale, axis=2)
-    real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    real, key, reference = _celeba_training_faces()
     results = {"captions": len(texts)}
     shuffled = [stated[i] for i in np.random.default_rng(0).permutation(len(stated))]
     for prefix, images in (*outputs.items(), ("real_", faces)):
@@ -310,7 +330,10 @@ def _caption_following(model, ref, n, seed, progress):
             results[f"{prefix}{ref['classifier']}/{name}={value}/follows"] = round(share, 4)
             results[f"{name}={value}/captions"] = count
         results[f"{prefix}mean_follows"] = round(float(np.mean([share for share, _ in shares.values()])), 4)
-        fid_scores = _fid(images, real, key, reference, progress)
+        fake = fid.inception_features(images, progress=progress)
+        fid_scores = _fid(images, real, key, reference, progress, fake=fake)
+        if prefix == "":  # did it copy the faces it learnt from?
+            fid_scores.update(memorisation_scores(images, CELEBA_TRAINING_FACES, progress, sample_features=fake))
         results.update({f"{prefix}{metric}": value for metric, value in fid_scores.items()} if prefix != "real_"
                        else {f"real_fid/{reference}": fid_scores[f"fid/{reference}"]})
     return results, len(texts)
@@ -358,7 +381,7 @@ def _inpainting(model, ref, n, seed, progress):
     from ganzoo import data, masks
 
     faces = data.load("celeba", "test")[0][:n]
-    real, key, reference = data.load("celeba", "train")[0], ("celeba", "train", 64), "celeba/train"
+    real, key, reference = _celeba_training_faces()
     results = {"inpainted_faces": len(faces)}
     for kind in ref.get("masks", masks.KINDS):
         holes = masks.random_masks(len(faces), faces.shape[1], seed=seed, kinds=(kind,))

@@ -358,6 +358,16 @@ def test_report_to_run_prints_a_json_line_and_appends_it_beside_the_run(tmp_path
     assert [json.loads(line)["step"] for line in lines] == [500, 1000]  # appended, not overwritten
 
 
+def test_the_copying_check_compares_with_the_training_images_an_entry_learnt_from():
+    from ganzoo import evaluate
+
+    train = {"dataset": "mnist", "split": "train"}
+    assert evaluate.copying_reference({"evaluation": {"fid": train}}) == train
+    assert evaluate.copying_reference({"evaluation": {"fid": {"dataset": "mnist", "split": "test"}}}) is None
+    assert evaluate.copying_reference({"evaluation": {"captions": {"classifier": "judge"}}})["split"] == "train"
+    assert evaluate.copying_reference({"evaluation": {"translation": {"a": "x", "b": "y"}}}) is None
+
+
 def test_the_nearest_neighbour_picture_puts_each_sample_beside_its_nearest_training_images(tmp_path, monkeypatch):
     from ganzoo import data, evaluate
     from ganzoo.metrics import fid

@@ -236,6 +236,7 @@ def test_caption_evaluation_judges_samples_of_held_out_captions_beside_the_real_
     samples beside the real faces'; FID stubbed (the Inception network takes minutes). A StackGAN of two
     stages is judged at Stage I too."""
     from ganzoo import data, evaluate, export, zoo
+    from ganzoo.metrics import fid
     from ganzoo.metrics.captions import stated_agreement
     from ganzoo.metrics.classifier import predict_attributes
     from test_stargan import _tiny_attribute_judge
@@ -260,7 +261,14 @@ def test_caption_evaluation_judges_samples_of_held_out_captions_beside_the_real_
         handed.append(samples)
         return {f"fid/{reference}": float(len(handed)), "fid_samples": len(samples)}
 
+    def copying_stub(samples, ref, progress, sample_features):
+        copying.append((samples, ref, sample_features))
+        return {"nn_ratio/celeba/train": 1.25}
+
+    copying = []
     monkeypatch.setattr(evaluate, "_fid", fid_stub)
+    monkeypatch.setattr(evaluate, "memorisation_scores", copying_stub)
+    monkeypatch.setattr(fid, "inception_features", lambda images, **k: np.asarray(images, np.float64).reshape(len(images), -1))
     results, n, seed = evaluate.evaluate("tiny", weights_dir=weights, progress=False)
     faces, attributes = data.load("celeba", "test")
     texts = [c[0] for c in captions.captions(attributes[:10], data.load_celeba_attributes()[1], per_face=1, seed=0)]
@@ -282,6 +290,10 @@ def test_caption_evaluation_judges_samples_of_held_out_captions_beside_the_real_
         f"shuffled_tiny_judge/{name}={value}/follows": round(share, 4) for (name, value), (share, _) in chance.items()}
     assert results["shuffled_mean_follows"] == round(float(np.mean([s for s, _ in chance.values()])), 4)
     assert results["fid/celeba/train"] == 1.0
+    assert results["nn_ratio/celeba/train"] == 1.25 and len(copying) == 1  # the samples only, not Stage I or real
+    np.testing.assert_array_equal(copying[0][0], samples)
+    assert copying[0][1] == evaluate.CELEBA_TRAINING_FACES == evaluate.copying_reference(entry)
+    np.testing.assert_array_equal(copying[0][2], samples.reshape(10, -1))  # features computed once, shared with FID
     np.testing.assert_array_equal(handed[-1], faces[:10])
     if family == "stackgan":
         assert len(handed) == 3 and handed[1].shape == (10, 64, 64, 3)  # Stage I, enlarged for the judge
