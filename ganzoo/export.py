@@ -95,7 +95,9 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
         for file in ["model.weights.h5", *training_files]:
             _store_as_float16(folder / file)
             check_finite_weights_file(folder / file)  # beyond float16's range: infinite
-        model = type(model).from_config(model.get_config())
+        stored = type(model).from_config(model.get_config())
+        stored.preview_inputs = getattr(model, "preview_inputs", None)  # the faces the pictures edit
+        model = stored
         load_weights_folder(model, folder)  # the picture shows what users will load
     grid = model.preview_grid(64, seed=grid_seed)
     images.save_png(grid, folder / "samples.png", scale=2)
@@ -227,6 +229,7 @@ EXTRA_PICTURES = {
     "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
     "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",
     "captions.png": "Each row one caption, written at its left; the same seeds in every row",
+    "aging.png": "Face aging on held-out faces: left, young faces and the same made old; right, old faces made young",
     "versus_biharmonic.png": "Held-out faces, each row: the hole (white) | skimage's biharmonic inpainting | "
                              "this model | the true face; centre squares, boxes and strokes",
 }

@@ -7,7 +7,7 @@ at batch 16, and the learning rate constant for the first half of the steps, the
 The paper's 200,000 iterations are D steps: 40,000 G steps here. The training faces are the first
 9,000 with their five attributes as the file gives them; targets are the batch's attribute vectors in
 a random order, with one hair colour drawn for the 42% of faces that have none of the three (or two).
-The grids edit 8 held-out faces, with their true attributes.
+The grids edit 8 held-out faces (4 young, 4 old: the card's aging picture), with their true attributes.
 
     python recipes/stargan_celeba.py --export
 """
@@ -32,10 +32,15 @@ def faces_and_attributes(data_dir, source):
 
 
 def held_out(data_dir, source):
+    """The first 4 young and the first 4 old held-out faces: the grids' and the aging picture's."""
+    import numpy as np
+
     from ganzoo import paired
 
     faces, attributes = paired.celeba_attributes(ATTRIBUTES, "test", data_dir, source)
-    return faces[:8], attributes[:8]
+    young = attributes[:, ATTRIBUTES.index("Young")] == 1
+    index = np.concatenate([np.flatnonzero(young)[:4], np.flatnonzero(~young)[:4]])
+    return faces[index], attributes[index]
 
 
 def main(argv):

@@ -215,6 +215,31 @@ def test_edit_grid_is_the_papers_figure(model):
     assert model.preview_grid(12, inputs=(batch, OWN[:2])).shape == expected.shape  # 12 // 6 rows
 
 
+def test_the_aging_grid_ages_the_young_and_rejuvenates_the_old(model):
+    batch = faces(4)  # OWN: rows 0 and 2 young, rows 1 and 3 old
+    grid = model.aging_grid(batch, attributes=OWN)
+    columns = [batch[[0, 2]], model.edit(batch[[0, 2]], attributes=OWN[[0, 2]], Young=0),
+               batch[[1, 3]], model.edit(batch[[1, 3]], attributes=OWN[[1, 3]], Young=1)]
+    np.testing.assert_array_equal(grid, images.grid(np.stack(columns, axis=1).reshape(-1, 16, 16, 3), cols=4))
+    with pytest.raises(ValueError, match="needs young and old faces; these 2 are all young"):
+        model.aging_grid(batch[[0, 2]], attributes=OWN[[0, 2]])
+    with pytest.raises(ValueError, match="edits 'Young'; this one edits Blond_Hair, Male"):
+        tiny_stargan(attributes=["Blond_Hair", "Male"], hair_group=[]).aging_grid(batch)
+
+
+def test_the_card_shows_aging_where_the_preview_faces_have_both_ages(tmp_path):
+    from ganzoo import export
+
+    gan = tiny_stargan()
+    gan.preview_inputs = (faces(4), OWN)
+    np.testing.assert_array_equal(gan.card_pictures()["aging.png"], gan.aging_grid(faces(4), attributes=OWN))
+    gan.preview_inputs = (faces(2), OWN[[0, 2]])
+    assert gan.card_pictures() == {}  # all young: no aging picture
+    gan.preview_inputs = (faces(4), OWN)  # a float16 export draws its pictures from a reloaded twin
+    folder = export.save_weights_folder(gan, tmp_path / "tiny", generator_only=True, weights_dtype="float16")
+    assert (folder / "aging.png").exists()
+
+
 # --- training and serialisation ------------------------------------------------------------------
 def test_a_few_steps_train_both_networks_without_nan():
     gan = tiny_stargan()
@@ -279,8 +304,10 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-3000:]
     folder = tmp_path / "weights" / "stargan_celeba"
-    assert {"model.weights.h5", "discriminator.weights.h5", "samples.png", "README.md"} <= set(os.listdir(folder))
-    assert "ganzoo edit stargan_celeba" in (folder / "README.md").read_text()
+    assert {"model.weights.h5", "discriminator.weights.h5", "samples.png", "aging.png", "README.md"} <= set(
+        os.listdir(folder))
+    card = (folder / "README.md").read_text()
+    assert "ganzoo edit stargan_celeba" in card and "![aging.png](aging.png)" in card
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -329,6 +329,34 @@ class StarGAN(GAN):
                 columns.append(self.edit(batch, attributes=own, **change))
         return image_utils.grid(np.stack(columns, axis=1).reshape(-1, *self.image_shape), cols=len(columns))
 
+    def aging_grid(self, faces, resize=False, attributes=None):
+        """Face aging, one uint8 image: on the left young faces, each beside itself made old; on the
+        right old faces, each beside itself made young (as many of each as the fewer; ages from
+        `attributes`, else D's classifier)."""
+        if "Young" not in self.attributes:
+            raise ValueError(f"aging_grid needs a model that edits 'Young'; this one edits {', '.join(self.attributes)}.")
+        batch, _ = image_utils.input_batch(faces, self.image_shape, resize, what="aging_grid(faces)")
+        own = self.read_attributes(batch) if attributes is None else self.check_attributes(
+            attributes, len(batch), "aging_grid: the attributes")
+        young = own[:, self.attributes.index("Young")] == 1
+        pairs = min(young.sum(), (~young).sum())
+        if pairs == 0:
+            raise ValueError(f"aging_grid needs young and old faces; these {len(batch)} are all "
+                             f"{'young' if young.all() else 'old'}.")
+        columns = []
+        for chosen, target in ((young, 0), (~young, 1)):  # young -> old, then old -> young
+            index = np.flatnonzero(chosen)[:pairs]
+            columns += [batch[index], self.edit(batch[index], attributes=own[index], Young=target)]
+        return image_utils.grid(np.stack(columns, axis=1).reshape(-1, *self.image_shape), cols=len(columns))
+
+    def card_pictures(self):
+        """aging.png: aging_grid of the preview faces, where they hold young and old faces."""
+        faces, attributes = self.preview_inputs if isinstance(self.preview_inputs, tuple) else (self.preview_inputs, None)
+        if faces is None or "Young" not in self.attributes:
+            return {}
+        ages = (self.read_attributes(faces) if attributes is None else np.asarray(attributes))[:, self.attributes.index("Young")]
+        return {"aging.png": self.aging_grid(faces, attributes=attributes)} if 0 < ages.sum() < len(ages) else {}
+
     preview_inputs = None  # faces, or (faces, attributes), that the training grids edit
 
     def preview_grid(self, n=64, seed=0, inputs=None):
