@@ -241,6 +241,15 @@ def test_the_readme_starts_with_the_two_commands():
     assert len(lines) <= 160, "the README is a front page: the rest goes to docs/"
 
 
+def test_the_readme_names_every_family():
+    from ganzoo.families import FAMILIES, _import_all
+
+    _import_all()
+    zoo_section = (REPO_ROOT / "README.md").read_text().split("## The zoo")[1]
+    missing = [family for family in sorted(FAMILIES) if f"`{family}`" not in zoo_section]
+    assert not missing, f"README's zoo section does not name the families {missing}"
+
+
 @pytest.mark.parametrize("path", DOCUMENTS, ids=[str(p.relative_to(REPO_ROOT)) for p in DOCUMENTS])
 def test_relative_links_and_pictures_exist(path):
     text = FENCE.sub("", path.read_text())
