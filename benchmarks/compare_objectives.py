@@ -3,7 +3,9 @@
 The same DCGAN-28 networks (width 32, latent 100, batch 64, Adam as each objective's paper sets
 it) trained with each objective on MNIST and Fashion-MNIST, at one budget of steps, for several
 seeds; each run is then scored by FID, KID, precision and recall of --n_samples samples against
-as many test images (the standard Inception network, cached real statistics).
+as many test images (the standard Inception network, cached real statistics), and by the share of
+them that the zoo's classifier of the data set reads with confidence (p > 0.9: the zoo's floor for
+digit generators), so that the best run can be weighed as an entry.
 
     python benchmarks/compare_objectives.py --time_limit=7200                 # in legs, across sessions
     python benchmarks/compare_objectives.py --summary_only                     # the table of what is done
@@ -35,6 +37,7 @@ DATASETS = ("mnist", "fashion_mnist")
 LUCIC_FID = {"mnist": {"minimax": 9.8, "non_saturating": 6.8, "least_squares": 7.8, "wgan_gp": 20.3},
              "fashion_mnist": {"minimax": 29.6, "non_saturating": 26.5, "least_squares": 30.7, "wgan_gp": 24.5}}
 SCORE_FILE = "score.json"
+CLASSIFIERS = {"mnist": "classifier_mnist", "fashion_mnist": "classifier_fashion_mnist"}  # zoo evaluators
 
 
 def run_config(objective, width):
@@ -52,6 +55,7 @@ def score(run_dir, dataset, n_samples, progress):
     samples = model.sample(n_samples, seed=0)
     results = evaluate.fid_scores(samples, {"dataset": dataset, "split": "test", "n_real": n_samples,
                                             "resolution": 28}, progress=progress)
+    results.update(evaluate.classifier_scores(samples, CLASSIFIERS[dataset]))
     return {"step": step, "n_samples": n_samples, **results}
 
 
@@ -87,8 +91,8 @@ def contest(args, deadline):
 
 def summary(args):
     """{dataset: {objective: {measure: {mean, spread, runs}}}} of the scored runs, and its table."""
-    table, rows = {}, ["| data | objective | runs | FID | precision | recall | KID | Lucic et al. FID |",
-                       "|---|---|---:|---|---|---|---|---:|"]
+    table, rows = {}, ["| data | objective | runs | FID | precision | recall | KID | confident | Lucic et al. FID |",
+                       "|---|---|---:|---|---|---|---|---|---:|"]
     for dataset in args.datasets:
         for objective in args.objectives:
             scores = [json.loads(p.read_text()) for p in sorted(Path(args.output_dir).glob(
@@ -96,8 +100,10 @@ def summary(args):
             if not scores:
                 continue
             cell = {}
-            for measure in ("fid", "precision", "recall", "kid"):
-                values = [s[f"{measure}/{dataset}/test"] for s in scores if f"{measure}/{dataset}/test" in s]
+            keys = {**{m: f"{m}/{dataset}/test" for m in ("fid", "precision", "recall", "kid")},
+                    "confident": f"{CLASSIFIERS[dataset]}/confident_fraction"}
+            for measure, key in keys.items():
+                values = [s[key] for s in scores if key in s]
                 if values:
                     cell[measure] = {"mean": round(statistics.mean(values), 4), "runs": len(values),
                                      "spread": round(max(values) - min(values), 4)}
@@ -107,8 +113,9 @@ def summary(args):
                 m = cell.get(measure)
                 return f"{m['mean']:.3g} (range {m['spread']:.2g})" if m else "-"
 
-            rows.append(f"| {dataset} | {objective} | {len(scores)} | {shown('fid')} | {shown('precision')} | "
-                        f"{shown('recall')} | {shown('kid')} | {LUCIC_FID.get(dataset, {}).get(objective, '-')} |")
+            lucic = LUCIC_FID.get(dataset, {}).get(objective, "-")
+            rows.append(f"| {dataset} | {objective} | {len(scores)} | "
+                        + " | ".join(shown(m) for m in ("fid", "precision", "recall", "kid", "confident")) + f" | {lucic} |")
     return table, "\n".join(rows)
 
 

@@ -24,7 +24,8 @@ def compare(monkeypatch):
         scored.append((run_dir.name, model.family, model.objective))
         fid = {"minimax": 30.0, "hinge": 25.0, "wgan_gp": 20.0}[model.objective if model.family == "dcgan" else "wgan_gp"]
         return {"step": step, f"fid/{dataset}/test": fid + model.seed, f"precision/{dataset}/test": 0.5,
-                f"recall/{dataset}/test": 0.4, f"kid/{dataset}/test": 0.01}
+                f"recall/{dataset}/test": 0.4, f"kid/{dataset}/test": 0.01,
+                "classifier_mnist/confident_fraction": 0.9 + model.seed / 100}
 
     monkeypatch.setattr(module, "score", fake_score)
     module.scored = scored
@@ -40,6 +41,7 @@ def test_each_objective_and_seed_trains_is_scored_once_and_summarised(tmp_path, 
                                       ("mnist_wgan_gp_seed1", "wgan_gp", "wasserstein")]
     results = json.loads((tmp_path / "r.json").read_text())
     assert results["complete"] and results["table"]["mnist"]["minimax"]["fid"] == {"mean": 30.5, "runs": 2, "spread": 1.0}
+    assert results["table"]["mnist"]["minimax"]["confident"] == {"mean": 0.905, "runs": 2, "spread": 0.01}
     assert "| mnist | wgan_gp | 2 | 20.5 (range 1) |" in capsys.readouterr().out
     compare.main(argv)  # everything scored: nothing trains or scores again
     assert len(compare.scored) == 4
