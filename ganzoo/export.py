@@ -62,14 +62,19 @@ def check_finite_weights_file(path):
     return path
 
 
-def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, weights_dtype="float32"):
+def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, weights_dtype="float32",
+                        training_weights_dtype=None):
     """config.json, model.weights.h5 (no optimizer state) and samples.png.
 
     weights_dtype="float16" stores the weights at half precision (for a large generator that
     would not fit the size budget); samples.png is then drawn from the stored weights.
+    training_weights_dtype (default: weights_dtype): the same for the training files alone (the
+    discriminator, which only starts a fine-tune), so the samples stay those of float32 weights.
     """
-    if weights_dtype not in ("float32", "float16"):
-        raise ValueError(f"weights_dtype must be 'float32' or 'float16', got {weights_dtype!r}.")
+    training_weights_dtype = training_weights_dtype or weights_dtype
+    for label, value in (("weights_dtype", weights_dtype), ("training_weights_dtype", training_weights_dtype)):
+        if value not in ("float32", "float16"):
+            raise ValueError(f"{label} must be 'float32' or 'float16', got {value!r}.")
     folder = Path(folder)
     model.refresh_ema_statistics()
     check_finite_weights(model, what=f"Refusing to export {model.family}")  # before anything is written
@@ -88,13 +93,16 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
         twin.set_weights(model.get_weights())
         twin.save_weights(folder / "model.weights.h5")
     write_folder_config(folder, model, weights_scope="generator" if generator_only else "gan",
-                        training_files=training_files, weights_dtype=weights_dtype)
+                        training_files=training_files, weights_dtype=weights_dtype,
+                        training_weights_dtype=training_weights_dtype)
+    half = [*(["model.weights.h5"] if weights_dtype == "float16" else []),
+            *(training_files if training_weights_dtype == "float16" else [])]
+    for file in half:
+        _store_as_float16(folder / file)
+        check_finite_weights_file(folder / file)  # beyond float16's range: infinite
     if weights_dtype == "float16":
         from ganzoo.zoo import load_weights_folder
 
-        for file in ["model.weights.h5", *training_files]:
-            _store_as_float16(folder / file)
-            check_finite_weights_file(folder / file)  # beyond float16's range: infinite
         stored = type(model).from_config(model.get_config())
         stored.preview_inputs = getattr(model, "preview_inputs", None)  # the faces the pictures edit
         model = stored
@@ -106,9 +114,10 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     return folder
 
 
-def write_folder_config(folder, model, *, weights_scope, training_files=(), weights_dtype="float32"):
+def write_folder_config(folder, model, *, weights_scope, training_files=(), weights_dtype="float32",
+                        training_weights_dtype=None):
     """config.json and metadata.json: the zoo's keys (family, config, weights_scope, training_files,
-    weights_dtype) joined with Keras' own (module, class_name, registered_name), so that the folder is
+    weights_dtype, training_weights_dtype where it differs) joined with Keras' own (module, class_name, registered_name), so that the folder is
     also a Keras model directory: `keras.saving.load_model(folder)` builds the family from the same
     "config" and loads model.weights.h5 (GAN.load_own_variables lays out a generator-only file)."""
     import datetime
@@ -119,7 +128,9 @@ def write_folder_config(folder, model, *, weights_scope, training_files=(), weig
                   if key in ("module", "class_name", "registered_name")}
     config = {"family": model.family, "config": model.get_config(), **keras_keys, "weights_scope": weights_scope,
               **({"training_files": list(training_files)} if training_files else {}),
-              **({"weights_dtype": weights_dtype} if weights_dtype != "float32" else {})}
+              **({"weights_dtype": weights_dtype} if weights_dtype != "float32" else {}),
+              **({"training_weights_dtype": training_weights_dtype}
+                 if training_files and training_weights_dtype not in (None, weights_dtype) else {})}
     (folder / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     metadata = {"keras_version": keras.__version__, "date_saved": datetime.date.today().isoformat(),
                 "library": "ganzoo"}

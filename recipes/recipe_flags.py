@@ -83,7 +83,7 @@ def recorded_command():
 
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
-        evaluation, limitations=None, generator_only=False, weights_dtype="float32",
+        evaluation, limitations=None, generator_only=False, weights_dtype="float32", training_weights_dtype=None,
         compile_kwargs=None, preview_inputs=None, initialize=None, callbacks=()):
     """Train `family(**config)` on load_images(data_dir, source) and optionally export it.
 
@@ -138,7 +138,8 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         info = {**info, "initialized_from": json.loads((output_dir / INITIALIZED_FROM).read_text())}
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
-        export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype)
+        export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype,
+                                   training_weights_dtype=training_weights_dtype)
         entry = export.build_entry(
             name, model, folder, description=description, dataset=dataset,
             recipe=os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT),

@@ -11,9 +11,9 @@ NAME = "tiny"
 DATASET = {"name": "mnist", "license": "CC BY-SA 3.0"}
 
 
-def export_generator_only(root, model, weights_dtype="float32"):
+def export_generator_only(root, model, weights_dtype="float32", training_weights_dtype=None):
     folder = export.save_weights_folder(model, root / "weights" / NAME, generator_only=True,
-                                        weights_dtype=weights_dtype)
+                                        weights_dtype=weights_dtype, training_weights_dtype=training_weights_dtype)
     entry = export.build_entry(NAME, model, folder, description="tiny", dataset=DATASET,
                                recipe="recipes/dcgan_mnist.py", command="python recipes/dcgan_mnist.py",
                                training={"steps": 2})
@@ -66,17 +66,39 @@ def test_sampling_works_without_the_discriminator_file_and_fit_says_what_is_miss
         model.fit(tiny_images[:16], batch_size=16, epochs=1, verbose=0)
 
 
-def test_float16_entries_store_the_discriminator_at_half_precision(tmp_path, trained):
+def _stored_dtypes(path):
     import h5py
 
-    folder, _ = export_generator_only(tmp_path, trained, weights_dtype="float16")
-    with h5py.File(folder / "discriminator.weights.h5") as f:
+    with h5py.File(path) as f:
         kinds = set()
         f.visititems(lambda key, item: kinds.add(item.dtype) if isinstance(item, h5py.Dataset) else None)
+    return kinds
+
+
+def test_float16_entries_store_the_discriminator_at_half_precision(tmp_path, trained):
+    folder, _ = export_generator_only(tmp_path, trained, weights_dtype="float16")
+    kinds = _stored_dtypes(folder / "discriminator.weights.h5")
     assert np.dtype(np.float16) in kinds and np.dtype(np.float32) not in kinds
     eager = zoo.load(NAME, weights_dir=tmp_path / "weights", manifest_path=tmp_path / "manifest.json", training=True)
     for a, b in zip(weights_of(trained.discriminator), weights_of(eager.discriminator)):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+def test_the_discriminator_alone_can_ship_at_half_precision(tmp_path, trained):
+    """training_weights_dtype="float16": D (which only starts a fine-tune) halves, G and its samples stay float32."""
+    import json
+
+    folder, _ = export_generator_only(tmp_path, trained, training_weights_dtype="float16")
+    assert np.dtype(np.float32) not in _stored_dtypes(folder / "discriminator.weights.h5")
+    assert np.dtype(np.float16) not in _stored_dtypes(folder / "model.weights.h5")
+    config = json.loads((folder / "config.json").read_text())
+    assert config["training_weights_dtype"] == "float16" and "weights_dtype" not in config
+    eager = zoo.load(NAME, weights_dir=tmp_path / "weights", manifest_path=tmp_path / "manifest.json", training=True)
+    np.testing.assert_array_equal(eager.sample(4, seed=0), trained.sample(4, seed=0))
+    for a, b in zip(weights_of(trained.discriminator), weights_of(eager.discriminator)):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+    with pytest.raises(ValueError, match="training_weights_dtype must be 'float32' or 'float16'"):
+        export_generator_only(tmp_path, trained, training_weights_dtype="bfloat16")
 
 
 def test_from_the_hub_sampling_downloads_no_training_file(tmp_path, trained, tiny_images, monkeypatch):
