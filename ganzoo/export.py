@@ -117,9 +117,10 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
 def write_folder_config(folder, model, *, weights_scope, training_files=(), weights_dtype="float32",
                         training_weights_dtype=None):
     """config.json and metadata.json: the zoo's keys (family, config, weights_scope, training_files,
-    weights_dtype, training_weights_dtype where it differs) joined with Keras' own (module, class_name, registered_name), so that the folder is
-    also a Keras model directory: `keras.saving.load_model(folder)` builds the family from the same
-    "config" and loads model.weights.h5 (GAN.load_own_variables lays out a generator-only file)."""
+    weights_dtype, training_weights_dtype where it differs) joined with Keras' own (module, class_name,
+    registered_name), so that the folder is also a Keras model directory: `keras.saving.load_model(folder)`
+    builds the family from the same "config" and loads model.weights.h5 (GAN.load_own_variables lays out
+    a generator-only file)."""
     import datetime
 
     import keras
@@ -240,7 +241,8 @@ EXTRA_PICTURES = {
     "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
     "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",
     "captions.png": "Each row one caption, written at its left; the same seeds in every row",
-    "aging.png": "Face aging on held-out faces: left, young faces and the same made old; right, old faces made young",
+    "aging.png": "Face aging on held-out faces: left, young faces and the same made old; "
+                 "right, old faces made young",
     "versus_biharmonic.png": "Held-out faces, each row: the hole (white) | skimage's biharmonic inpainting | "
                              "this model | the true face; centre squares, boxes and strokes",
 }

@@ -334,7 +334,8 @@ class StarGAN(GAN):
         right old faces, each beside itself made young (as many of each as the fewer; ages from
         `attributes`, else D's classifier)."""
         if "Young" not in self.attributes:
-            raise ValueError(f"aging_grid needs a model that edits 'Young'; this one edits {', '.join(self.attributes)}.")
+            raise ValueError(f"aging_grid needs a model that edits 'Young'; this one edits "
+                             f"{', '.join(self.attributes)}.")
         batch, _ = image_utils.input_batch(faces, self.image_shape, resize, what="aging_grid(faces)")
         own = self.read_attributes(batch) if attributes is None else self.check_attributes(
             attributes, len(batch), "aging_grid: the attributes")
@@ -351,11 +352,13 @@ class StarGAN(GAN):
 
     def card_pictures(self):
         """aging.png: aging_grid of the preview faces, where they hold young and old faces."""
-        faces, attributes = self.preview_inputs if isinstance(self.preview_inputs, tuple) else (self.preview_inputs, None)
+        inputs = self.preview_inputs
+        faces, attributes = inputs if isinstance(inputs, tuple) else (inputs, None)
         if faces is None or "Young" not in self.attributes:
             return {}
-        ages = (self.read_attributes(faces) if attributes is None else np.asarray(attributes))[:, self.attributes.index("Young")]
-        return {"aging.png": self.aging_grid(faces, attributes=attributes)} if 0 < ages.sum() < len(ages) else {}
+        own = self.read_attributes(faces) if attributes is None else np.asarray(attributes)
+        young = own[:, self.attributes.index("Young")]
+        return {"aging.png": self.aging_grid(faces, attributes=attributes)} if 0 < young.sum() < len(young) else {}
 
     preview_inputs = None  # faces, or (faces, attributes), that the training grids edit
 
