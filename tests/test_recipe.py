@@ -96,8 +96,15 @@ def test_a_killed_run_ends_in_the_state_of_an_uninterrupted_one(tmp_path):
 
     straight, killed = arrays("straight"), arrays("killed")
     assert straight.keys() == killed.keys() and len(straight) > 10
+    # torch's CPU kernels do not promise the same summation order in two processes: CI once saw D's
+    # batch-norm scale 3e-6 (relative) apart after a resume, so there the check is a few float32 ulps
+    import keras
+
     for key in straight:
-        np.testing.assert_array_equal(straight[key], killed[key], err_msg=key)
+        if keras.backend.backend() == "torch":
+            np.testing.assert_allclose(straight[key], killed[key], rtol=1e-5, atol=1e-7, err_msg=key)
+        else:
+            np.testing.assert_array_equal(straight[key], killed[key], err_msg=key)
     logs = [(tmp_path / name / "log.csv").read_text() for name in ("straight", "killed")]
     assert logs[0] == logs[1]
 
