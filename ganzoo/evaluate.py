@@ -294,14 +294,13 @@ def _caption_following(model, ref, n, seed, progress):
     `real_` (the same share of the faces the captions were written from: what this judge allows),
     and how many captions state it; `mean_follows` and `real_mean_follows` average over those
     attributes. FID of the samples against the training faces, beside the held-out faces' own at the
-    same count, and the copying check (memorisation_scores) of the samples. A StackGAN of two stages
+    same count, and the copying check of the samples (fid_scores). A StackGAN of two stages
     also reports its Stage I images' (stage1_ keys). `shuffled_`: the same samples scored against
     another caption's statements (a seeded permutation), what a generator that ignored its captions
     would score: the chance level each `follows` is above.
     """
     from ganzoo import captions, data
     from ganzoo.metrics import classifier as clf
-    from ganzoo.metrics import fid
     from ganzoo.metrics.captions import stated_agreement
 
     _, classes, judge = _attribute_judge(ref["classifier"])
@@ -330,12 +329,11 @@ def _caption_following(model, ref, n, seed, progress):
             results[f"{prefix}{ref['classifier']}/{name}={value}/follows"] = round(share, 4)
             results[f"{name}={value}/captions"] = count
         results[f"{prefix}mean_follows"] = round(float(np.mean([share for share, _ in shares.values()])), 4)
-        fake = fid.inception_features(images, progress=progress)
-        fid_scores = _fid(images, real, key, reference, progress, fake=fake)
-        if prefix == "":  # did it copy the faces it learnt from?
-            fid_scores.update(memorisation_scores(images, CELEBA_TRAINING_FACES, progress, sample_features=fake))
-        results.update({f"{prefix}{metric}": value for metric, value in fid_scores.items()} if prefix != "real_"
-                       else {f"real_fid/{reference}": fid_scores[f"fid/{reference}"]})
+        # the samples: FID and the copying check (did it copy the faces it learnt from?); the others FID alone
+        scores = fid_scores(images, CELEBA_TRAINING_FACES, progress) if prefix == "" else \
+            _fid(images, real, key, reference, progress)
+        results.update({f"{prefix}{metric}": value for metric, value in scores.items()} if prefix != "real_"
+                       else {f"real_fid/{reference}": scores[f"fid/{reference}"]})
     return results, len(texts)
 
 

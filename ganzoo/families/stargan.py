@@ -358,7 +358,7 @@ class StarGAN(GAN):
             return {}
         own = self.read_attributes(faces) if attributes is None else np.asarray(attributes)
         young = own[:, self.attributes.index("Young")]
-        return {"aging.png": self.aging_grid(faces, attributes=attributes)} if 0 < young.sum() < len(young) else {}
+        return {"aging.png": self.aging_grid(faces, attributes=own)} if 0 < young.sum() < len(young) else {}
 
     preview_inputs = None  # faces, or (faces, attributes), that the training grids edit
 
