@@ -66,7 +66,9 @@ CELEBA_TRAINING_FACES = {"dataset": "celeba", "split": "train", "resolution": 64
 
 def _celeba_training_faces():
     """(the CelebA training faces, their statistics' cache key, the reference's name in metric keys)."""
-    return _real_images(CELEBA_TRAINING_FACES), ("celeba", "train", 64), "celeba/train"
+    faces = CELEBA_TRAINING_FACES
+    return (_real_images(faces), (faces["dataset"], faces["split"], faces["resolution"]),
+            f"{faces['dataset']}/{faces['split']}")
 
 
 def _fid(samples, real_images, key, reference, progress, fake=None):

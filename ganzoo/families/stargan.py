@@ -352,8 +352,7 @@ class StarGAN(GAN):
 
     def card_pictures(self):
         """aging.png: aging_grid of the preview faces, where they hold young and old faces."""
-        inputs = self.preview_inputs
-        faces, attributes = inputs if isinstance(inputs, tuple) else (inputs, None)
+        faces, attributes = self._faces_and_attributes(self.preview_inputs)
         if faces is None or "Young" not in self.attributes:
             return {}
         own = self.read_attributes(faces) if attributes is None else np.asarray(attributes)
@@ -362,10 +361,14 @@ class StarGAN(GAN):
 
     preview_inputs = None  # faces, or (faces, attributes), that the training grids edit
 
+    @staticmethod
+    def _faces_and_attributes(inputs):
+        """(faces, attributes or None) of preview-style inputs: faces, or (faces, attributes)."""
+        return inputs if isinstance(inputs, tuple) else (inputs, None)
+
     def preview_grid(self, n=64, seed=0, inputs=None):
         """edit_grid of `inputs` / preview_inputs (else seeded noise): n // columns rows at most."""
-        inputs = self.preview_inputs if inputs is None else inputs
-        faces, attributes = inputs if isinstance(inputs, tuple) else (inputs, None)
+        faces, attributes = self._faces_and_attributes(self.preview_inputs if inputs is None else inputs)
         rows = max(1, n // (1 + len(self.grid_edits())))
         if faces is None:
             faces = np.random.default_rng(seed).integers(0, 256, (rows, *self.image_shape), dtype=np.uint8)
