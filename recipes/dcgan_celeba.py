@@ -2,9 +2,11 @@
 
 Trains on the first 9,000 of the 10,000 faces in ../shared/data/celeba (the last
 1,000 are held out). Ships the averaged generator (what sampling needs) and, in its own file,
-the discriminator (what fine-tuning needs). The shipped entry is width 32 with DiffAugment:
+the discriminator (what fine-tuning needs). The shipped entry is the paper's width 64 with
+DiffAugment, in bfloat16 (about 3 hours of 2 CPU cores, in legs: the same command resumes):
 
-    python recipes/dcgan_celeba.py --width=32 --augment=color,translation,cutout --steps=17640 --export
+    python recipes/dcgan_celeba.py --width=64 --augment=color,translation,cutout --steps=17640 \
+        --mixed_precision=bfloat16 --export
 """
 
 from absl import app, flags
