@@ -72,7 +72,7 @@ def contest(args, deadline):
                     continue
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    return False
+                    return
                 if images is None:
                     images = data.load(dataset, "train", data_dir=args.data_dir)[0]
                 family, config = run_config(objective, args.width)
@@ -81,12 +81,11 @@ def contest(args, deadline):
                                          output_dir=run_dir, seed=seed, steps_per_epoch=args.steps_per_epoch,
                                          time_limit=left, verbose=2, mixed_precision=args.mixed_precision)
                 if info["steps"] < args.steps:
-                    return False  # paused by the time limit: the same command goes on
+                    return  # paused by the time limit: the same command goes on
                 result = {**score(run_dir, dataset, args.n_samples, progress=sys.stdout.isatty()),
                           "mixed_precision": args.mixed_precision}
                 (run_dir / SCORE_FILE).write_text(json.dumps(result, indent=2) + "\n")
                 print(f"{run_dir.name}: FID {result[f'fid/{dataset}/test']}", flush=True)
-    return True
 
 
 def summary(args):
@@ -119,6 +118,23 @@ def summary(args):
     return table, "\n".join(rows)
 
 
+# Flags that say where or how long the runs go, not what they are: the table's command leaves them out.
+BOOKKEEPING_FLAGS = ("--summary_only", "--time_limit", "--results", "--output_dir", "--data_dir")
+
+
+def reproducing_command(argv):
+    """The command that makes the table's runs: argv without the bookkeeping flags (and their values)."""
+    kept, skip_value = [], False
+    for arg in argv:
+        if skip_value:
+            skip_value = False
+        elif arg.split("=")[0] in BOOKKEEPING_FLAGS:
+            skip_value = "=" not in arg and arg != "--summary_only"
+        else:
+            kept.append(arg)
+    return " ".join(["python benchmarks/compare_objectives.py", *kept])
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--datasets", type=lambda s: s.split(","), default=list(DATASETS))
@@ -142,19 +158,20 @@ def main(argv=None):
     for objective in args.objectives:
         if objective not in OBJECTIVES:
             parser.error(f"unknown objective {objective!r}; choose from {', '.join(OBJECTIVES)}")
-    done = True
     if not args.summary_only:
         deadline = time.monotonic() + (args.time_limit if args.time_limit else float("inf"))
-        done = contest(args, deadline)
+        contest(args, deadline)
+    done = all((Path(args.output_dir) / f"{dataset}_{objective}_seed{seed}" / SCORE_FILE).exists()
+               for dataset in args.datasets for objective in args.objectives for seed in args.seeds)
     table, markdown = summary(args)
     print(markdown)
-    command = "python benchmarks/compare_objectives.py " + " ".join(sys.argv[1:] if argv is None else argv)
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.results).write_text(json.dumps({"command": command.strip(), "complete": done, "steps": args.steps,
-                                              "batch_size": args.batch_size, "n_samples": args.n_samples,
-                                              "table": table}, indent=2) + "\n")
+    Path(args.results).write_text(json.dumps({"command": reproducing_command(sys.argv[1:] if argv is None else argv),
+                                              "complete": done, "steps": args.steps, "batch_size": args.batch_size,
+                                              "width": args.width, "seeds": args.seeds, "n_samples": args.n_samples,
+                                              "lucic_fid": LUCIC_FID, "table": table}, indent=2) + "\n")
     if not done:
-        print("paused: run the same command again to go on.")
+        print("not every run is scored yet: run the same command (without --summary_only) to go on.")
 
 
 if __name__ == "__main__":

@@ -52,8 +52,35 @@ def test_a_time_limit_pauses_before_the_next_run(tmp_path, compare, small_mnist_
             "--steps_per_epoch=2", f"--output_dir={tmp_path / 'runs'}", f"--results={tmp_path / 'r.json'}",
             "--time_limit=1e-9"]
     compare.main(argv)
-    assert compare.scored == [] and "paused" in capsys.readouterr().out
+    assert compare.scored == [] and "not every run is scored" in capsys.readouterr().out
     assert not json.loads((tmp_path / "r.json").read_text())["complete"]
+
+
+def test_the_table_s_command_keeps_what_makes_the_runs_and_drops_where_and_how_long(compare):
+    argv = ["--steps=300", "--time_limit", "60", "--summary_only", "--output_dir=/tmp/x", "--seeds=0,1",
+            "--results", "r.json", "--mixed_precision=bfloat16"]
+    assert compare.reproducing_command(argv) == ("python benchmarks/compare_objectives.py --steps=300 --seeds=0,1 "
+                                                 "--mixed_precision=bfloat16")
+
+
+def test_the_readme_table_puts_the_data_sets_side_by_side_with_lucic_s_figures(tmp_path, compare, small_mnist_data):
+    import sys
+
+    argv = ["--datasets=mnist", "--objectives=minimax,hinge", "--seeds=0,1", "--steps=2", "--batch_size=8",
+            "--width=4", "--steps_per_epoch=2", f"--output_dir={tmp_path / 'runs'}", f"--results={tmp_path / 'r.json'}"]
+    compare.main(argv)
+    (tmp_path / "runs" / "mnist_hinge_seed1" / "score.json").unlink()  # one seed short
+    compare.main([*argv, "--summary_only"])
+    results = json.loads((tmp_path / "r.json").read_text())
+    assert not results["complete"]
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    import update_readme
+
+    lines = update_readme.objectives_table(results).splitlines()
+    assert lines[0] == ("| objective | MNIST FID | MNIST precision / recall | MNIST confident | "
+                        "MNIST Lucic et al. FID |")
+    assert lines[2] == "| minimax | 30.5 (1.0) | 0.50 / 0.40 | 0.91 | 9.8 |"  # mean (max - min) over 2 seeds
+    assert lines[3] == "| hinge | 25.0 [1 seed] | 0.50 / 0.40 | 0.90 | - |"  # Lucic et al. report no hinge
 
 
 def test_unknown_objectives_are_refused(compare):
