@@ -68,9 +68,11 @@ def replace_block(text, start, end, body):
 def main():
     readme = REPO_ROOT / "README.md"
     text = replace_block(readme.read_text(), START, END, table(zoo.read_manifest()))
-    if OBJECTIVES_RESULTS.exists():
-        text = replace_block(text, OBJECTIVES_START, OBJECTIVES_END,
-                             objectives_table(json.loads(OBJECTIVES_RESULTS.read_text())))
+    objectives = json.loads(OBJECTIVES_RESULTS.read_text()) if OBJECTIVES_RESULTS.exists() else None
+    if objectives and objectives["complete"]:  # a table of some runs would compare unequal seeds
+        text = replace_block(text, OBJECTIVES_START, OBJECTIVES_END, objectives_table(objectives))
+    elif objectives:
+        print(f"{OBJECTIVES_RESULTS.name} is not complete: the README's objectives table is left as it was")
     readme.write_text(text)
     print("README.md tables updated")
 
