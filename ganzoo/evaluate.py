@@ -533,7 +533,8 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True, classifier=None):
     model, step = training.load_checkpoint(run_dir)
     if hasattr(model, "translate") or hasattr(model, "upscale"):
         raise ValueError(f"checkpoint_fid measures families that sample from noise, not {type(model).__name__}: "
-                         "export the run and use `ganzoo evaluate`, which scores translations and upscaling.")
+                         "scripts/checkpoint_psnr.py measures an upscaling run; export a translation run and use "
+                         "`ganzoo evaluate`.")
     model.refresh_ema_statistics()  # as an export does: the averaged generator's own batch-norm statistics
     samples, conditions = _generate(model, n, seed, 250, progress, f"step {step}")
     results = {"step": step}
@@ -542,6 +543,20 @@ def checkpoint_fid(run_dir, ref, n, seed=0, progress=True, classifier=None):
     if ref:
         results.update(fid_scores(samples, ref, progress))
     return results
+
+
+def checkpoint_super_resolution(run_dir, benchmarks=("Set5", "Set14"), shave=4, progress=True):
+    """PSNR and SSIM of the latest checkpoint of a super-resolution run on the benchmarks (and of
+    bicubic), by `ganzoo evaluate`'s protocol, with its step: checkpoint_fid's counterpart for
+    SRResNet and SRGAN runs, whose quality is measured on images rather than samples."""
+    from ganzoo import training
+
+    model, step = training.load_checkpoint(run_dir)
+    if not hasattr(model, "upscale"):
+        raise ValueError(f"checkpoint_super_resolution measures upscaling runs (SRResNet, SRGAN), not "
+                         f"{type(model).__name__}: use scripts/checkpoint_fid.py for generators.")
+    results, _ = _super_resolution(model, {"benchmarks": list(benchmarks), "shave": shave}, progress)
+    return {"step": step, **results}
 
 
 def report_to_run(run_dir, log_name, result):

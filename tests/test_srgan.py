@@ -146,6 +146,24 @@ def test_train_driver_streams_crops_and_initialises_on_a_fresh_start(tmp_path):
     assert (tmp_path / "samples" / "step_0000002.png").exists()
 
 
+def test_a_super_resolution_run_s_checkpoint_is_measured_by_the_entries_protocol(tmp_path):
+    """scripts/checkpoint_psnr.py's measure: the latest checkpoint's PSNR and SSIM on a benchmark,
+    equal to evaluating the checkpoint's model, with its step; a generator run is refused."""
+    from ganzoo import evaluate, training
+
+    stream = superres.CropStream(PHOTOGRAPHS, crop=32)
+    training.train("srresnet", {"blocks": 1, "width": 8, "crop": 32}, stream, steps=2, batch_size=4,
+                   output_dir=tmp_path / "sr", verbose=0)
+    result = evaluate.checkpoint_super_resolution(tmp_path / "sr", ["Set5"], progress=False)
+    model, _ = training.load_checkpoint(tmp_path / "sr")
+    expected, _ = evaluate._super_resolution(model, {"benchmarks": ["Set5"], "shave": 4}, progress=False)
+    assert result == {"step": 2, **expected}
+    training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4),
+                   np.zeros((8, 28, 28, 1), np.uint8), steps=1, batch_size=4, output_dir=tmp_path / "dcgan", verbose=0)
+    with pytest.raises(ValueError, match=r"measures upscaling runs \(SRResNet, SRGAN\), not DCGAN"):
+        evaluate.checkpoint_super_resolution(tmp_path / "dcgan")
+
+
 def test_tiles_with_the_receptive_radius_as_context_match_one_whole_pass():
     model = tiny(blocks=2)
     image = photograph(2, (37, 45))  # an odd-sized LR image
