@@ -46,12 +46,10 @@ def objectives_table(results):
         return f"{m['mean']:.{digits}f}" + (f" ({m['spread']:.{digits}f})" if spread and m["runs"] > 1 else "")
 
     for objective in objectives:
-        row = [f"{objective}"]
+        row = [objective]
         for d in datasets:
             cell = results["table"][d].get(objective, {})
-            runs = cell.get("fid", {}).get("runs", 0)
-            seeds = "" if runs in (0, len(results.get("seeds", [runs]))) else f" [{runs} seed{'s' * (runs > 1)}]"
-            row += [mean(cell, "fid", 1, spread=True) + seeds,
+            row += [mean(cell, "fid", 1, spread=True),
                     f"{mean(cell, 'precision', 2)} / {mean(cell, 'recall', 2)}", mean(cell, "confident", 2),
                     str(results.get("lucic_fid", {}).get(d, {}).get(objective, "-"))]
         rows.append("| " + " | ".join(row) + " |")

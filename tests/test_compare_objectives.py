@@ -80,7 +80,7 @@ def test_the_readme_table_puts_the_data_sets_side_by_side_with_lucic_s_figures(t
     assert lines[0] == ("| objective | MNIST FID | MNIST precision / recall | MNIST confident | "
                         "MNIST Lucic et al. FID |")
     assert lines[2] == "| minimax | 30.5 (1.0) | 0.50 / 0.40 | 0.91 | 9.8 |"  # mean (max - min) over 2 seeds
-    assert lines[3] == "| hinge | 25.0 [1 seed] | 0.50 / 0.40 | 0.90 | - |"  # Lucic et al. report no hinge
+    assert lines[3] == "| hinge | 25.0 | 0.50 / 0.40 | 0.90 | - |"  # one run: no spread; Lucic et al. report no hinge
 
 
 def test_unknown_objectives_are_refused(compare):
