@@ -28,7 +28,8 @@ def training_data(entry):
     """(images, labels or None) of the entry's training split, as its recipe read them."""
     from ganzoo import data
 
-    images, labels = data.load(entry["dataset"]["name"], entry["dataset"].get("split", "train"))
+    # the manifest's split is a description ("train (faces 000001-009000)"); every generator trains on "train"
+    images, labels = data.load(entry["dataset"]["name"], "train")
     return images, (labels if entry["family"] == "cgan" else None)
 
 
