@@ -259,7 +259,7 @@ def initialize_from(model, name, manifest_path=None, fresh_discriminator=False):
         _copy_variables(source, model)
         return model
     ships_training = any(record.get("role") == "training" for record in entry["files"])
-    if not fresh_discriminator and not ships_training:
+    if not fresh_discriminator and not ships_training and model.training_networks():  # (SRResNet has no D)
         raise ValueError(f"Cannot start from {name!r}: it ships its generator alone, and a fresh "
                          "discriminator would undo the game (retrain it, or fine-tune an entry that ships one).")
     model.generator.set_weights(source.generator.get_weights())  # the generator that sampled

@@ -153,6 +153,26 @@ def test_time_limit_must_be_positive():
         TimeLimit(0)
 
 
+def test_a_family_without_a_discriminator_starts_from_its_entry(tmp_path, monkeypatch):
+    """SRResNet trains G alone: its entry ships no discriminator and needs none (--init_from once
+    refused srresnet_x4 as a generator-only entry)."""
+    from ganzoo import export, zoo
+    from ganzoo.families import get_family
+
+    config = dict(scale=2, blocks=1, width=8, crop=16)
+    published = get_family("srresnet")(**config, seed=1)
+    folder = export.save_weights_folder(published, tmp_path / "weights" / "tiny_sr", generator_only=True)
+    entry = export.build_entry("tiny_sr", published, folder, description="tiny", recipe="recipes/x.py", command="x",
+                               dataset={"name": "bsds500", "license": "research"}, training={"steps": 0})
+    zoo.write_entry("tiny_sr", entry, tmp_path / "manifest.json")
+    monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
+    model = get_family("srresnet")(**config, seed=2)
+    model.compile()
+    zoo.initialize_from(model, "tiny_sr", tmp_path / "manifest.json")
+    for a, b in zip(weights_of(model.generator), weights_of(published.generator)):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_a_generator_only_entry_goes_on_after_its_new_discriminator_warms_up(tmp_path, tiny_images, monkeypatch):
     """An entry that shipped its generator alone: initialize_from refuses it unless the run warms a
     new discriminator up (fresh_discriminator=True); then DiscriminatorWarmup keeps G's learning rate
