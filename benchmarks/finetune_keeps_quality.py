@@ -11,6 +11,10 @@ declared metrics, -n samples, seed 0): the same protocol as the published number
 again here before fine-tuning so all three columns come from one run. The "fresh D" arm
 re-initialises the discriminator (seeded) and keeps G and its average as shipped. Results go to
 stdout and --output (JSON); docs/training.md quotes them.
+
+The average that samples continues at the entry's decay (GAN.ema_ramp), so after --steps it still
+holds ema_decay ** steps of the published weights (reported): each arm is also measured from G
+itself, the weights that trained.
 """
 
 import argparse
@@ -84,7 +88,14 @@ def main():
         model, runs[arm] = finetuned(args.name, args.steps, fresh)
         rows[f"after {args.steps} steps, {arm}"] = measured(args.name, model, args.n)
         print(arm, json.dumps(rows[f"after {args.steps} steps, {arm}"]), json.dumps(runs[arm]), flush=True)
+        if model.generator_ema is not None:  # G itself, beside the average that samples: did the game hold?
+            model.generator_ema = None
+            rows[f"after {args.steps} steps, {arm}: G itself, not its average"] = measured(args.name, model, args.n)
+            print(arm, "G", json.dumps(rows[f"after {args.steps} steps, {arm}: G itself, not its average"]), flush=True)
+    decay = zoo.get_entry(args.name)["config"].get("ema_decay")
     report = {"name": args.name, "steps": args.steps, "n_samples": args.n, "backend": keras.backend.backend(),
+              # how much of the average that samples is still the published one (it continues at its decay)
+              "published_share_of_average": round(decay ** args.steps, 4) if decay else None,
               "machine": platform.machine(), "rows": rows, "runs": runs,
               "command": "python benchmarks/finetune_keeps_quality.py " + " ".join(sys.argv[1:])}
     output = Path(args.output or REPO / "benchmarks" / "results" / f"finetune_{args.name}_cpu.json")

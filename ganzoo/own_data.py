@@ -356,6 +356,8 @@ def finetune_on_folder(name, data, *, steps=1000, batch_size=None, augment="auto
     config = zoo.network_config(entry["config"])
     if isinstance(freeze_d, bool) or not isinstance(freeze_d, int) or freeze_d < 0:
         raise ValueError(f"freeze_d must be a whole number of layers >= 0, got {freeze_d!r}.")
+    # training.train's continue_average stays False: the entry's average is of its own data, so on
+    # yours it warms up afresh and the samples show your images after a few hundred steps
     start = {"name": name, "config": config, "freeze_d": freeze_d,
              "initialize": lambda model: zoo.initialize_from(model, name, manifest_path)}
     if output_dir is None:

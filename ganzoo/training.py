@@ -127,7 +127,7 @@ def _legs(previous, start_step, seconds):
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
           verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None,
-          time_limit=None, loss_limit=1e6):
+          time_limit=None, loss_limit=1e6, continue_average=False):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     `images` may be a pair (images, labels) for the conditional families, or (inputs, targets)
@@ -136,6 +136,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     is a stream of batches (ganzoo.pipeline.stream_batches), as super-resolution's crops are.
 
     `initialize(model)` runs on a fresh start, after compile (a resumed run takes the checkpoint's).
+    continue_average=True: the weights it starts from hold a published generator average, which
+    goes on at its decay from the first step instead of warming up afresh (GAN.ema_ramp).
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
     history in output_dir/log.csv. `time_limit` (seconds): stop at the first epoch end after it,
@@ -184,6 +186,7 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
     if initialize is not None and start_step == 0:  # e.g. SRGAN starts from SRResNet's weights
         initialize(model)
+    model.ema_ramp = not continue_average  # on a resumed leg too: the checkpoint does not hold it
     if preview_inputs is not None:
         model.preview_inputs = preview_inputs
     # image-to-image families read inputs of another shape than the images they make

@@ -317,6 +317,7 @@ def load_weights_folder(model, folder):
         raise ValueError(f"{folder / 'model.weights.h5'} does not fit this model's config: {e}") from None
     if generator_only and model.generator_ema is not None:
         model.generator_ema.set_weights(model.generator.get_weights())
+    model.ema_ramp = False  # the published weights are an average already: fit continues it at its decay
 
 
 def write_entry(name, entry, manifest_path=None, section="models"):

@@ -123,7 +123,8 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
             seed=FLAGS.seed, strategy=FLAGS.strategy, steps_per_epoch=FLAGS.steps_per_epoch,
             compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
             preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None,
-            initialize=initialize, extra_callbacks=callbacks, time_limit=FLAGS.time_limit)
+            initialize=initialize, extra_callbacks=callbacks, time_limit=FLAGS.time_limit,
+            continue_average=bool(FLAGS.init_from))  # more steps of the entry: its average goes on
     except TrainingDiverged as e:  # the message, and exit status 1: nothing exported
         raise SystemExit(f"{name}: {e}") from None
     if info["steps"] < steps:

@@ -27,6 +27,20 @@ def test_train_with_xla_on_records_it(tmp_path, tiny_images):
     assert json.loads((tmp_path / "training.json").read_text())["jit_compile"] is True
 
 
+def test_train_warms_the_average_up_unless_it_continues_a_published_one(tmp_path, tiny_images):
+    config = dict(resolution=28, channels=1, width=8, latent_dim=8, ema_decay=0.99)
+    fresh, _ = training.train("dcgan", config, tiny_images, steps=1, batch_size=16,
+                              output_dir=tmp_path / "fresh", verbose=0)
+    assert fresh.ema_ramp is True and float(fresh.ema_decay_now()) == pytest.approx(2 / 11)
+    continued, _ = training.train("dcgan", config, tiny_images, steps=1, batch_size=16,
+                                  output_dir=tmp_path / "continued", verbose=0, continue_average=True)
+    assert continued.ema_ramp is False and float(continued.ema_decay_now()) == pytest.approx(0.99)
+    # a resumed leg of it (the checkpoint does not hold the flag) continues the same way
+    resumed, _ = training.train("dcgan", config, tiny_images, steps=2, batch_size=16,
+                                output_dir=tmp_path / "continued", verbose=0, continue_average=True)
+    assert resumed.ema_ramp is False
+
+
 def test_train_a_conditional_family_on_images_and_labels(tmp_path, tiny_images):
     labels = np.arange(len(tiny_images)) % 10
     model, info = training.train("cgan", dict(width=8, latent_dim=8, embed_dim=4), (tiny_images, labels),
