@@ -74,7 +74,9 @@ def main():
     parser.add_argument("--name", default="cgan_mnist", help="a zoo entry that ships its discriminator")
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("-n", type=int, default=None, help="samples (default: the entry's declared count)")
-    parser.add_argument("--output", default=None, help="JSON file (default benchmarks/results/finetune_NAME_cpu.json)")
+    parser.add_argument("--fresh_d_arm", action=argparse.BooleanOptionalAction, default=True,
+                        help="also fine-tune with a fresh discriminator (--no-fresh_d_arm: the shipped one alone)")
+    parser.add_argument("--output", default=None, help="JSON file (default benchmarks/results/finetune_NAME_cpu.json; _STEPS_ before cpu when --steps is not 300)")
     args = parser.parse_args()
 
     import keras
@@ -84,7 +86,7 @@ def main():
     rows = {"published": measured(args.name, zoo.load(args.name), args.n)}
     print("published", json.dumps(rows["published"]), flush=True)
     runs = {}
-    for arm, fresh in (("shipped D", False), ("fresh D", True)):
+    for arm, fresh in (("shipped D", False), ("fresh D", True))[: 2 if args.fresh_d_arm else 1]:
         model, runs[arm] = finetuned(args.name, args.steps, fresh)
         rows[f"after {args.steps} steps, {arm}"] = measured(args.name, model, args.n)
         print(arm, json.dumps(rows[f"after {args.steps} steps, {arm}"]), json.dumps(runs[arm]), flush=True)
@@ -98,7 +100,8 @@ def main():
               "published_share_of_average": round(decay ** args.steps, 4) if decay else None,
               "machine": platform.machine(), "rows": rows, "runs": runs,
               "command": "python benchmarks/finetune_keeps_quality.py " + " ".join(sys.argv[1:])}
-    output = Path(args.output or REPO / "benchmarks" / "results" / f"finetune_{args.name}_cpu.json")
+    default_output = f"finetune_{args.name}_cpu.json" if args.steps == 300 else f"finetune_{args.name}_{args.steps}_cpu.json"
+    output = Path(args.output or REPO / "benchmarks" / "results" / default_output)
     output.write_text(json.dumps(report, indent=2) + "\n")
     keys = [key for key in rows["published"] if any(word in key for word in
                                                     ("confident", "label_accuracy", "code_purity", "fid/"))]
