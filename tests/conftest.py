@@ -138,11 +138,11 @@ def run_python(code, env=None, timeout=300):
     return result.stdout
 
 
-def add_to_private_zoo(root, name, model, description, dataset, recipe, command=None):
+def add_to_private_zoo(root, name, model, description, dataset, recipe, command=None, generator_only=False):
     """Export `model` to root/weights/<name>/ and list it in root/manifest.json; the entry."""
     from ganzoo import export, zoo
 
-    folder = export.save_weights_folder(model, root / "weights" / name)
+    folder = export.save_weights_folder(model, root / "weights" / name, generator_only=generator_only)
     entry = export.build_entry(name, model, folder, description=description, dataset=dataset, recipe=recipe,
                                command=command or f"python {recipe}", training={"steps": 0})
     zoo.write_entry(name, entry, root / "manifest.json")

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import BACKEND, drop_discriminator, weights_of
+from conftest import BACKEND, add_to_private_zoo, drop_discriminator, weights_of
 from ganzoo import training
 
 xla_backend = pytest.mark.skipif(BACKEND != "tensorflow", reason="the XLA choice is the TensorFlow backend's")
@@ -170,15 +170,13 @@ def test_time_limit_must_be_positive():
 def test_a_family_without_a_discriminator_starts_from_its_entry(tmp_path, monkeypatch):
     """SRResNet trains G alone: its entry ships no discriminator and needs none (--init_from once
     refused srresnet_x4 as a generator-only entry)."""
-    from ganzoo import export, zoo
+    from ganzoo import zoo
     from ganzoo.families import get_family
 
     config = dict(scale=2, blocks=1, width=8, crop=16)
     published = get_family("srresnet")(**config, seed=1)
-    folder = export.save_weights_folder(published, tmp_path / "weights" / "tiny_sr", generator_only=True)
-    entry = export.build_entry("tiny_sr", published, folder, description="tiny", recipe="recipes/x.py", command="x",
-                               dataset={"name": "bsds500", "license": "research"}, training={"steps": 0})
-    zoo.write_entry("tiny_sr", entry, tmp_path / "manifest.json")
+    add_to_private_zoo(tmp_path, "tiny_sr", published, "tiny", {"name": "bsds500", "license": "research"},
+                       "recipes/x.py", generator_only=True)
     monkeypatch.setenv("GANZOO_WEIGHTS_DIR", str(tmp_path / "weights"))
     model = get_family("srresnet")(**config, seed=2)
     model.compile()
