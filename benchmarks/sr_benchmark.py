@@ -1,5 +1,6 @@
 """The x4 super-resolution table: PSNR / SSIM of bicubic and the zoo's SR entries on Set5, Set14
-and BSD100, beside the paper's figures; side-by-side crops; the memory of a 1000x1000 upscale.
+and BSD100, beside the paper's figures, and the FID of upscaled BSD100 patches against the true
+ones; side-by-side crops; the memory of a 1000x1000 upscale.
 
     python benchmarks/sr_benchmark.py                  # the table (stdout) and its JSON
     python benchmarks/sr_benchmark.py --write          # also: metrics into the manifest and model
@@ -25,7 +26,7 @@ from absl import app, flags
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-flags.DEFINE_list("entries", ["srresnet_x4", "srgan_x4"], "Zoo entries to measure.")
+flags.DEFINE_list("entries", ["srresnet_x4"], "Zoo entries to measure (srgan_x4 was withdrawn).")
 flags.DEFINE_bool("write", False, "Record the metrics in the manifest and cards; write comparison.png.")
 flags.DEFINE_bool("upscale_memory", False, "Measure `ganzoo upscale` of a 1000x1000 image (peak RSS, time).")
 flags.DEFINE_string("output", str(REPO_ROOT / "benchmarks" / "results" / "sr_benchmark.json"), "JSON results.")
@@ -43,11 +44,16 @@ CROPS = (("Set14", "img_001", 30, 40, 32), ("Set5", "img_003", 20, 20, 32), ("Se
 
 
 def table(results):
+    """PSNR / SSIM per benchmark, and where measured the FID (precision / recall) of upscaled patches."""
     benchmarks = ("Set5", "Set14", "BSD100")
-    rows = ["| method | " + " | ".join(f"{b} PSNR / SSIM" for b in benchmarks) + " | paper (PSNR / SSIM) |",
-            "|---|" + "---|" * (len(benchmarks) + 1)]
+    patches = [b for b in benchmarks if any(f"{b}/patch_fid" in scores for scores in results.values())]
+    rows = ["| method | " + " | ".join(f"{b} PSNR / SSIM" for b in benchmarks)
+            + "".join(f" | {b} patch FID (precision / recall)" for b in patches) + " | paper (PSNR / SSIM) |",
+            "|---|" + "---|" * (len(benchmarks) + len(patches) + 1)]
     for method, scores in results.items():
         cells = [f"{scores[f'{b}/psnr']:.2f} / {scores[f'{b}/ssim']:.4f}" for b in benchmarks]
+        cells += [f"{scores[f'{b}/patch_fid']:.1f} ({scores[f'{b}/patch_precision']:.2f} / "
+                  f"{scores[f'{b}/patch_recall']:.2f})" for b in patches]
         paper = ", ".join(f"{b} {p:.2f} / {s:.4f}" for b, (p, s) in PAPER.get(method, {}).items())
         rows.append(f"| {method} | " + " | ".join(cells) + f" | {paper} |")
     return "\n".join(rows)

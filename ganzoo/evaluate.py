@@ -13,7 +13,8 @@ An entry declares what measures it in its manifest `evaluation` block, e.g.
 - captions: text-to-image entries drawing the held-out faces' captions, judged attribute by attribute (see
   _caption_following).
 - super_resolution: PSNR and SSIM (Y channel, border shaved) on the x4 benchmarks, beside
-  bicubic (see _super_resolution).
+  bicubic, and optionally FID, KID, precision, recall, density and coverage of upscaled patches
+  against the true ones (see _super_resolution).
 - conditional families also report label accuracy (cGAN) or code purity (InfoGAN), from
   the conditions that `sampling_inputs` says each sample was asked to meet.
 """
@@ -420,24 +421,69 @@ def domain_rates(model, ref, n, a2b=None):
 
 def _super_resolution(model, ref, progress):
     """Mean PSNR (dB) and SSIM over each benchmark's images, of the model and of bicubic, on the
-    Y channel with `shave` border pixels removed, the LR images as provided (ganzoo.metrics.sr)."""
+    Y channel with `shave` border pixels removed, the LR images as provided (ganzoo.metrics.sr).
+    With ref["patches"] also the perceptual side that PSNR cannot see (see _patch_scores)."""
     from tqdm.auto import tqdm
 
     from ganzoo import superres
     from ganzoo.metrics import sr
 
+    patches = ref.get("patches")
+    if patches and patches["benchmark"] not in ref["benchmarks"]:
+        raise ValueError(f"patches come from {patches['benchmark']!r}, which is not one of the benchmarks "
+                         f"{', '.join(ref['benchmarks'])}: add it to them.")
+    crops = {"high_res": [], "model": [], "bicubic": []}
+    rng = np.random.default_rng(patches.get("seed", 0)) if patches else None
     results, count = {}, 0
     for benchmark in ref["benchmarks"]:
         scores = {"psnr": [], "ssim": [], "bicubic_psnr": [], "bicubic_ssim": []}
         for _, low_res, high_res in tqdm(superres.load_benchmark(benchmark), desc=f"upscaling {benchmark}",
                                          unit="image", disable=not progress):
-            for prefix, upscaled in (("", model.upscale(low_res)), ("bicubic_", superres.upscale_bicubic(low_res))):
-                scores[f"{prefix}psnr"].append(sr.psnr_y(upscaled, high_res, shave=ref["shave"]))
-                scores[f"{prefix}ssim"].append(sr.ssim_y(upscaled, high_res, shave=ref["shave"]))
+            upscaled = {"model": model.upscale(low_res), "bicubic": superres.upscale_bicubic(low_res)}
+            for prefix, image in (("", upscaled["model"]), ("bicubic_", upscaled["bicubic"])):
+                scores[f"{prefix}psnr"].append(sr.psnr_y(image, high_res, shave=ref["shave"]))
+                scores[f"{prefix}ssim"].append(sr.ssim_y(image, high_res, shave=ref["shave"]))
+            if patches and benchmark == patches["benchmark"]:
+                for window in _patch_windows(high_res.shape, patches["size"], patches["per_image"], rng):
+                    crops["high_res"].append(high_res[window])
+                    for method, image in upscaled.items():
+                        crops[method].append(image[window])
             count += 1
         results.update({f"{benchmark}/{key}": round(float(np.mean(values)), 4 if "ssim" in key else 2)
                         for key, values in scores.items()})
+    if patches:
+        results.update(_patch_scores({k: np.stack(v) for k, v in crops.items()}, patches, progress))
     return results, count
+
+
+def _patch_windows(shape, size, count, rng):
+    """`count` random size x size windows (row and column slices) inside an image of `shape`."""
+    height, width = shape[:2]
+    if height < size or width < size:
+        raise ValueError(f"patches of {size} px do not fit a {width}x{height} benchmark image.")
+    return [(slice(top, top + size), slice(left, left + size))
+            for top, left in zip(rng.integers(0, height - size + 1, count), rng.integers(0, width - size + 1, count))]
+
+
+def _patch_scores(crops, patches, progress):
+    """FID, KID, precision, recall, density and coverage of the model's and of bicubic's upscaled
+    patches against the true high-resolution patches at the same places (Inception features of
+    each patch resized to 299 px). PSNR rewards the blur that averages every plausible detail,
+    which is what SRGAN's adversarial term trades away: these measures see the other side, how
+    real the upscaled texture looks. Keys "<benchmark>/patch_<measure>", ".../bicubic_patch_..." and
+    "<benchmark>/patches", the patch count.
+    """
+    from ganzoo.metrics import fid
+
+    key = fid.statistics_key(f"{patches['benchmark']}_patches{patches['size']}", f"seed{patches.get('seed', 0)}",
+                             patches["size"], len(crops["high_res"]))
+    real = fid.real_statistics(key, lambda: crops["high_res"], progress=progress)
+    results = {f"{patches['benchmark']}/patches": len(crops["high_res"])}  # record() counts images, not patches
+    for method, prefix in (("model", ""), ("bicubic", "bicubic_")):
+        scores = _feature_scores(fid.inception_features(crops[method], progress=progress), real, "patches")
+        results.update({f"{patches['benchmark']}/{prefix}patch_{name.split('/')[0]}": value
+                        for name, value in scores.items() if not name.startswith("kid_std")})  # one subset: no spread
+    return results
 
 
 def evaluate(name, n=None, seed=None, weights_dir=None, progress=True, batch_size=250, metrics=None, model=None):

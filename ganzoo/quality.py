@@ -86,4 +86,11 @@ def quality(metrics):
     if benchmarks:  # super-resolution: PSNR beside bicubic's
         parts.append(", ".join(f"{b} PSNR {metrics[f'{b}/psnr']['value']} dB (bicubic "
                                f"{metrics[f'{b}/bicubic_psnr']['value']})" for b in benchmarks) + " on Y, x4")
+        for b in benchmarks:  # the perceptual side: upscaled patches against the true ones
+            if f"{b}/patch_fid" in metrics:
+                n = metrics[f"{b}/patches"]["value"]
+                parts.append(f"{b} patches ({n}): FID {metrics[f'{b}/patch_fid']['value']} (bicubic "
+                             f"{metrics[f'{b}/bicubic_patch_fid']['value']}), KID {metrics[f'{b}/patch_kid']['value']}, "
+                             + ", ".join(f"{m} {metrics[f'{b}/patch_{m}']['value']}" for m in
+                                         ("precision", "recall", "density", "coverage") if f"{b}/patch_{m}" in metrics))
     return "; ".join(parts) or "not measured"

@@ -126,3 +126,66 @@ def test_bicubic_on_set5_gives_the_published_baseline():
     assert len(psnrs) == 5
     assert np.mean(psnrs) == pytest.approx(28.42, abs=0.05)
     assert np.mean(ssims) == pytest.approx(0.8104, abs=0.002)
+
+
+# --- the perceptual side: upscaled patches against the true ones (evaluate._super_resolution) ---
+
+def _synthetic_benchmark(count=3, height=128, width=160):
+    """[(name, LR, HR)] like superres.load_benchmark's: smooth random colour fields with fine detail."""
+    rng = np.random.default_rng(0)
+    out = []
+    for i in range(count):
+        coarse = rng.uniform(0, 255, (height // 16, width // 16, 3))
+        high = np.kron(coarse, np.ones((16, 16, 1))) + rng.normal(0, 40, (height, width, 3))
+        high = np.clip(high, 0, 255).astype(np.uint8)
+        out.append((f"img_{i:03d}", high[::4, ::4].copy(), high))
+    return out
+
+
+class _Oracle:
+    """Upscales each LR image to its true HR image: what a perfect model would give."""
+
+    def __init__(self, benchmark):
+        self.truth = {lr.tobytes(): hr for _, lr, hr in benchmark}
+
+    def upscale(self, low_res):
+        return self.truth[low_res.tobytes()]
+
+
+def test_patch_windows_are_seeded_and_inside_the_image():
+    from ganzoo.evaluate import _patch_windows
+
+    windows = _patch_windows((40, 50, 3), 16, 30, np.random.default_rng(0))
+    assert len(windows) == 30
+    assert all(0 <= r.start and r.stop <= 40 and 0 <= c.start and c.stop <= 50 and r.stop - r.start == 16
+               and c.stop - c.start == 16 for r, c in windows)
+    assert windows == _patch_windows((40, 50, 3), 16, 30, np.random.default_rng(0))
+    assert len({(r.start, c.start) for r, c in windows}) > 20  # spread over the image, not one place
+    with pytest.raises(ValueError, match="do not fit"):
+        _patch_windows((10, 50, 3), 16, 1, np.random.default_rng(0))
+
+
+def test_patch_measures_read_a_perfect_upscaler_as_the_truth_and_bicubic_as_not(monkeypatch, tmp_path):
+    import torch
+
+    from ganzoo import evaluate, superres
+    from ganzoo.metrics import fid
+
+    benchmark = _synthetic_benchmark()
+    monkeypatch.setattr(superres, "load_benchmark", lambda name, data_dir=None: benchmark)
+    monkeypatch.setenv(fid.CACHE_DIR_ENV, str(tmp_path))
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        ref = {"benchmarks": ["Set5"], "shave": 4, "patches": {"benchmark": "Set5", "size": 48, "per_image": 4}}
+        results, count = evaluate._super_resolution(_Oracle(benchmark), ref, progress=False)
+    finally:
+        torch.set_num_threads(saved)
+    assert count == 3 and results["Set5/patches"] == 12
+    assert abs(results["Set5/patch_fid"]) < 0.01 and results["Set5/patch_precision"] == 1.0
+    assert results["Set5/patch_recall"] == 1.0 and results["Set5/patch_coverage"] == 1.0
+    assert results["Set5/bicubic_patch_fid"] > 10 * max(abs(results["Set5/patch_fid"]), 0.1)
+    assert results["Set5/bicubic_patch_kid"] > results["Set5/patch_kid"]
+    with pytest.raises(ValueError, match="not one of the benchmarks"):
+        evaluate._super_resolution(_Oracle(benchmark), {**ref, "patches": {**ref["patches"], "benchmark": "BSD100"}},
+                                   progress=False)
