@@ -4,9 +4,13 @@ The generator starts from the zoo's srresnet_x4 (the local weights folder, else 
 and trains against the SRGAN discriminator with content + 1e-3 x adversarial loss, on the
 same BSDS500 crops. The paper's content loss uses VGG19 (phi_5,4), whose ImageNet weights
 Keras downloads; offline, --content=inception_stem uses the FID Inception's first layers
-(ganzoo/core/features.py), which is what the shipped weights used.
+(ganzoo/core/features.py).
 
     python recipes/srgan_x4.py --content=inception_stem --pixel_weight=0.1 --export
+
+Withdrawn (2026-12-02): the entry this made (700 steps) was below bicubic in PSNR on every benchmark
+and in the FID of upscaled BSD100 patches (159.7 against bicubic's 104.8; docs/evaluation.md). A
+better run needs the paper's VGG content loss or far more adversarial steps.
 """
 
 from absl import app, flags

@@ -92,7 +92,7 @@ def test_pages_load_no_model():
     from ganzoo.serve.app import create_app
 
     app = create_app()
-    for path in ["/", "/m/stylegan_lite_celeba", "/m/srgan_x4", "/m/srgan_x4/card/", "/m/srgan_x4/card/samples.png"]:
+    for path in ["/", "/m/stylegan_lite_celeba", "/m/srresnet_x4", "/m/srresnet_x4/card/", "/m/srresnet_x4/card/samples.png"]:
         assert app.test_client().get(path).status_code == 200, path
     assert not any(app.extensions["ganzoo.models"].is_loaded(name) for name in zoo.list_models())
 

@@ -1,5 +1,6 @@
-"""The shipped super-resolution entries meet issue 6's targets: srresnet_x4 at least 2 dB above
-bicubic on Set5, srgan_x4 sharper than srresnet_x4 (more high-frequency energy in its outputs)."""
+"""The shipped super-resolution entry meets issue 6's target: srresnet_x4 at least 2 dB above bicubic
+on Set5, and sharper than bicubic (more high-frequency energy in its outputs). (srgan_x4 was withdrawn:
+below bicubic in PSNR and in the FID of upscaled patches; docs/evaluation.md.)"""
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from ganzoo.metrics import sr
 @pytest.fixture(scope="module")
 def set5_outputs():
     pairs = superres.load_benchmark("Set5")
-    outputs = {name: [ganzoo.load(name).upscale(low) for _, low, _ in pairs] for name in ("srresnet_x4", "srgan_x4")}
+    outputs = {name: [ganzoo.load(name).upscale(low) for _, low, _ in pairs] for name in ("srresnet_x4",)}
     outputs["bicubic"] = [superres.upscale_bicubic(low) for _, low, _ in pairs]
     return outputs, [high for _, _, high in pairs]
 
@@ -30,8 +31,7 @@ def laplacian_energy(image):
     return float(np.mean(laplacian**2))
 
 
-def test_srgan_is_sharper_than_srresnet(set5_outputs):
+def test_srresnet_is_sharper_than_bicubic(set5_outputs):
     outputs, truths = set5_outputs
     energy = {name: [laplacian_energy(image) for image in images] for name, images in outputs.items()}
-    assert all(g > 1.2 * r for g, r in zip(energy["srgan_x4"], energy["srresnet_x4"]))
     assert all(r > b for r, b in zip(energy["srresnet_x4"], energy["bicubic"]))
