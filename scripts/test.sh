@@ -43,7 +43,8 @@ echo "== TensorFlow backend =="
 # section took 13.9 instead of 18.6 minutes here beside a training run (2026-12-01).
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest tests -q -n 2 --dist loadfile
 echo "== torch backend =="
-KERAS_BACKEND=torch .venv/bin/python -m pytest -q \
+# the same two workers (a backend-neutral subset of the files above)
+KERAS_BACKEND=torch .venv/bin/python -m pytest -q -n 2 --dist loadfile \
   tests/test_objectives.py tests/test_gan.py tests/test_dcgan.py tests/test_zoo.py tests/test_fid.py \
   tests/test_recipe.py tests/test_metrics.py tests/test_families.py tests/test_pipeline.py tests/test_training.py tests/test_image2image.py \
   tests/test_features.py tests/test_superres.py tests/test_srgan.py tests/test_stylegan.py tests/test_stargan.py \
@@ -56,7 +57,7 @@ echo "== jax backend =="
 # keep this section near 6 minutes of CPU: DCGAN's architecture checks, InfoGAN's 26 s learning check, and the
 # inpainting and CycleGAN entries' quality checks (they run on TensorFlow; on JAX most of their time is XLA
 # compiling Keras' random initializer for each weight shape).
-KERAS_BACKEND=jax .venv/bin/python -m pytest -q \
+KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n 2 --dist loadfile \
   tests/test_objectives.py tests/test_gan.py tests/test_families.py tests/test_zoo.py tests/test_jax_backend.py \
   --deselect tests/test_families.py::test_infogan_learns_to_recover_its_codes \
   --deselect tests/test_zoo.py::test_every_inpainting_entry_fills_held_out_holes_and_keeps_the_rest \
