@@ -84,8 +84,11 @@ def recorded_command():
 
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
         evaluation, limitations=None, generator_only=False, weights_dtype="float32", training_weights_dtype=None,
-        compile_kwargs=None, preview_inputs=None, initialize=None, callbacks=()):
+        compile_kwargs=None, preview_inputs=None, initialize=None, callbacks=(), run_dir=None):
     """Train `family(**config)` on load_images(data_dir, source) and optionally export it.
+
+    run_dir: the output folder when --output_dir is not given (default runs/<name>), for recipes that
+    train one entry in several runs (StackGAN's two stages);
 
     compile_kwargs: the family's own compile arguments (e.g. CycleGAN's total_steps);
     preview_inputs: (data_dir, source) -> the images that translation families show in grids;
@@ -108,7 +111,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     batch_size = batch_size if FLAGS.batch_size is None else FLAGS.batch_size
     config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None,
                                              "augment_target": FLAGS.augment_target}.items() if v is not None}}
-    output_dir = Path(FLAGS.output_dir or REPO_ROOT / "runs" / name)
+    output_dir = Path(FLAGS.output_dir or run_dir or REPO_ROOT / "runs" / name)
     if FLAGS.init_from:
         initialize = _initialize_from(FLAGS.init_from, output_dir)
     if FLAGS.discriminator_warmup:

@@ -52,7 +52,7 @@ def main(argv):
             print(f"Stage I from its checkpoint at step {step}")
     recipe_flags.run(
         "stackgan_celeba_captions", "stackgan", config(stage), load, steps=20000, batch_size=64, initialize=initialize,
-        evaluation=CAPTION_EVALUATION, dataset=CELEBA_DATASET,
+        evaluation=CAPTION_EVALUATION, dataset=CELEBA_DATASET, run_dir=output_dir,
         description="StackGAN (Zhang et al. 2017): conditioning augmentation, Stage I at 32x32 and Stage II at 64x64, "
                     "matching-aware discriminators, a frozen text encoder pre-trained as a joint image-text embedding; "
                     "64x64 CelebA faces from English captions built from their attributes; "

@@ -1,11 +1,14 @@
 """Text to image: token ids and the text encoder (ganzoo/text.py), the matching-aware loss against
 its closed form on the three pair types, and GAN-CLS (ganzoo/families/gan_cls.py) on tiny configs."""
 
+import json
+import os
+
 import keras
 import numpy as np
 import pytest
 
-from conftest import moved, numpy, weights_of
+from conftest import moved, needs_data, numpy, weights_of
 from ganzoo import captions, text
 from ganzoo.core.gan import no_grad
 from ganzoo.core.objectives import matching_aware_d_loss
@@ -301,3 +304,35 @@ def test_caption_evaluation_judges_samples_of_held_out_captions_beside_the_real_
         assert results["real_fid/celeba/train"] == 3.0
     else:
         assert len(handed) == 2 and results["real_fid/celeba/train"] == 2.0
+
+
+
+@needs_data
+def test_stackgan_trains_in_two_runs_from_a_new_folder_and_exports(tmp_path):
+    """The recipe's two runs, tiny: Stage I in a folder that does not exist yet pre-trains the text
+    encoder and keeps it there (the folder is made for it), Stage II starts from Stage I's checkpoint
+    in its own folder and exports the two-stage entry."""
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT
+
+    def stage(number, *args):
+        tiny_run = ["--stackgan_width=8", "--text_epochs=1", "--captions_per_face=1", "--steps=1",
+                    "--steps_per_epoch=1", "--batch_size=8"]
+        result = subprocess.run(
+            [sys.executable, "recipes/stackgan_celeba_captions.py", f"--stage={number}", *tiny_run, *args],
+            cwd=REPO_ROOT, capture_output=True, text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        assert result.returncode == 0, result.stderr[-3000:]
+        return result.stdout
+
+    stage1_dir, stage2_dir = tmp_path / "new" / "stage1", tmp_path / "new" / "stage2"
+    assert "held-out retrieval among 100 faces" in stage(1, f"--output_dir={stage1_dir}")
+    assert json.loads((stage1_dir / "text_encoder.json").read_text())["epochs"] == 1
+    assert (stage1_dir / "backup").is_dir()
+    manifest = tmp_path / "manifest.json"
+    out = stage(2, f"--stage1_dir={stage1_dir}", f"--output_dir={stage2_dir}", "--export",
+                f"--export_dir={tmp_path / 'weights'}", f"--manifest={manifest}")
+    assert "Stage I from its checkpoint at step 1" in out and (stage2_dir / "backup").is_dir()
+    entry = json.loads(manifest.read_text())["models"]["stackgan_celeba_captions"]
+    assert entry["config"]["training_stage"] == 2
