@@ -153,13 +153,13 @@ class StackGAN(GAN):
         tokens = keras.Input((text.MAX_WORDS,), dtype="int32", name="tokens")
         noise1, noise2 = (keras.Input((self.condition_dim,), name=f"ca_noise{i}") for i in (1, 2))
         phi = self.text_encoder(tokens)
-        rough = self.stage1_generator([z, self._condition(self.conditioning1, phi, noise1)])
+        rough = self.stage1_generator([z, self._condition(self.conditioning1, phi, noise1)[0]])
         if training_stage == 1:
             self.generator = keras.Model([z, tokens, noise1, noise2], rough, name="generator")
             self.discriminator = self.stage1_discriminator
             self.image_shape = (self.stage1_resolution, self.stage1_resolution, self.channels)
         else:
-            fine = self.stage2_generator([rough, self._condition(self.conditioning2, phi, noise2)])
+            fine = self.stage2_generator([rough, self._condition(self.conditioning2, phi, noise2)[0]])
             self.generator = keras.Model([z, tokens, noise1, noise2], fine, name="generator")
             self.discriminator = self.stage2_discriminator
             self.image_shape = (self.resolution, self.resolution, self.channels)
@@ -179,9 +179,12 @@ class StackGAN(GAN):
             self.generator_ema.set_weights(self.generator.get_weights())
 
     @staticmethod
-    def _condition(conditioning, phi, noise):
-        mu, log_variance = conditioning(phi)
-        return mu + ops.exp(0.5 * log_variance) * noise
+    def _condition(conditioning, phi, noise, training=False):
+        """(c, mu, log_variance) of conditioning augmentation, c = mu + exp(log_variance / 2) * noise, in
+        float32: under a mixed precision policy the conditioning network computes in 16 bits, while the
+        noise and the KL term stay float32."""
+        mu, log_variance = (ops.cast(t, "float32") for t in conditioning(phi, training=training))
+        return mu + ops.exp(0.5 * log_variance) * ops.cast(noise, "float32"), mu, log_variance
 
     @property
     def metrics(self):
@@ -207,13 +210,12 @@ class StackGAN(GAN):
         """(generated images of the training stage, the KL of that stage's CA)."""
         n = ops.shape(embedding)[0]
         noise1, noise2 = (keras.random.normal((n, self.condition_dim), seed=self.seed_generator) for _ in range(2))
-        mu1, log_variance1 = self.conditioning1(embedding, training=training)
-        rough = self.stage1_generator([self.latent_batch(n), mu1 + ops.exp(0.5 * log_variance1) * noise1],
-                                      training=training and self.training_stage == 1)
+        c1, mu1, log_variance1 = self._condition(self.conditioning1, embedding, noise1, training)
+        rough = self.stage1_generator([self.latent_batch(n), c1], training=training and self.training_stage == 1)
         if self.training_stage == 1:
             return rough, kl_to_standard_normal(mu1, log_variance1)
-        mu2, log_variance2 = self.conditioning2(embedding, training=training)
-        fine = self.stage2_generator([rough, mu2 + ops.exp(0.5 * log_variance2) * noise2], training=training)
+        c2, mu2, log_variance2 = self._condition(self.conditioning2, embedding, noise2, training)
+        fine = self.stage2_generator([rough, c2], training=training)
         return fine, kl_to_standard_normal(mu2, log_variance2)
 
     def discriminator_loss(self, batch):
@@ -257,8 +259,8 @@ class StackGAN(GAN):
         pipeline = self.sampling_generator
         z, tokens, noise1, _ = (ops.convert_to_tensor(x) for x in inputs)
         phi = pipeline.get_layer("text_encoder")(tokens, training=False)
-        mu, log_variance = pipeline.get_layer("conditioning1")(phi, training=False)
-        return pipeline.get_layer("stage1_generator")([z, mu + ops.exp(0.5 * log_variance) * noise1], training=False)
+        c1 = self._condition(pipeline.get_layer("conditioning1"), phi, noise1)[0]
+        return pipeline.get_layer("stage1_generator")([z, c1], training=False)
 
     def card_pictures(self):
         """captions.png: the card's grid with each row's caption written at its left."""
