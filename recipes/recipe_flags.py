@@ -89,7 +89,6 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
 
     run_dir: the output folder when --output_dir is not given (default runs/<name>), for recipes that
     train one entry in several runs (StackGAN's two stages);
-
     compile_kwargs: the family's own compile arguments (e.g. CycleGAN's total_steps);
     preview_inputs: (data_dir, source) -> the images that translation families show in grids;
     initialize: model -> None, run on a fresh start (SRGAN loads SRResNet's weights);

@@ -179,7 +179,7 @@ class StackGAN(GAN):
             self.generator_ema.set_weights(self.generator.get_weights())
 
     @staticmethod
-    def _condition(conditioning, phi, noise, training=False):
+    def _condition(conditioning, phi, noise, training=None):
         """(c, mu, log_variance) of conditioning augmentation, c = mu + exp(log_variance / 2) * noise, in
         float32: under a mixed precision policy the conditioning network computes in 16 bits, while the
         noise and the KL term stay float32."""
