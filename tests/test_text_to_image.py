@@ -306,11 +306,10 @@ def test_caption_evaluation_judges_samples_of_held_out_captions_beside_the_real_
         assert len(handed) == 2 and results["real_fid/celeba/train"] == 2.0
 
 
-
 @needs_data
 def test_stackgan_trains_in_two_runs_from_a_new_folder_and_exports(tmp_path):
     """The recipe's two runs, tiny: Stage I in a folder that does not exist yet pre-trains the text
-    encoder and keeps it there (the folder is made for it), Stage II starts from Stage I's checkpoint
+    encoder and keeps it there, Stage II starts from Stage I's checkpoint
     in its own folder and exports the two-stage entry."""
     import subprocess
     import sys
