@@ -107,6 +107,13 @@ def tiny_dcgan(**overrides):
     return DCGAN(**config)
 
 
+# The text-to-image families' tiny configs (tests/test_text_to_image.py, tests/test_mixed_precision.py)
+TINY_GAN_CLS = dict(resolution=32, channels=3, width=8, latent_dim=16, embedding_dim=16, text_width=16,
+                    condition_dim=8, seed=0)
+TINY_STACKGAN = dict(resolution=32, stage1_resolution=16, width=4, latent_dim=8, embedding_dim=8, text_width=8,
+                     condition_dim=8, seed=0)
+
+
 def drop_discriminator(folder):
     """Make an exported zoo folder ship its generator alone, as entries exported before
     discriminators shipped: the file goes, and config.json no longer lists it."""

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import tiny_dcgan
+from conftest import TINY_GAN_CLS, TINY_STACKGAN, tiny_dcgan
 
 
 @pytest.fixture
@@ -50,10 +50,7 @@ def test_bfloat16_needs_no_loss_scale(policy, tiny_images):
 
 
 @pytest.mark.parametrize("family, config, stages", [
-    ("gan_cls", dict(resolution=32, channels=3, width=8, latent_dim=16, embedding_dim=16, text_width=16,
-                     condition_dim=8, seed=0), [None]),
-    ("stackgan", dict(resolution=32, stage1_resolution=16, width=4, latent_dim=8, embedding_dim=8, text_width=8,
-                      condition_dim=8, seed=0), [1, 2])])
+    ("gan_cls", TINY_GAN_CLS, [None]), ("stackgan", TINY_STACKGAN, [1, 2])])
 def test_text_to_image_families_train_and_sample_under_bfloat16(policy, family, config, stages):
     """Their conditioning networks compute in bfloat16 while the noise and the KL term are float32
     (StackGAN's step once stopped there on a dtype mismatch)."""

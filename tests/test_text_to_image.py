@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import moved, needs_data, numpy, weights_of
+from conftest import TINY_GAN_CLS, TINY_STACKGAN, moved, needs_data, numpy, weights_of
 from ganzoo import captions, text
 from ganzoo.core.gan import no_grad
 from ganzoo.core.objectives import matching_aware_d_loss
@@ -16,9 +16,7 @@ from ganzoo.families import get_family
 
 
 def tiny(**overrides):
-    config = dict(resolution=32, channels=3, width=8, latent_dim=16, embedding_dim=16, text_width=16,
-                  condition_dim=8, seed=0, ema_decay=0.9)
-    return get_family("gan_cls")(**{**config, **overrides})
+    return get_family("gan_cls")(**{**TINY_GAN_CLS, "ema_decay": 0.9, **overrides})
 
 
 def softplus(x):
@@ -168,8 +166,7 @@ def test_ganzoo_sample_draws_one_row_per_caption(tmp_path, monkeypatch, capsys):
 
 
 # -- StackGAN ----------------------------------------------------------------------------------
-STACK = dict(resolution=32, stage1_resolution=16, width=4, latent_dim=8, embedding_dim=8, text_width=8,
-             condition_dim=8, seed=0, ema_decay=0.9)
+STACK = dict(TINY_STACKGAN, ema_decay=0.9)
 
 
 def test_the_conditioning_kl_against_its_closed_form():
