@@ -271,7 +271,12 @@ def _batches(images, batch_size):
             yield batch[start : start + batch_size]
 
 
-def inception_features(images, batch_size=50, progress=True, device=None, total=None, fast=True):
+# Batches of 20 ran the fast network 1.2-1.3x the images/s of batches of 50 on a 2-core AVX-512 CPU
+# (benchmarks/inception_settings.py, docs/speed.md); on a GPU a caller may want larger ones.
+FEATURE_BATCH_SIZE = 20
+
+
+def inception_features(images, batch_size=FEATURE_BATCH_SIZE, progress=True, device=None, total=None, fast=True):
     """pool3 features, float64 (N, 2048), of uint8 NHWC images (1 or 3 channels, any size).
 
     `images` is an array or any iterable of uint8 NHWC batches (a generator of samples, a
@@ -420,7 +425,7 @@ def default_cache_dir():
     return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "ganzoo" / "fid")
 
 
-def real_statistics(key, images_fn, cache_dir=None, batch_size=50, progress=True, total=None):
+def real_statistics(key, images_fn, cache_dir=None, batch_size=FEATURE_BATCH_SIZE, progress=True, total=None):
     """Inception statistics of a real data set, computed once and cached on disk.
 
     `key` names the data (data set, split, resolution and image count; see statistics_key);
