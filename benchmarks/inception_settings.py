@@ -56,10 +56,10 @@ def fid_shift(entry, n):
     """FID of n samples (seeds 0 and 1) and of n training faces against the cached training
     statistics, with float32 and bfloat16 features."""
     import ganzoo
-    from ganzoo import data
+    from ganzoo import evaluate
 
-    train = np.asarray(data.load_celeba("train", resolution=64)[0][:9000])
-    real = fidlib.real_statistics(fidlib.statistics_key("celeba", "train", 64, len(train)), lambda: train)
+    train, key, _ = evaluate._celeba_training_faces()  # what `ganzoo evaluate` compares face samples with
+    real = fidlib.real_statistics(fidlib.statistics_key(*key, len(train)), lambda: train)
 
     def fid_to_real(f):
         mu, sigma = fidlib.feature_statistics(f)
@@ -69,8 +69,9 @@ def fid_shift(entry, n):
     for name, images in (("seed0", model.sample(n, seed=0)), ("seed1", model.sample(n, seed=1)),
                          ("training_faces", train[:n])):
         for bf in (False, True):
-            out[f"{name}_{'bfloat16' if bf else 'float32'}"] = fid_to_real(features(images, 20, bf))
-            print(name, "bfloat16" if bf else "float32", out[f"{name}_{'bfloat16' if bf else 'float32'}"], flush=True)
+            label = f"{name}_{'bfloat16' if bf else 'float32'}"
+            out[label] = fid_to_real(features(images, fidlib.FEATURE_BATCH_SIZE, bf))
+            print(label, out[label], flush=True)
     out["seed_to_seed_float32"] = out["seed1_float32"] - out["seed0_float32"]
     out["bfloat16_shift_seed0"] = out["seed0_bfloat16"] - out["seed0_float32"]
     out["bfloat16_shift_seed1"] = out["seed1_bfloat16"] - out["seed1_float32"]
