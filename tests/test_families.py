@@ -158,6 +158,36 @@ def test_extra_layers_are_batch_normalised_so_the_critic_without_batch_norm_refu
         tiny("lsgan", extra_layers=1, d_batch_norm=False)
 
 
+def test_hidden_units_put_a_fully_connected_layer_before_gs_projection_and_ds_logit():
+    # the DCGAN authors' MNIST model: z -> 1024 -> 7x7 maps in G; convolutions -> 1024 -> logit in D
+    from ganzoo.families.dcgan import parameter_estimate
+
+    plain, wide = tiny("lsgan"), tiny("lsgan", hidden_units=32)
+    features = 7 * 7 * 16  # 28 px halved twice, width 8 doubled once
+    assert wide.generator.get_layer("hidden").output.shape[1:] == (32,)
+    assert wide.generator.get_layer("project").input.shape[1:] == (32,)
+    assert wide.discriminator.get_layer("hidden").input.shape[1:] == (features,)
+    assert wide.discriminator.get_layer("logit").input.shape[1:] == (32,)
+    batch_norm = 4 * 32  # gamma, beta and the two moving statistics
+    g_added = 8 * 32 + batch_norm + (32 - 8) * features
+    d_added = features * 32 + batch_norm + (32 - features)  # the logit now reads 32 values, not `features`
+    assert wide.count_params() - plain.count_params() == g_added + d_added
+    sizes = dict(resolution=28, channels=1, width=8, latent_dim=8)
+    assert parameter_estimate(**sizes, hidden_units=32) - parameter_estimate(**sizes) == (
+        8 * 32 + (32 - 8) * features + features * 32 + 32 - features)
+    assert type(wide).from_config(wide.get_config()).hidden_units == 32
+    assert "hidden_units" not in plain.get_config()  # the default keeps published configs as they were
+    assert wide.generate(wide.latent_batch(3)).shape == (3, 28, 28, 1)
+
+
+@pytest.mark.parametrize("bad", [-1, 2.0, False])
+def test_bad_hidden_units_are_named(bad):
+    with pytest.raises(ValueError, match=rf"hidden_units must be a whole number >= 0 \(0: none\), got {bad!r}"):
+        tiny("lsgan", hidden_units=bad)
+    with pytest.raises(ValueError, match="hidden_units are batch-normalised: they need d_batch_norm=True"):
+        tiny("lsgan", hidden_units=8, d_batch_norm=False)
+
+
 # --- WGAN-GP ---------------------------------------------------------------------------
 def test_wgan_gp_critic_has_no_batch_norm_and_the_paper_settings():
     gan = tiny("wgan_gp")
