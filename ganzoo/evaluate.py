@@ -207,8 +207,9 @@ def _attribute_edits(model, ref, n, progress):
     held-out balanced accuracy for that attribute (how far to trust it). Also the FID of a seeded
     n of all the edits against the training faces, beside the inputs' own at the same count;
     with "reconstruction", the L1 of an edit that changes nothing; with "black2blond", Blond_Hair=1
-    on the held-out black-haired faces scored as cyclegan entries are (domain classifier, FID
-    against the blond training faces), so the two compare directly.
+    on the held-out black-haired faces and Black_Hair=1 on the blond ones, scored as cyclegan
+    entries are (domain classifier both ways, FID against the blond training faces), so the two
+    compare directly.
     """
     from tqdm.auto import tqdm
 
@@ -223,7 +224,7 @@ def _attribute_edits(model, ref, n, progress):
     faces, own = faces[:n], own[:n]
     input_reading = clf.predict_attributes(judge, faces)
     input_features = fid.inception_features(faces, progress=progress)
-    results, all_edits, all_features, blond_edits = {"edited_faces": len(faces)}, [], [], {}
+    results, all_edits, all_features, hair_edits = {"edited_faces": len(faces)}, [], [], {}
     plan = edit_plan(own, model.attributes, model.hair_group)
     for name, value, rows in tqdm(plan, desc="editing", unit="edit", disable=not progress):
         edited = model.edit(faces[rows], attributes=own[rows], **{name: value})
@@ -241,8 +242,8 @@ def _attribute_edits(model, ref, n, progress):
             results[f"{spec['classifier']}/{name}/balanced_accuracy"] = judge_accuracy
         all_edits.append(edited)
         all_features.append(features)
-        if name == "Blond_Hair" and value == 1 and "black2blond" in ref:
-            blond_edits = dict(zip(rows.tolist(), edited))
+        if "black2blond" in ref and value == 1 and name in (ref["black2blond"]["a"], ref["black2blond"]["b"]):
+            hair_edits[name] = dict(zip(rows.tolist(), edited))  # each face's edit to that hair colour
     # FID at equal counts: n edits drawn from all of them (seeded) against the n inputs' own
     chosen = np.random.default_rng(0).permutation(sum(map(len, all_edits)))[: len(faces)]
     real, key, reference = _celeba_training_faces()
@@ -255,28 +256,35 @@ def _attribute_edits(model, ref, n, progress):
         unchanged = model.edit(faces, attributes=own)
         results["reconstruction_l1"] = round(float(np.abs(unchanged / 255.0 - faces / 255.0).mean()), 4)
     if "black2blond" in ref:
-        results.update(_black_to_blond(model, ref["black2blond"], faces, own, blond_edits, progress))
+        results.update(_black_to_blond(model, ref["black2blond"], faces, own, hair_edits, progress))
     return results, len(faces)
 
 
-def _black_to_blond(model, ref, faces, own, blond_edits, progress):
-    """Blond_Hair=1 on the held-out faces with black hair and not blond (CycleGAN's domain a),
-    scored with the cyclegan entries' domain classifier and FID; keys prefixed black2blond/."""
+def _black_to_blond(model, ref, faces, own, hair_edits, progress):
+    """b=1 (Blond_Hair) on the held-out faces with a and not b (CycleGAN's domain a), and a=1 on those
+    with b and not a (its domain b), scored with the cyclegan entries' domain classifier, the first
+    also by FID against the training b faces; keys prefixed black2blond/. `hair_edits`: {attribute:
+    {row: that row's edit to it}}."""
     from ganzoo import paired
     from ganzoo.metrics import classifier as clf
 
     a, b = ref["a"], ref["b"]
-    rows = np.flatnonzero((own[:, model.attributes.index(a)] == 1) & (own[:, model.attributes.index(b)] == 0))
-    edited = np.stack([blond_edits[row] for row in rows])
+    has_a, has_b = (own[:, model.attributes.index(name)] == 1 for name in (a, b))
     scorer = _domain_judge(ref)
-    real = paired.celeba_domains(a, b, "train")[1]
-    key, reference = ("celeba", f"train_{b}", 64), f"celeba/train_{b}"
-    results = {"translated_faces": len(rows)}
-    for prefix, images in (("", edited), ("untranslated_", faces[rows])):
-        read_as_b = clf.predict_probabilities(scorer, images).argmax(axis=-1) == 1
-        results[f"{prefix}{ref['classifier']}/a2b_read_as_b"] = round(float(np.mean(read_as_b)), 4)
-        results[f"{prefix}fid/{reference}"] = _fid(images, real, key, reference, progress)[f"fid/{reference}"]
-    results["input_l1"] = round(float(np.abs(edited / 255.0 - faces[rows] / 255.0).mean()), 4)
+    results = {}
+    for direction, rows, target, reads_as in (("a2b", np.flatnonzero(has_a & ~has_b), b, "b"),
+                                              ("b2a", np.flatnonzero(has_b & ~has_a), a, "a")):
+        edited = np.stack([hair_edits[target][row] for row in rows])
+        results["translated_faces" + ("" if direction == "a2b" else "_b2a")] = len(rows)
+        for prefix, images in (("", edited), ("untranslated_", faces[rows])):
+            read = clf.predict_probabilities(scorer, images).argmax(axis=-1) == (1 if reads_as == "b" else 0)
+            results[f"{prefix}{ref['classifier']}/{direction}_read_as_{reads_as}"] = round(float(np.mean(read)), 4)
+        if direction == "a2b":  # FID and L1 as the cyclegan entries report them: black to blond
+            real = paired.celeba_domains(a, b, "train")[1]
+            key, reference = ("celeba", f"train_{b}", 64), f"celeba/train_{b}"
+            for prefix, images in (("", edited), ("untranslated_", faces[rows])):
+                results[f"{prefix}fid/{reference}"] = _fid(images, real, key, reference, progress)[f"fid/{reference}"]
+            results["input_l1"] = round(float(np.abs(edited / 255.0 - faces[rows] / 255.0).mean()), 4)
     return {f"black2blond/{metric}": value for metric, value in results.items()}
 
 

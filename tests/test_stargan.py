@@ -477,6 +477,13 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
     assert black2blond_calls[0]["key"] == ("celeba", "train_Blond_Hair", 64)
     assert results["black2blond/tiny_hair/a2b_read_as_b"] == round(
         float(np.mean(predict_probabilities(hair_judge, blond).argmax(-1) == 1)), 4)
+    blond_faces = (own[:, 1] == 1) & (own[:, 0] == 0)  # CycleGAN's domain b, edited to black hair
+    assert results["black2blond/translated_faces_b2a"] == blond_faces.sum() > 0
+    black = model.edit(faces[blond_faces], attributes=own[blond_faces], Black_Hair=1)
+    assert results["black2blond/tiny_hair/b2a_read_as_a"] == pytest.approx(
+        float(np.mean(predict_probabilities(hair_judge, black).argmax(-1) == 0)), abs=1 / blond_faces.sum())
+    assert results["black2blond/untranslated_tiny_hair/b2a_read_as_a"] == round(
+        float(np.mean(predict_probabilities(hair_judge, faces[blond_faces]).argmax(-1) == 0)), 4)
 
     _tiny_attribute_judge(weights, manifest, ["Smiling", *reversed(ATTRIBUTES)], multi_label=False)
     with pytest.raises(ValueError, match="must be a multi-label judge"):
