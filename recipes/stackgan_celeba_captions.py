@@ -6,6 +6,13 @@ attributes, in two runs as in the paper.
 
 Stage I pre-trains the text encoder as gan_cls_celeba_captions does (kept beside its run); Stage
 II starts from the Stage I run's checkpoint (--stage1_dir) and exports the two-stage model.
+
+The first Stage II run to 20,000 steps (2026-12-02, bfloat16, Stage I at 20,000 steps) was not
+shipped: its grids followed the captions with varied faces up to about step 14,000, then D won
+(d_loss 0.03-0.06, g_loss 7-8) and the faces lost their variety and filled with texture by 16,800.
+Its backup kept only the last step, so the next run stops where the grids were good:
+    python recipes/stackgan_celeba_captions.py --stage=2 --mixed_precision=bfloat16 --steps=13000 \
+        --output_dir=runs/stackgan_celeba_captions_stage2_13k --export
 """
 
 from pathlib import Path
@@ -52,6 +59,8 @@ def main(argv):
             print(f"Stage I from its checkpoint at step {step}")
     recipe_flags.run(
         "stackgan_celeba_captions", "stackgan", config(stage), load, steps=20000, batch_size=64, initialize=initialize,
+        # both stages' networks are 26 MB in float32, above an entry's 25 MB: stored as float16 (13 MB)
+        weights_dtype="float16",
         evaluation=CAPTION_EVALUATION, dataset=CELEBA_DATASET, run_dir=output_dir,
         description="StackGAN (Zhang et al. 2017): conditioning augmentation, Stage I at 32x32 and Stage II at 64x64, "
                     "matching-aware discriminators, a frozen text encoder pre-trained as a joint image-text embedding; "
