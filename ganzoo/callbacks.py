@@ -1,7 +1,8 @@
-"""Keras callbacks for GAN training: sample grids written as training goes, a learning-rate
-drop, a discriminator warm-up, a time limit, a stop on diverged losses."""
+"""Keras callbacks for GAN training: sample grids written as training goes, snapshots of the
+checkpoint, a learning-rate drop, a discriminator warm-up, a time limit, a stop on diverged losses."""
 
 import math
+import shutil
 import time
 from pathlib import Path
 
@@ -29,6 +30,30 @@ class SampleGrid(keras.callbacks.Callback):
         self.model.refresh_ema_statistics()  # no effect on training: G's are copied each step
         grid = self.model.preview_grid(self.n, seed=self.seed)
         images.save_png(grid, self.folder / f"step_{step:07d}.png", scale=self.scale)
+
+
+class Snapshots(keras.callbacks.Callback):
+    """Each time training passes a multiple of `every` generator steps, a copy of the checkpoint that
+    BackupAndRestore has just written (it comes first in the list) as folder/step_NNNNNNN.weights.h5:
+    a run that degrades late (a discriminator that wins) can still be measured and exported at an
+    earlier step (training.load_checkpoint(run, step=...))."""
+
+    def __init__(self, checkpoint, folder, every):
+        super().__init__()
+        self.checkpoint, self.folder, self.every = Path(checkpoint), Path(folder), every
+
+    def _step(self):
+        return int(keras.ops.convert_to_numpy(self.model.g_optimizer.iterations))
+
+    def on_train_begin(self, logs=None):
+        self.last = self._step()  # a resumed run: the checkpoint's step, restored just before
+
+    def on_epoch_end(self, epoch, logs=None):
+        step = self._step()
+        if step // self.every > self.last // self.every:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.checkpoint, self.folder / f"step_{step:07d}.weights.h5")
+        self.last = step
 
 
 class LearningRateDrop(keras.callbacks.Callback):

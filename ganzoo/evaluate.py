@@ -578,13 +578,14 @@ def classifier_scores(samples, classifier, conditions=None):
     return {f"{classifier}/{key}": round(value, 4) for key, value in scores.items()}
 
 
-def checkpoint_fid(run_dir, ref, n, seed=0, progress=True, classifier=None):
+def checkpoint_fid(run_dir, ref, n, seed=0, progress=True, classifier=None, step=None):
     """FID and KID of n samples from the checkpoint of a run in progress (training.load_checkpoint),
-    with the training step it holds: how a long run is doing before it ends. `ref` None skips
-    FID; `classifier` (a zoo evaluator's name) adds its scores of the same samples."""
+    with the training step it holds: how a long run is doing before it ends; `step`: its snapshot
+    at that step instead. `ref` None skips FID; `classifier` (a zoo evaluator's name) adds its
+    scores of the same samples."""
     from ganzoo import training
 
-    model, step = training.load_checkpoint(run_dir)
+    model, step = training.load_checkpoint(run_dir, step=step)
     if hasattr(model, "translate") or hasattr(model, "upscale"):
         raise ValueError(f"checkpoint_fid measures families that sample from noise, not {type(model).__name__}: "
                          "scripts/checkpoint_psnr.py measures an upscaling run; export a translation run and use "

@@ -178,6 +178,10 @@ def training_summary(training):
         took = f", {training['wall_time_s_last_run']} s in its last (or only) run"
     else:
         took = ""
+    run = training.get("snapshot_of_run")
+    if run:  # exported from a snapshot of a longer run (recipes' --export_snapshot)
+        took = (f", the snapshot at that step of a run trained to {run['steps']} steps "
+                f"({round(sum(run.get('wall_time_s_legs', [run.get('wall_time_s_last_run', 0)])), 1)} s)")
     began = training.get("initialized_from")
     start = (f" It began from the weights of the entry `{began['entry']}` of the time "
              f"({began.get('steps')} steps, made by `{began.get('command')}`; model.weights.h5 sha256 "

@@ -94,11 +94,28 @@ def _recordable(compile_kwargs):
     return compile_kwargs
 
 
-def load_checkpoint(output_dir):
+SNAPSHOTS = "snapshots"
+
+
+def snapshot_steps(output_dir):
+    """The generator steps of the snapshots a train(snapshot_every=...) run kept, in order."""
+    folder = Path(output_dir) / SNAPSHOTS
+    return sorted(int(path.name[len("step_"):-len(".weights.h5")]) for path in folder.glob("step_*.weights.h5"))
+
+
+def load_checkpoint(output_dir, step=None):
     """(model, generator steps trained) from the checkpoint a train() run keeps in output_dir,
-    while it runs or after it stopped, e.g. to measure a long run on its way."""
+    while it runs or after it stopped, e.g. to measure a long run on its way; with `step`, from
+    its snapshot at that step instead (train(snapshot_every=...))."""
     output_dir = Path(output_dir)
     run, weights = output_dir / RUN_FILE, output_dir / "backup" / "latest.weights.h5"
+    if step is not None:
+        weights = output_dir / SNAPSHOTS / f"step_{int(step):07d}.weights.h5"
+        if not weights.exists():
+            kept = snapshot_steps(output_dir)
+            raise FileNotFoundError(f"{output_dir} has no snapshot at step {step}; it has "
+                                    + (f"snapshots at steps {', '.join(map(str, kept))}." if kept else
+                                       "none (train with snapshot_every, the recipes' --snapshot_every)."))
     for path in (run, weights):
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: {output_dir} is not a train() output folder with a "
@@ -127,7 +144,7 @@ def _legs(previous, start_step, seconds):
 def train(family, config, images, *, steps, batch_size, output_dir, seed=0, strategy="auto",
           steps_per_epoch=500, sample_every=1, compile_kwargs=None, extra_callbacks=(),
           verbose=None, mixed_precision=None, jit_compile="auto", preview_inputs=None, initialize=None,
-          time_limit=None, loss_limit=1e6, continue_average=False):
+          time_limit=None, loss_limit=1e6, continue_average=False, snapshot_every=None):
     """Train a family on uint8 images (numpy) for `steps` generator steps; returns (model, info).
 
     `images` may be a pair (images, labels) for the conditional families, or (inputs, targets)
@@ -140,7 +157,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     goes on at its decay from the first step instead of warming up afresh (GAN.ema_ramp).
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
-    history in output_dir/log.csv. `time_limit` (seconds): stop at the first epoch end after it,
+    history in output_dir/log.csv; with `snapshot_every` (steps), a copy of the checkpoint each time
+    training passes a multiple of it, in output_dir/snapshots. `time_limit` (seconds): stop at the first epoch end after it,
     keeping the checkpoint, so that the same call resumes; info["steps"] < steps says it did.
     A finished run keeps its last checkpoint too: the same call again takes no step and returns
     the trained model (e.g. to export it after a run without --export), and a call with more
@@ -154,6 +172,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     batch_size = check_positive_int(batch_size, "batch_size")
     steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
     sample_every = check_positive_int(sample_every, "sample_every")
+    if snapshot_every is not None:
+        snapshot_every = check_positive_int(snapshot_every, "snapshot_every")
     if time_limit is not None and (isinstance(time_limit, bool) or not isinstance(time_limit, numbers.Real)
                                    or not time_limit > 0):
         raise ValueError(f"time_limit must be None or a positive number of seconds, got {time_limit!r}.")
@@ -199,6 +219,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     callbacks = [  # the divergence check first: it raises before any other callback sees the epoch
         gz_callbacks.StopOnDivergence(loss_limit, hint=restart),
         keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False),
+        *([gz_callbacks.Snapshots(backup / "latest.weights.h5", output_dir / SNAPSHOTS, snapshot_every)]
+          if snapshot_every else []),
         keras.callbacks.CSVLogger(str(output_dir / "log.csv"), append=True),
         gz_callbacks.SampleGrid(output_dir / "samples", every=sample_every),
         *extra_callbacks,

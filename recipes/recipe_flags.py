@@ -39,6 +39,11 @@ flags.DEFINE_float("time_limit", None, "Seconds: stop at the first checkpoint af
 flags.register_validator("time_limit", lambda seconds: seconds is None or seconds > 0,
                          message="--time_limit must be a positive number of seconds.")
 flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")
+flags.DEFINE_integer("snapshot_every", None, "Keep a copy of the checkpoint each time training passes a multiple "
+                     "of this many steps (output_dir/snapshots), to measure or export an earlier step later.",
+                     lower_bound=1)
+flags.DEFINE_integer("export_snapshot", None, "With --export: once the run has finished, export its snapshot "
+                     "at this step instead of its last step (a run that got worse late).", lower_bound=1)
 flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/<name>).")
 flags.DEFINE_string("manifest", str(REPO_ROOT / "weights_manifest.json"), "Manifest --export updates.")
 flags.DEFINE_string("init_from", None, "Start a fresh run from this zoo entry's weights, discriminator included "
@@ -98,6 +103,8 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     from ganzoo.callbacks import TrainingDiverged
     from ganzoo.distribute import is_chief
 
+    if FLAGS.export_snapshot is not None and not FLAGS.export:
+        raise SystemExit("--export_snapshot says which step --export writes: add --export.")
     if FLAGS.discriminator_warmup and not FLAGS.init_from:
         raise SystemExit("--discriminator_warmup warms a new discriminator up against a published generator: "
                          "give the entry with --init_from.")
@@ -126,6 +133,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
             compile_kwargs=compile_kwargs, mixed_precision=FLAGS.mixed_precision, jit_compile=FLAGS.jit_compile,
             preview_inputs=preview_inputs(FLAGS.data_dir, FLAGS.source) if preview_inputs else None,
             initialize=initialize, extra_callbacks=callbacks, time_limit=FLAGS.time_limit,
+            snapshot_every=FLAGS.snapshot_every,
             continue_average=bool(FLAGS.init_from))  # more steps of the entry: its average goes on
     except TrainingDiverged as e:  # the message, and exit status 1: nothing exported
         raise SystemExit(f"{name}: {e}") from None
@@ -139,6 +147,8 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
         zoo.initialize_from(model, FLAGS.init_from, FLAGS.manifest, fresh_discriminator=True)
     if (output_dir / INITIALIZED_FROM).exists():  # recorded when the run started, for its card
         info = {**info, "initialized_from": json.loads((output_dir / INITIALIZED_FROM).read_text())}
+    if FLAGS.export_snapshot is not None:
+        model, info = _snapshot(model, info, output_dir)
     if FLAGS.export and is_chief():  # one writer of weights/ and the manifest
         folder = Path(FLAGS.export_dir or REPO_ROOT / "weights" / name)
         export.save_weights_folder(model, folder, generator_only=generator_only, weights_dtype=weights_dtype,
@@ -153,6 +163,22 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
 
 
 INITIALIZED_FROM = "initialized_from.json"
+
+
+def _snapshot(model, info, output_dir):
+    """(model, training record) of the finished run's snapshot at --export_snapshot."""
+    from ganzoo import training
+
+    try:
+        snapshot, step = training.load_checkpoint(output_dir, step=FLAGS.export_snapshot)
+    except FileNotFoundError as e:
+        raise SystemExit(f"--export_snapshot: {e}") from None
+    snapshot.preview_inputs = getattr(model, "preview_inputs", None)  # the faces its pictures edit
+    # the run's record, scaled to the snapshot's step; timings are the whole run's, so left out
+    record = {k: v for k, v in info.items() if not k.startswith("wall_time")}
+    record.update(steps=step, epochs_of_data=round(info["epochs_of_data"] * step / info["steps"], 2),
+                  snapshot_of_run={"steps": info["steps"], **{k: v for k, v in info.items() if k.startswith("wall_time")}})
+    return snapshot, record
 
 
 def _initialize_from(entry_name, output_dir):

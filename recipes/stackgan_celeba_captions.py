@@ -10,9 +10,11 @@ II starts from the Stage I run's checkpoint (--stage1_dir) and exports the two-s
 The first Stage II run to 20,000 steps (2026-12-02, bfloat16, Stage I at 20,000 steps) was not
 shipped: its grids followed the captions with varied faces up to about step 14,000, then D won
 (d_loss 0.03-0.06, g_loss 7-8) and the faces lost their variety and filled with texture by 16,800.
-Its backup kept only the last step, so the next run stops where the grids were good:
-    python recipes/stackgan_celeba_captions.py --stage=2 --mixed_precision=bfloat16 --steps=13000 \
-        --output_dir=runs/stackgan_celeba_captions_stage2_13k --export
+Its backup kept only the last step, so the next run keeps a snapshot every 1,000 steps, stops at
+16,000, and exports the snapshot that measures best (scripts/checkpoint_fid.py --step, and the grids):
+    python recipes/stackgan_celeba_captions.py --stage=2 --mixed_precision=bfloat16 --steps=16000 \
+        --snapshot_every=1000 --output_dir=runs/stackgan_celeba_captions_stage2_snapshots
+    python recipes/stackgan_celeba_captions.py ...(the same)... --export --export_snapshot=STEP
 """
 
 from pathlib import Path

@@ -26,6 +26,8 @@ flags.DEFINE_string("split", "train", "Reference split.")
 flags.DEFINE_integer("resolution", 64, "Reference resolution.")
 flags.DEFINE_string("classifier", None, "Also score the samples with this zoo evaluator (e.g. classifier_mnist).")
 flags.DEFINE_bool("fid", True, "Measure FID and KID (--nofid with --classifier: the classifier's scores alone).")
+flags.DEFINE_integer("step", None, "Measure the run's snapshot at this step (--snapshot_every) instead of its "
+                     "latest checkpoint.", lower_bound=1)
 FLAGS = flags.FLAGS
 
 
@@ -34,7 +36,8 @@ def main(argv):
     from ganzoo import evaluate
 
     ref = {"dataset": FLAGS.dataset, "split": FLAGS.split, "resolution": FLAGS.resolution} if FLAGS.fid else None
-    result = {**evaluate.checkpoint_fid(FLAGS.run_dir, ref, FLAGS.n, FLAGS.seed, classifier=FLAGS.classifier),
+    result = {**evaluate.checkpoint_fid(FLAGS.run_dir, ref, FLAGS.n, FLAGS.seed, classifier=FLAGS.classifier,
+                                         step=FLAGS.step),
               "seed": FLAGS.seed}
     evaluate.report_to_run(FLAGS.run_dir, "checkpoint_fid.jsonl", result)
 

@@ -116,7 +116,8 @@ def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monk
     from ganzoo import data, evaluate, training
 
     training.train("dcgan", dict(resolution=28, channels=1, width=8, latent_dim=8), tiny_images, steps=6,
-                   steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0, time_limit=1e-6)
+                   steps_per_epoch=2, batch_size=16, output_dir=tmp_path, verbose=0, time_limit=1e-6,
+                   snapshot_every=2)
     seen = {}
 
     def fid_stub(samples, real, key, reference, progress, fake=None):
@@ -139,11 +140,16 @@ def test_checkpoint_fid_measures_a_paused_runs_sampling_generator(tmp_path, monk
     scored = evaluate.checkpoint_fid(tmp_path, None, n=10, seed=3, progress=False, classifier="classifier_mnist")
     assert scored == {"step": 2, **evaluate.classifier_scores(model.sample(10, seed=3), "classifier_mnist")}
     assert 0.0 <= scored["classifier_mnist/confident_fraction"] <= 1.0
+    # a snapshot by its step (here the same state as the latest checkpoint), or the steps there are
+    assert evaluate.checkpoint_fid(tmp_path, None, n=10, seed=3, progress=False, classifier="classifier_mnist",
+                                   step=2) == scored
+    with pytest.raises(FileNotFoundError, match="no snapshot at step 4; it has snapshots at steps 2"):
+        evaluate.checkpoint_fid(tmp_path, None, n=10, seed=3, progress=False, step=4)
 
     from ganzoo.families.pix2pix import Pix2Pix
 
     translator = Pix2Pix(resolution=16, input_channels=1, output_channels=3, width=4, seed=0)
-    monkeypatch.setattr(training, "load_checkpoint", lambda run_dir: (translator, 2))
+    monkeypatch.setattr(training, "load_checkpoint", lambda run_dir, step=None: (translator, 2))
     with pytest.raises(ValueError, match="sample from noise, not Pix2Pix"):
         evaluate.checkpoint_fid(tmp_path, {"dataset": "mnist", "split": "test"}, n=10, progress=False)
 

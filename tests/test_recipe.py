@@ -141,6 +141,35 @@ def test_a_finished_run_exports_later_without_training_again(tmp_path):
     assert zoo.read_manifest(manifest)["models"]["dcgan_mnist"]["training"]["steps"] == 2
 
 
+def test_a_run_exports_its_snapshot_at_an_earlier_step(tmp_path):
+    """--snapshot_every keeps checkpoints; --export_snapshot exports one of them once the run is done,
+    with the snapshot's step in the card and the run's length beside it."""
+    import numpy as np
+
+    from ganzoo import training, zoo
+
+    manifest = tmp_path / "manifest.json"
+    args = ["--steps=6", "--steps_per_epoch=2", "--batch_size=16", "--snapshot_every=2",
+            f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'dcgan_mnist'}",
+            f"--manifest={manifest}"]
+    missing = run_recipe([*args, "--export_snapshot=3"])  # trains all 6 steps, then finds no snapshot at 3
+    assert missing.returncode != 0 and "no snapshot at step 3; it has snapshots at steps 2, 4, 6" in missing.stderr
+    assert not manifest.exists()
+    exported = run_recipe([*args, "--export_snapshot=4"])  # the finished run is not trained again
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    entry = zoo.read_manifest(manifest)["models"]["dcgan_mnist"]
+    assert entry["training"]["steps"] == 4 and entry["training"]["snapshot_of_run"]["steps"] == 6
+    assert "--export_snapshot=4" in entry["command"]
+    card = (tmp_path / "weights" / "dcgan_mnist" / "README.md").read_text()
+    assert "the snapshot at that step of a run trained to 6 steps" in card
+    snapshot, _ = training.load_checkpoint(tmp_path / "run", step=4)
+    snapshot.refresh_ema_statistics()  # as export does: the average takes G's batch-norm statistics
+    shipped = zoo.load("dcgan_mnist", weights_dir=tmp_path / "weights", manifest_path=manifest)
+    np.testing.assert_array_equal(shipped.sample(3, seed=0), snapshot.sample(3, seed=0))
+    alone = run_recipe(["--steps=2", "--export_snapshot=2", f"--output_dir={tmp_path / 'run2'}"])
+    assert alone.returncode != 0 and "add --export" in alone.stderr
+
+
 def test_init_from_starts_a_run_from_a_published_entry(tmp_path, monkeypatch):
     """--init_from: a fresh run begins at an entry's weights, discriminator included (here with learning
     rates of 0, so it stays there), and its export records where it began."""

@@ -133,6 +133,30 @@ def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny
         training.load_checkpoint(tmp_path / "elsewhere")
 
 
+def test_snapshots_keep_the_checkpoint_at_each_multiple_of_their_steps_across_a_pause(tmp_path, tiny_images):
+    config = dict(resolution=28, channels=1, width=8, latent_dim=8)
+
+    def train(steps, time_limit=None):
+        return training.train("dcgan", config, tiny_images, steps=steps, steps_per_epoch=2, batch_size=16,
+                              output_dir=tmp_path, verbose=0, time_limit=time_limit, snapshot_every=4)
+
+    paused, info = train(6, time_limit=1e-6)  # one epoch (step 2): no multiple of 4 passed yet
+    assert info["steps"] == 2 and training.snapshot_steps(tmp_path) == []
+    train(6)  # resumed: epochs end at steps 4 and 6; only 4 passes a multiple
+    assert training.snapshot_steps(tmp_path) == [4]
+    train(10)  # more steps: 8 passes the next multiple, 10 does not
+    assert training.snapshot_steps(tmp_path) == [4, 8]
+    at_4, step = training.load_checkpoint(tmp_path, step=4)
+    latest, latest_step = training.load_checkpoint(tmp_path)
+    assert (step, latest_step) == (4, 10)
+    assert not np.array_equal(at_4.sample(4, seed=1), latest.sample(4, seed=1))
+    with pytest.raises(FileNotFoundError, match="no snapshot at step 6; it has snapshots at steps 4, 8"):
+        training.load_checkpoint(tmp_path, step=6)
+    with pytest.raises(ValueError, match="snapshot_every"):
+        training.train("dcgan", config, tiny_images, steps=2, batch_size=16, output_dir=tmp_path / "x",
+                       snapshot_every=0)
+
+
 def test_a_paused_checkpoint_with_a_learning_rate_schedule_loads_its_step(tmp_path):
     # CycleGAN's schedule (compile(total_steps=...)) leaves the optimizer without a learning-rate variable;
     # rebuilt without it, Keras would skip loading the optimizer and report step 0
