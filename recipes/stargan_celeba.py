@@ -21,6 +21,12 @@ run's at 2,600 FID 277 and 48-76% (same script): close at equal steps (the run-t
 two float32 runs was not measured), so the long run is
     python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=1 --steps=20000 \
         --mixed_precision=bfloat16 --export
+That run (2026-12-02/03, 20,000 steps) was not shipped: identity kept (identity_top1 0.19-0.39) and
+edits FID 123, but its edits were too faint, read as the target on 18-81% of 200 held-out faces
+(hair 30-38%, Male 28/38%, Young=0 18%); at step 2,500 they were read 50-82%, at 15,000 24-76%: as the
+reconstruction term took over, G found small changes that D's classifier reads and the judge does not.
+Next tries: the paper's width 64 and 5 critic steps where a GPU allows (scripts/device_recipe.sh),
+or a larger lambda_cls with translation/cutout augmentation before D (never colour: hair is the label).
 """
 
 from absl import app, flags
