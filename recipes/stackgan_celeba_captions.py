@@ -15,6 +15,11 @@ Its backup kept only the last step, so the next run keeps a snapshot every 1,000
     python recipes/stackgan_celeba_captions.py --stage=2 --mixed_precision=bfloat16 --steps=16000 \
         --snapshot_every=1000 --output_dir=runs/stackgan_celeba_captions_stage2_snapshots
     python recipes/stackgan_celeba_captions.py ...(the same)... --export --export_snapshot=STEP
+That second run (2026-12-03) collapsed earlier, from about step 10,000 (stopped at 11,600), and its
+best snapshot was not shipped either: FID of 1,000 samples (`scripts/checkpoint_fid.py --step=S -n 1000`)
+71.5, 70.9, 69.6, 73.2, 103.3, 136.9 at steps 4,060 to 9,100, recall at most 0.03, against the
+one-stage gan_cls_celeba_captions' 50.7 and 0.085. Next: the same with D held back, e.g.
+--augment=translation,cutout (never colour: the captions name hair colour), or a lower D learning rate.
 """
 
 from pathlib import Path
