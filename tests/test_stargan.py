@@ -4,6 +4,7 @@ targets, edit() and edit_grid(), training on both backends, serialisation, the d
 
 Runs on both backends (CI runs this file under KERAS_BACKEND=torch too)."""
 
+import json
 import os
 import subprocess
 import sys
@@ -144,6 +145,32 @@ def test_the_players_losses_are_their_terms_weighted(model):
     assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
     rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
     g_expected = -fake_src.mean() + 2.0 * cls(fake_cls, fixed) + 3.0 * rec
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+
+
+
+def test_augment_puts_translation_and_cutout_before_both_heads_and_refuses_colour(model):
+    with pytest.raises(ValueError, match="not take augment='color': hair colour is one of the attributes D "
+                                         "classifies; use 'translation,cutout'"):
+        tiny_stargan(augment="color,translation")
+    tensor = keras.ops.convert_to_tensor
+    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, "augment": "translation,cutout"})
+    assert twin.get_config()["augment"] == "translation,cutout"
+    twin.generator.set_weights(model.generator.get_weights())
+    twin.discriminator.set_weights(model.discriminator.get_weights())
+    fixed = np.roll(OWN, 1, axis=0)
+    twin.random_targets = lambda attributes: tensor(fixed)
+    # a stand-in transform whose effect is known: D must read every image through it
+    object.__setattr__(twin.augmenter, "augment", lambda x: keras.ops.flip(x, axis=2))
+    x = images.from_uint8(faces(4))
+    fake = numpy(twin.generator([x, fixed]))
+    (real_src, real_cls), (fake_src, fake_cls) = (map(numpy, twin.discriminator(v[:, :, ::-1])) for v in (x, fake))
+    cls = lambda logits, t: float(numpy(attribute_classification_loss(logits, t)))  # noqa: E731
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    d_expected = fake_src.mean() - real_src.mean() + cls(real_cls, OWN)
+    assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() + cls(fake_cls, fixed) + 10.0 * rec
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
@@ -298,7 +325,7 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 @needs_data
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
-            f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
+            "--stargan_lambda_cls=3", "--augment=translation,cutout", f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
             f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -308,6 +335,8 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
         os.listdir(folder))
     card = (folder / "README.md").read_text()
     assert "ganzoo edit stargan_celeba" in card and "![aging.png](aging.png)" in card
+    config = json.loads((folder / "config.json").read_text())["config"]
+    assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 
 from ganzoo import images as image_utils
-from ganzoo.augment import DiffAugment
+from ganzoo.augment import DiffAugment, parse_policy
 from ganzoo.core import jax_state
 from ganzoo.core.objectives import get_objective
 
@@ -214,6 +214,8 @@ class GAN(keras.Model):
 
     # Whether `augment` (DiffAugment before D) applies; the image-to-image families say no.
     supports_augment = True
+    # Transform groups a family refuses, with the reason (StarGAN: colour changes what D classifies).
+    augment_excludes = {}
 
     def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, augment=None,
                  augment_p=1.0, augment_target=None, augment_interval=4, augment_kimg=500, **kwargs):
@@ -474,7 +476,12 @@ class GAN(keras.Model):
         if not self.supports_augment:
             raise ValueError(f"{type(self).__name__} does not support augment (DiffAugment is implemented for the "
                              "families that generate from noise: gan, dcgan, cgan, lsgan, wgan_gp, infogan, "
-                             "stylegan_lite).")
+                             "stylegan_lite, stargan).")
+        refused = [group for group in parse_policy(augment) if group in self.augment_excludes]
+        if refused:
+            allowed = [group for group in ("color", "translation", "cutout") if group not in self.augment_excludes]
+            raise ValueError(f"{type(self).__name__} does not take augment={refused[0]!r}: "
+                             f"{self.augment_excludes[refused[0]]}; use {','.join(allowed)!r}.")
         # its own stream, far from the latents' (torch seeds its generator with seed + draw count)
         seed = None if self.seed is None else (self.seed + 1_000_000_007) % 2**31
         return DiffAugment(augment, p, target, interval, kimg, seed=seed, name="augmenter")

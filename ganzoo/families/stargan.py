@@ -18,6 +18,9 @@ Deviations (kept small): the base class runs the 5 D steps on one batch (the aut
 batch per D step); instance norm always uses each image's own statistics (the authors' layer tracks
 running ones); a target row whose hair colours are not exactly one (CelebA faces with no listed
 colour, or two) gets one colour at random, so that the hair group is one-hot in every target.
+An option beyond the paper: augment="translation,cutout" (DiffAugment before both of D's heads, on
+real and edited faces alike; the gradient penalty reads plain images), against a D that over-fits
+a small training set.
 """
 
 import difflib
@@ -149,7 +152,9 @@ class StarGAN(GAN):
     """
 
     default_optimizer_settings = {"learning_rate": 1e-4, "beta_1": 0.5, "beta_2": 0.999}
-    supports_augment = False  # a DiffAugment'd real would be classified against its true attributes
+    # Translation and cutout keep what a face's attributes are, so D's classifier can learn them from
+    # augmented reals too; a colour jitter could turn black hair brown under its own label.
+    augment_excludes = {"color": "hair colour is one of the attributes D classifies"}
 
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
@@ -193,7 +198,8 @@ class StarGAN(GAN):
         return {"resolution": self.resolution, "width": self.width, "blocks": self.blocks,
                 "attributes": list(self.attributes), "hair_group": list(self.hair_group),
                 "lambda_cls": self.lambda_cls, "lambda_rec": self.lambda_rec, "lambda_gp": self.lambda_gp,
-                "d_steps": self.d_steps, "objective": self.objective, "seed": self.seed}
+                "d_steps": self.d_steps, "objective": self.objective, "seed": self.seed,
+                **({} if self.augmenter is None else self.augmenter.gan_config())}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
@@ -237,8 +243,8 @@ class StarGAN(GAN):
     def discriminator_loss(self, batch):
         real, original = batch["images"], batch["attributes"]
         fake = ops.stop_gradient(self.generator([real, self.random_targets(original)], training=True))
-        real_logits, real_classes = self.discriminator(real, training=True)
-        fake_logits, _ = self.discriminator(fake, training=True)
+        real_logits, real_classes = self.discriminate(real, real=True)
+        fake_logits, _ = self.discriminate(fake)
         classification = attribute_classification_loss(real_classes, original)
         self.trackers["d_classification"].update_state(ops.stop_gradient(classification))
         loss = self.d_objective(real_logits, fake_logits) + self.lambda_cls * classification
@@ -253,7 +259,7 @@ class StarGAN(GAN):
         real, original = batch["images"], batch["attributes"]
         targets = self.random_targets(original)
         fake = self.generator([real, targets], training=True)
-        fake_logits, fake_classes = self.discriminator(fake, training=True)
+        fake_logits, fake_classes = self.discriminate(fake)
         classification = attribute_classification_loss(fake_classes, targets)
         reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
