@@ -41,7 +41,8 @@ echo "== TensorFlow backend =="
 # two pytest-xdist workers, each taking whole files (module fixtures such as tests/test_docs.py's run once):
 # most tests are single-threaded Python (tracing, model building), so two overlap on two cores; the whole
 # section took 13.9 instead of 18.6 minutes here beside a training run (2026-12-01).
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest tests -q -n 2 --dist loadfile
+# --durations: the slowest tests in CI's log, where trimming CI's time starts
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest tests -q -n 2 --dist loadfile --durations=25
 echo "== torch backend =="
 # the same two workers (a backend-neutral subset of the files above)
 KERAS_BACKEND=torch .venv/bin/python -m pytest -q -n 2 --dist loadfile \
