@@ -648,6 +648,20 @@ def checkpoint_attribute_edits(run_dir, classifier="classifier_celeba_attributes
     return {"step": step, **results}
 
 
+# Measures of the Inception features of the samples: where an evaluation ran them on fewer samples than
+# its classifier scores (MNIST: 2,000 of 10,000), their rows say so.
+FEATURE_MEASURES = ("fid", "kid", "kid_std", "precision", "recall", "density", "coverage", "nn_ratio")
+
+
+def samples_behind(key, results, n):
+    """How many samples the result `key` was measured on: results["fid_samples"] for the Inception
+    feature measures where the evaluation gives it, else the evaluation's n."""
+    if "fid_samples" in results and (key.split("/")[0] in FEATURE_MEASURES
+                                     or key in ("fid_samples", "fid_reference_images")):
+        return int(results["fid_samples"])
+    return n
+
+
 def record(name, results, command, n, seed):
     """Write measured results into the manifest entry and refresh its model card."""
     from ganzoo import hub
@@ -655,7 +669,8 @@ def record(name, results, command, n, seed):
     zoo.refresh()  # the file may have changed during a long evaluation
     entry = zoo.get_entry(name)
     for key, value in results.items():
-        entry["metrics"][key] = {"value": value, "n_samples": n, "seed": seed, "command": command}
+        entry["metrics"][key] = {"value": value, "n_samples": samples_behind(key, results, n), "seed": seed,
+                                 "command": command}
     folder = hub.REPO_WEIGHTS_DIR / name
     if not folder.is_dir():
         raise FileNotFoundError(f"--write updates the repository's weights/{name}/ folder, which is missing.")

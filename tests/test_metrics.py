@@ -457,3 +457,14 @@ def test_balanced_accuracy_weighs_both_classes_alike():
     assert balanced_accuracy(np.zeros(10), truth) == 0.5  # always "no": 90% accurate, but blind
     assert balanced_accuracy(truth, truth) == 1.0
     assert balanced_accuracy(np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0]), truth) == pytest.approx((1 + 8 / 9) / 2)
+
+
+def test_feature_measures_are_recorded_at_the_sample_count_they_ran_on():
+    from ganzoo.evaluate import samples_behind
+
+    results = {"classifier_mnist/confident_fraction": 0.9, "fid/mnist/test": 15.9, "kid_std/mnist/test": 0.0005,
+               "nn_ratio/mnist/train": 1.1, "fid_samples": 2000, "fid_reference_images": 2000}
+    counts = {key: samples_behind(key, results, 10000) for key in results}
+    assert counts == {"classifier_mnist/confident_fraction": 10000, "fid/mnist/test": 2000, "kid_std/mnist/test": 2000,
+                      "nn_ratio/mnist/train": 2000, "fid_samples": 2000, "fid_reference_images": 2000}
+    assert samples_behind("fid/celeba/train", {"fid/celeba/train": 40.0}, 5000) == 5000  # no count given: n
