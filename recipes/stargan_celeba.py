@@ -38,6 +38,8 @@ flags.DEFINE_integer("stargan_width", 64, "Filters of G's first layer and D's (p
 flags.DEFINE_integer("stargan_blocks", 6, "Residual blocks of G (paper: 6 at 128 px).")
 flags.DEFINE_float("stargan_lambda_cls", 1.0, "Weight of the attribute classification terms (paper: 1).",
                    lower_bound=0.0)
+flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier"], "With --augment: DiffAugment before "
+                  "both of D's heads, or augmented real faces for its attribute classifier only.")
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 FLAGS = flags.FLAGS
 ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
@@ -67,7 +69,8 @@ def main(argv):
     recipe_flags.run(
         "stargan_celeba", "stargan",
         {"resolution": 64, "width": FLAGS.stargan_width, "blocks": FLAGS.stargan_blocks, "attributes": ATTRIBUTES,
-         "hair_group": HAIR_GROUP, "lambda_cls": FLAGS.stargan_lambda_cls, "lambda_rec": 10.0, "lambda_gp": 10.0, "d_steps": FLAGS.stargan_d_steps},
+         "hair_group": HAIR_GROUP, "lambda_cls": FLAGS.stargan_lambda_cls, "lambda_rec": 10.0, "lambda_gp": 10.0, "d_steps": FLAGS.stargan_d_steps,
+         **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps},
         # `ganzoo evaluate` (evaluate._attribute_edits): each edit and direction on the 1,000 held-out faces

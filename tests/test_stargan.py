@@ -174,6 +174,34 @@ def test_augment_puts_translation_and_cutout_before_both_heads_and_refuses_colou
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
+def test_augment_heads_classifier_augments_only_the_real_faces_the_attribute_classifier_learns_from(model):
+    for config, match in (({"augment_heads": "real"}, "augment_heads must be 'both'"),
+                          ({"augment_heads": "classifier"}, "needs augment"),
+                          ({"augment_heads": "classifier", "augment": "cutout", "augment_target": 0.6}, "fixed probability")):
+        with pytest.raises(ValueError, match=match):
+            tiny_stargan(**config)
+    tensor = keras.ops.convert_to_tensor
+    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, "augment": "translation,cutout",
+                                "augment_heads": "classifier"})
+    assert twin.get_config()["augment_heads"] == "classifier" and "augment_heads" not in model.get_config()
+    twin.generator.set_weights(model.generator.get_weights())
+    twin.discriminator.set_weights(model.discriminator.get_weights())
+    fixed = np.roll(OWN, 1, axis=0)
+    twin.random_targets = lambda attributes: tensor(fixed)
+    object.__setattr__(twin.augmenter, "augment", lambda x: keras.ops.flip(x, axis=2))
+    x = images.from_uint8(faces(4))
+    fake = numpy(twin.generator([x, fixed]))
+    (real_src, _), (fake_src, fake_cls) = (map(numpy, twin.discriminator(v)) for v in (x, fake))
+    _, flipped_cls = map(numpy, twin.discriminator(x[:, :, ::-1]))
+    cls = lambda logits, t: float(numpy(attribute_classification_loss(logits, t)))  # noqa: E731
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    d_expected = fake_src.mean() - real_src.mean() + cls(flipped_cls, OWN)
+    assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() + cls(fake_cls, fixed) + 10.0 * rec
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+
+
 # --- edit ----------------------------------------------------------------------------------------
 def test_edit_keeps_the_callers_attributes_it_is_not_asked_to_change(model):
     batch = faces(4)
@@ -325,7 +353,8 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 @needs_data
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
-            "--stargan_lambda_cls=3", "--augment=translation,cutout", f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
+            "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
+            f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
             f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -337,6 +366,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     assert "ganzoo edit stargan_celeba" in card and "![aging.png](aging.png)" in card
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
+    assert config["augment_heads"] == "classifier"
 
 
 # --- the command line ----------------------------------------------------------------------------

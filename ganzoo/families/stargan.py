@@ -18,9 +18,11 @@ Deviations (kept small): the base class runs the 5 D steps on one batch (the aut
 batch per D step); instance norm always uses each image's own statistics (the authors' layer tracks
 running ones); a target row whose hair colours are not exactly one (CelebA faces with no listed
 colour, or two) gets one colour at random, so that the hair group is one-hot in every target.
-An option beyond the paper: augment="translation,cutout" (DiffAugment before both of D's heads, on
-real and edited faces alike; the gradient penalty reads plain images), against a D that over-fits
-a small training set.
+Options beyond the paper, against a D that memorises a small training set: augment="translation,cutout"
+(DiffAugment before both of D's heads, on real and edited faces alike; the gradient penalty reads plain
+images), and with augment_heads="classifier" only the attribute classifier's real faces are augmented
+(the real/fake game and G's terms read plain images: on CelebA's 9,000 faces augmenting both heads
+left G's faces far behind at equal steps).
 """
 
 import difflib
@@ -158,8 +160,16 @@ class StarGAN(GAN):
 
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
-                 **kwargs):
+                 augment_heads="both", **kwargs):
         super().__init__(objective=objective, seed=seed, **kwargs)
+        if augment_heads not in ("both", "classifier"):
+            raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads) or "
+                             f"'classifier' (augmented real faces for the attribute classifier only), got "
+                             f"{augment_heads!r}.")
+        if augment_heads != "both" and (self.augmenter is None or self.augmenter.adaptive):
+            raise ValueError("augment_heads='classifier' needs augment (e.g. augment='translation,cutout') at a "
+                             "fixed probability (no augment_target: ADA watches the real/fake head).")
+        self.augment_heads = augment_heads
         self.resolution = check_positive_int(resolution, "resolution")
         if self.resolution < 16 or self.resolution & (self.resolution - 1):
             raise ValueError(f"resolution must be a power of two, at least 16 (D halves it down to 2x2), "
@@ -199,7 +209,8 @@ class StarGAN(GAN):
                 "attributes": list(self.attributes), "hair_group": list(self.hair_group),
                 "lambda_cls": self.lambda_cls, "lambda_rec": self.lambda_rec, "lambda_gp": self.lambda_gp,
                 "d_steps": self.d_steps, "objective": self.objective, "seed": self.seed,
-                **({} if self.augmenter is None else self.augmenter.gan_config())}
+                **({} if self.augmenter is None else self.augmenter.gan_config()),
+                **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
@@ -243,8 +254,13 @@ class StarGAN(GAN):
     def discriminator_loss(self, batch):
         real, original = batch["images"], batch["attributes"]
         fake = ops.stop_gradient(self.generator([real, self.random_targets(original)], training=True))
-        real_logits, real_classes = self.discriminate(real, real=True)
-        fake_logits, _ = self.discriminate(fake)
+        if self.augment_heads == "classifier":  # the real/fake game on plain images, as the paper's
+            real_logits, _ = self.discriminator(real, training=True)
+            _, real_classes = self.discriminator(self.augmenter.augment(real), training=True)
+            fake_logits, _ = self.discriminator(fake, training=True)
+        else:
+            real_logits, real_classes = self.discriminate(real, real=True)
+            fake_logits, _ = self.discriminate(fake)
         classification = attribute_classification_loss(real_classes, original)
         self.trackers["d_classification"].update_state(ops.stop_gradient(classification))
         loss = self.d_objective(real_logits, fake_logits) + self.lambda_cls * classification
@@ -259,7 +275,8 @@ class StarGAN(GAN):
         real, original = batch["images"], batch["attributes"]
         targets = self.random_targets(original)
         fake = self.generator([real, targets], training=True)
-        fake_logits, fake_classes = self.discriminate(fake)
+        fake_logits, fake_classes = (self.discriminator(fake, training=True) if self.augment_heads == "classifier"
+                                     else self.discriminate(fake))
         classification = attribute_classification_loss(fake_classes, targets)
         reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
