@@ -18,8 +18,13 @@ Its backup kept only the last step, so the next run keeps a snapshot every 1,000
 That second run (2026-12-03) collapsed earlier, from about step 10,000 (stopped at 11,600), and its
 best snapshot was not shipped either: FID of 1,000 samples (`scripts/checkpoint_fid.py --step=S -n 1000`)
 71.5, 70.9, 69.6, 73.2, 103.3, 136.9 at steps 4,060 to 9,100, recall at most 0.03, against the
-one-stage gan_cls_celeba_captions' 50.7 and 0.085. Next: the same with D held back, e.g.
---augment=translation,cutout (never colour: the captions name hair colour), or a lower D learning rate.
+one-stage gan_cls_celeba_captions' 50.7 and 0.085. The third run holds D back with DiffAugment
+(never colour: the captions name hair colour), in legs across sessions:
+    python recipes/stackgan_celeba_captions.py --stage=2 --mixed_precision=bfloat16 --steps=16000 \
+        --snapshot_every=1000 --augment=translation,cutout --output_dir=runs/stackgan_celeba_captions_stage2_augment
+FID of 1,000 samples at steps 4,060 / 6,020 / 7,000 / 8,120 / 9,100: 91.6 / 77.3 / 75.6 / 71.0 / 64.8, recall
+0.021 / 0.033 / 0.024 / 0.027 / 0.075, d_loss steady at 0.75-0.85 (no collapse so far): slower at first,
+then past the plain runs' best.
 """
 
 from pathlib import Path
