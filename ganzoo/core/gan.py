@@ -15,7 +15,7 @@ import numpy as np
 from keras import ops
 
 from ganzoo import images as image_utils
-from ganzoo.augment import DiffAugment, parse_policy
+from ganzoo.augment import GROUPS, DiffAugment, parse_policy
 from ganzoo.core import jax_state
 from ganzoo.core.objectives import get_objective
 
@@ -479,7 +479,7 @@ class GAN(keras.Model):
                              "stylegan_lite, stargan).")
         refused = [group for group in parse_policy(augment) if group in self.augment_excludes]
         if refused:
-            allowed = [group for group in ("color", "translation", "cutout") if group not in self.augment_excludes]
+            allowed = [group for group in GROUPS if group not in self.augment_excludes]
             raise ValueError(f"{type(self).__name__} does not take augment={refused[0]!r}: "
                              f"{self.augment_excludes[refused[0]]}; use {','.join(allowed)!r}.")
         # its own stream, far from the latents' (torch seeds its generator with seed + draw count)
