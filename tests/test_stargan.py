@@ -149,28 +149,38 @@ def test_the_players_losses_are_their_terms_weighted(model):
 
 
 
-def test_augment_puts_translation_and_cutout_before_both_heads_and_refuses_colour(model):
-    with pytest.raises(ValueError, match="not take augment='color': hair colour is one of the attributes D "
-                                         "classifies; use 'translation,cutout'"):
-        tiny_stargan(augment="color,translation")
+def flipping_twin(model, **config):
+    """model's networks in a StarGAN of `config` (no gradient penalty) whose augmenter is a stand-in
+    with a known effect (a horizontal flip) and whose targets are fixed; with faces, their edits and
+    the batch the train step would get."""
     tensor = keras.ops.convert_to_tensor
-    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, "augment": "translation,cutout"})
-    assert twin.get_config()["augment"] == "translation,cutout"
+    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, **config})
     twin.generator.set_weights(model.generator.get_weights())
     twin.discriminator.set_weights(model.discriminator.get_weights())
     fixed = np.roll(OWN, 1, axis=0)
     twin.random_targets = lambda attributes: tensor(fixed)
-    # a stand-in transform whose effect is known: D must read every image through it
     object.__setattr__(twin.augmenter, "augment", lambda x: keras.ops.flip(x, axis=2))
     x = images.from_uint8(faces(4))
     fake = numpy(twin.generator([x, fixed]))
+    return twin, fixed, x, fake, {"images": tensor(x), "attributes": tensor(OWN)}
+
+
+def classification(logits, targets):
+    return float(numpy(attribute_classification_loss(logits, targets)))
+
+
+def test_augment_puts_translation_and_cutout_before_both_heads_and_refuses_colour(model):
+    with pytest.raises(ValueError, match="not take augment='color': hair colour is one of the attributes D "
+                                         "classifies; use 'translation,cutout'"):
+        tiny_stargan(augment="color,translation")
+    twin, fixed, x, fake, batch = flipping_twin(model, augment="translation,cutout")
+    assert twin.get_config()["augment"] == "translation,cutout"
+    # D must read every image through the stand-in transform
     (real_src, real_cls), (fake_src, fake_cls) = (map(numpy, twin.discriminator(v[:, :, ::-1])) for v in (x, fake))
-    cls = lambda logits, t: float(numpy(attribute_classification_loss(logits, t)))  # noqa: E731
-    batch = {"images": tensor(x), "attributes": tensor(OWN)}
-    d_expected = fake_src.mean() - real_src.mean() + cls(real_cls, OWN)
+    d_expected = fake_src.mean() - real_src.mean() + classification(real_cls, OWN)
     assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
     rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
-    g_expected = -fake_src.mean() + cls(fake_cls, fixed) + 10.0 * rec
+    g_expected = -fake_src.mean() + classification(fake_cls, fixed) + 10.0 * rec
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
@@ -180,25 +190,14 @@ def test_augment_heads_classifier_augments_only_the_real_faces_the_attribute_cla
                           ({"augment_heads": "classifier", "augment": "cutout", "augment_target": 0.6}, "fixed probability")):
         with pytest.raises(ValueError, match=match):
             tiny_stargan(**config)
-    tensor = keras.ops.convert_to_tensor
-    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, "augment": "translation,cutout",
-                                "augment_heads": "classifier"})
+    twin, fixed, x, fake, batch = flipping_twin(model, augment="translation,cutout", augment_heads="classifier")
     assert twin.get_config()["augment_heads"] == "classifier" and "augment_heads" not in model.get_config()
-    twin.generator.set_weights(model.generator.get_weights())
-    twin.discriminator.set_weights(model.discriminator.get_weights())
-    fixed = np.roll(OWN, 1, axis=0)
-    twin.random_targets = lambda attributes: tensor(fixed)
-    object.__setattr__(twin.augmenter, "augment", lambda x: keras.ops.flip(x, axis=2))
-    x = images.from_uint8(faces(4))
-    fake = numpy(twin.generator([x, fixed]))
     (real_src, _), (fake_src, fake_cls) = (map(numpy, twin.discriminator(v)) for v in (x, fake))
     _, flipped_cls = map(numpy, twin.discriminator(x[:, :, ::-1]))
-    cls = lambda logits, t: float(numpy(attribute_classification_loss(logits, t)))  # noqa: E731
-    batch = {"images": tensor(x), "attributes": tensor(OWN)}
-    d_expected = fake_src.mean() - real_src.mean() + cls(flipped_cls, OWN)
+    d_expected = fake_src.mean() - real_src.mean() + classification(flipped_cls, OWN)
     assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
     rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
-    g_expected = -fake_src.mean() + cls(fake_cls, fixed) + 10.0 * rec
+    g_expected = -fake_src.mean() + classification(fake_cls, fixed) + 10.0 * rec
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
