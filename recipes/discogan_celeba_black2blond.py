@@ -40,6 +40,8 @@ def main(argv):
          "generator_output": FLAGS.discogan_generator_output, "upsampling": FLAGS.discogan_upsampling,
          **({} if FLAGS.discogan_ema_decay is None else {"ema_decay": FLAGS.discogan_ema_decay})},
         domains, steps=6000, batch_size=8, generator_only=True, preview_inputs=held_out,
+        # D only starts a fine-tune: stored at half precision (half the bytes), the samples stay float32 G's
+        training_weights_dtype="float16",
         evaluation={"n_samples": 1000, "seed": 0,
                     "translation": {"a": A, "b": B, "classifier": "classifier_celeba_hair"}},
         dataset=CELEBA_DATASET,

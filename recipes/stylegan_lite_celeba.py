@@ -37,6 +37,8 @@ def main(argv):
          "mapping_layers": 4, "mixing_probability": 0.9, "r1_gamma": FLAGS.r1_gamma, "r1_interval": 16,
          "ema_decay": 0.999},
         load_images, steps=40000, batch_size=32, generator_only=True, evaluation=STYLEGAN_EVALUATION,
+        # D only starts a fine-tune: stored at half precision (half the bytes), the samples stay float32 G's
+        training_weights_dtype="float16",
         dataset=CELEBA_DATASET,
         description="StyleGAN-lite: a small StyleGAN2 (mapping network, modulated/demodulated convolutions "
                     "from a learned constant, noise inputs, skip RGB outputs, residual D with minibatch "
