@@ -33,6 +33,12 @@ command otherwise (2026-12-03, stopped at step 5,000): edits read as the target 
 run (FID 292 at 2,500). Next, augmenting only the real faces D's classifier learns from:
     python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=1 --steps=20000 \
         --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier --export
+That run (stopped at step 10,000, resumable: runs/stargan_celeba_augment_classifier) kept D's classifier
+from memorising (d_classification 2.5 -> 1.9 by step 9,000, against the plain run's 1.2) and made cleaner
+edits sooner (edits FID 255 / 226 / 173 at 2,500 / 5,000 / 10,000; plain run 292 at 2,500, 138 at 15,000),
+but G's edits stayed weak: read as the target on 27-83% at 10,000 (Black 41, Blond 60, Brown 69, Male=1 27,
+Male=0 53, Young=1 83, Young=0 28%). A weaker classifier pulls G less, so the next run weighs its terms
+3 times (--stargan_lambda_cls=3, the same command otherwise, runs/stargan_celeba_augment_classifier_cls3).
 Further tries: the paper's width 64 and 5 critic steps where a GPU allows (scripts/device_recipe.sh).
 """
 
