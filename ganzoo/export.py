@@ -67,7 +67,8 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     """config.json, model.weights.h5 (no optimizer state) and samples.png.
 
     weights_dtype="float16" stores the weights at half precision (for a large generator that
-    would not fit the size budget); samples.png is then drawn from the stored weights.
+    would not fit the size budget). samples.png and the card's pictures are drawn from the folder as
+    users load it: the stored weights, computing in float32.
     training_weights_dtype (default: weights_dtype): the same for the training files alone (the
     discriminator, which only starts a fine-tune), so the samples stay those of float32 weights.
     """
@@ -100,18 +101,32 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     for file in half:
         _store_as_float16(folder / file)
         check_finite_weights_file(folder / file)  # beyond float16's range: infinite
-    if weights_dtype == "float16":
-        from ganzoo.zoo import load_weights_folder
-
-        stored = type(model).from_config(model.get_config())
-        stored.preview_inputs = getattr(model, "preview_inputs", None)  # the faces the pictures edit
-        model = stored
-        load_weights_folder(model, folder)  # the picture shows what users will load
+    model = _as_users_load_it(model, folder)  # the pictures show what users will load
     grid = model.preview_grid(64, seed=grid_seed)
     images.save_png(grid, folder / "samples.png", scale=2)
     for name, picture in model.card_pictures().items():  # e.g. StyleGAN's mixing grid
         images.save_png(picture, folder / name, scale=2)
     return folder
+
+
+def _as_users_load_it(model, folder):
+    """A twin of `model` with the weights as stored in `folder` (half precision where they were
+    stored so) and computing in float32 as a loaded entry does, even where a bfloat16 training run
+    set Keras' global policy: a picture drawn at bfloat16 would differ from users' samples by up
+    to 17 levels of 255 (stackgan_celeba_captions' first export)."""
+    import keras
+
+    from ganzoo.zoo import load_weights_folder
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("float32")
+    try:
+        stored = type(model).from_config(model.get_config())
+    finally:
+        keras.config.set_dtype_policy(previous)
+    stored.preview_inputs = getattr(model, "preview_inputs", None)  # the faces the pictures edit
+    load_weights_folder(stored, folder)
+    return stored
 
 
 def write_folder_config(folder, model, *, weights_scope, training_files=(), weights_dtype="float32",
@@ -245,6 +260,7 @@ EXTRA_PICTURES = {
     "style_mix.png": "Style mixing: each cell has its row's fine styles and its column's coarse ones (w 0-3)",
     "truncation.png": "Truncation sweep: one seed per row, psi 1.0, 0.85, 0.7, 0.5, 0.3, 0 across",
     "captions.png": "Each row one caption, written at its left; the same seeds in every row",
+    "stages.png": "Stage I (32x32, enlarged) then Stage II (64x64) for each seed; each row one caption",
     "aging.png": "Face aging on held-out faces: left, young faces and the same made old; "
                  "right, old faces made young",
     "versus_biharmonic.png": "Held-out faces, each row: the hole (white) | skimage's biharmonic inpainting | "

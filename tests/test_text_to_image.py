@@ -205,6 +205,15 @@ def test_stackgan_trains_stage_one_then_stage_two_with_stage_one_frozen(tmp_path
     again = zoo.load_folder(export.save_weights_folder(stage2, tmp_path / "stack"))  # (export re-measures the
     np.testing.assert_array_equal(again.sample(2, captions="a man", seed=0),       # average's batch-norm statistics)
                                   stage2.sample(2, captions="a man", seed=0))
+    # the card's stages.png: each row's tiles alternate Stage I (enlarged x2, nearest) and Stage II
+    assert (tmp_path / "stack" / "stages.png").exists()
+    pairs = stage2.stages_grid(2, seed=0, captions=["a man"])  # one row: I, II, I, II; 2-pixel gaps
+    tiles = [pairs[2:34, 2 + k * 34:34 + k * 34] for k in range(4)]
+    rough, fine = stage2.sample(2, captions="a man", seed=0, return_stages=True)
+    np.testing.assert_array_equal(tiles[0], rough[0].repeat(2, axis=0).repeat(2, axis=1))
+    np.testing.assert_array_equal(tiles[3], fine[1])
+    with pytest.raises(ValueError, match="needs a Stage II model"):
+        stage1.stages_grid(2)
     with pytest.raises(ValueError, match=r"shape \(N, 32, 32, 3\)"):  # Stage II trains on its own size
         stage2.fit(rng.integers(0, 256, (16, 16, 16, 3), dtype=np.uint8), ids, batch_size=8, epochs=1, verbose=0)
 

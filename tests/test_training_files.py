@@ -101,6 +101,30 @@ def test_the_discriminator_alone_can_ship_at_half_precision(tmp_path, trained):
         export_generator_only(tmp_path, trained, training_weights_dtype="bfloat16")
 
 
+def test_samples_png_is_drawn_as_users_load_the_entry_even_after_a_bfloat16_run(tmp_path, tiny_images):
+    """A recipe run with --mixed_precision=bfloat16 leaves Keras' global policy at bfloat16: the
+    export's pictures must still be float32 samples of the stored weights, what users get."""
+    import keras
+    from PIL import Image
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = tiny_dcgan(ema_decay=0.9)
+        model.compile(learning_rate=1e-3)
+        model.fit(tiny_images[:32], batch_size=16, epochs=1, verbose=0)
+        folder, _ = export_generator_only(tmp_path, model)
+        at_bfloat16 = model.preview_grid(64, seed=0)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    loaded = zoo.load(NAME, weights_dir=tmp_path / "weights", manifest_path=tmp_path / "manifest.json")
+    as_loaded = loaded.preview_grid(64, seed=0).repeat(2, axis=0).repeat(2, axis=1)
+    picture = np.asarray(Image.open(folder / "samples.png"))
+    picture = picture[..., None] if picture.ndim == 2 else picture
+    np.testing.assert_array_equal(picture, as_loaded)
+    assert not np.array_equal(at_bfloat16, loaded.preview_grid(64, seed=0))  # what the old export drew
+
+
 def test_from_the_hub_sampling_downloads_no_training_file(tmp_path, trained, tiny_images, monkeypatch):
     folder, entry = export_generator_only(tmp_path, trained)
     files = {record["path"]: (folder / record["path"]).read_bytes() for record in entry["files"]}

@@ -263,10 +263,31 @@ class StackGAN(GAN):
         return pipeline.get_layer("stage1_generator")([z, c1], training=False)
 
     def card_pictures(self):
-        """captions.png: the card's grid with each row's caption written at its left."""
+        """captions.png: the card's grid with each row's caption written at its left; for a Stage II
+        model also stages.png, what Stage II makes of Stage I's image."""
         from ganzoo import images as image_utils
 
-        return {"captions.png": image_utils.label_rows(self.preview_grid(64, seed=0), text.caption_list(None))}
+        captions = text.caption_list(None)
+        pictures = {"captions.png": image_utils.label_rows(self.preview_grid(64, seed=0), captions)}
+        if self.training_stage == 2:
+            pictures["stages.png"] = image_utils.label_rows(self.stages_grid(4, seed=0), captions)
+        return pictures
+
+    def stages_grid(self, per_caption=4, seed=0, captions=None):
+        """One row per caption, per_caption seeds (the same in every row), each as Stage I's image
+        (enlarged, nearest) then Stage II's: a Stage II model's two steps side by side."""
+        from ganzoo import images as image_utils
+
+        if self.training_stage == 1:
+            raise ValueError("stages_grid needs a Stage II model (training_stage=2); this one is Stage I.")
+        captions = text.caption_list(captions)
+        inputs, _ = self.sampling_inputs(per_caption * len(captions), seed, captions)
+        inputs[0] = np.tile(inputs[0][:per_caption], (len(captions), 1))  # the same z in every row
+        rough, fine = self.generate(inputs, network=self._stage1_images), self.generate(inputs)
+        factor = fine.shape[1] // rough.shape[1]
+        rough = rough.repeat(factor, axis=1).repeat(factor, axis=2)
+        pairs = np.stack([rough, fine], axis=1).reshape(-1, *fine.shape[1:])  # I, II, I, II, ... in each row
+        return image_utils.grid(pairs, cols=2 * per_caption)
 
     def preview_grid(self, n=64, seed=0, captions=None):
         """One row per caption (text.DEFAULT_CAPTIONS unless given), the same seeds in every row."""
