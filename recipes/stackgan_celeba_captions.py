@@ -25,9 +25,11 @@ one-stage gan_cls_celeba_captions' 50.7 and 0.085. The third run holds D back wi
 FID of 1,000 samples at steps 4,060 / 6,020 / 7,000 / 8,120 / 9,100 / 10,080 / 11,060 / 12,040 / 13,020 / 14,000 /
 15,120 / 16,100: 91.6 / 77.3 / 75.6 / 71.0 / 64.8 / 62.5 / 60.4 / 59.3 / 54.9 / 53.1 / 52.7 / 50.5, recall 0.021 / 0.033 /
 0.024 / 0.027 / 0.075 / 0.095 / 0.094 / 0.084 / 0.088 / 0.106 / 0.108 / 0.165, d_loss 0.6-0.85 throughout (no collapse):
-slower at first, then past the plain runs' best. Its last step, 16,100, is the shipped entry (the command above
-with --export; 2026-12-03). The same run then went on with --steps=20000 (its snapshots kept) to see whether
-more steps help.
+slower at first, then past the plain runs' best. Its step 16,100 shipped first (2026-12-03); the same run then went
+on with --steps=20000 (the learning rate is constant: the flag only sets where it stops): 17,080 / 18,060 / 19,040 /
+20,020: 50.4 / 49.5 / 48.3 / 46.4, recall 0.130 / 0.181 / 0.177 / 0.195, and step 20,020 replaced it:
+    python recipes/stackgan_celeba_captions.py --stage=2 --mixed_precision=bfloat16 --steps=20000 \
+        --snapshot_every=1000 --augment=translation,cutout --output_dir=runs/stackgan_celeba_captions_stage2_augment --export
 """
 
 from pathlib import Path
