@@ -280,9 +280,7 @@ class StackGAN(GAN):
 
         if self.training_stage == 1:
             raise ValueError("stages_grid needs a Stage II model (training_stage=2); this one is Stage I.")
-        captions = text.caption_list(captions)
-        inputs, _ = self.sampling_inputs(per_caption * len(captions), seed, captions)
-        inputs[0] = np.tile(inputs[0][:per_caption], (len(captions), 1))  # the same z in every row
+        inputs = self._rows_of_captions(per_caption, seed, captions)
         rough, fine = self.generate(inputs, network=self._stage1_images), self.generate(inputs)
         factor = fine.shape[1] // rough.shape[1]
         rough = rough.repeat(factor, axis=1).repeat(factor, axis=2)
@@ -293,8 +291,13 @@ class StackGAN(GAN):
         """One row per caption (text.DEFAULT_CAPTIONS unless given), the same seeds in every row."""
         from ganzoo import images as image_utils
 
+        per_caption = max(1, n // len(text.caption_list(captions)))
+        return image_utils.grid(self.generate(self._rows_of_captions(per_caption, seed, captions)), cols=per_caption)
+
+    def _rows_of_captions(self, per_caption, seed, captions):
+        """Sampling inputs for per_caption samples of each caption (text.DEFAULT_CAPTIONS unless
+        given), caption by caption, with the same z in every caption's row."""
         captions = text.caption_list(captions)
-        per_caption = max(1, n // len(captions))
         inputs, _ = self.sampling_inputs(per_caption * len(captions), seed, captions)
-        inputs[0] = np.tile(inputs[0][:per_caption], (len(captions), 1))  # the same z in every row
-        return image_utils.grid(self.generate(inputs), cols=per_caption)
+        inputs[0] = np.tile(inputs[0][:per_caption], (len(captions), 1))
+        return inputs
