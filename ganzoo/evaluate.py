@@ -632,14 +632,14 @@ def checkpoint_domain_rates(run_dir, ref, n=1000):
     return {"step": step, **domain_rates(model, ref, n)}
 
 
-def checkpoint_attribute_edits(run_dir, classifier="classifier_celeba_attributes", n=200, progress=True):
+def checkpoint_attribute_edits(run_dir, classifier="classifier_celeba_attributes", n=200, progress=True, step=None):
     """_attribute_edits of the latest checkpoint of a StarGAN run on its first n held-out faces, with its
     step: each edit read by the multi-label judge `classifier`, identity kept, FID at the inputs' count,
     and an edit that changes nothing. How a StarGAN run is doing before it ends, or which of two runs
-    edits better at equal cost."""
+    edits better at equal cost. `step`: its snapshot at that step instead (as checkpoint_fid)."""
     from ganzoo import training
 
-    model, step = training.load_checkpoint(run_dir)
+    model, step = training.load_checkpoint(run_dir, step=step)
     if not hasattr(model, "edit"):
         raise ValueError(f"checkpoint_attribute_edits measures attribute-editing runs (StarGAN), not "
                          f"{type(model).__name__}: use scripts/checkpoint_fid.py for generators, "

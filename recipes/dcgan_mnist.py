@@ -13,6 +13,8 @@ flags.DEFINE_integer("dcgan_width", 64, "Filters of D's first / G's last hidden 
 flags.DEFINE_integer("dcgan_extra_layers", 0, "3x3 convolutions added at the 7x7 maps of G and D (paper: 0).")
 flags.DEFINE_integer("dcgan_hidden_units", 0, "A fully connected hidden layer of this many units in G and D "
                      "(the authors' MNIST code: 1024; the paper's LSUN/ImageNet networks: 0).")
+flags.DEFINE_enum("dcgan_objective", "non_saturating", ["non_saturating", "hinge", "least_squares"],
+                  "The game's loss (paper: non_saturating).")
 
 
 def main(argv):
@@ -20,6 +22,7 @@ def main(argv):
     recipe_flags.run(
         "dcgan_mnist", "dcgan",
         {"resolution": 28, "channels": 1, "width": FLAGS.dcgan_width, "latent_dim": 100, "ema_decay": 0.999,
+         **({"objective": FLAGS.dcgan_objective} if FLAGS.dcgan_objective != "non_saturating" else {}),
          **({"extra_layers": FLAGS.dcgan_extra_layers} if FLAGS.dcgan_extra_layers else {}),
          **({"hidden_units": FLAGS.dcgan_hidden_units} if FLAGS.dcgan_hidden_units else {})},
         recipe_flags.load_mnist_digits, steps=20000, batch_size=64, generator_only=True,
@@ -32,8 +35,8 @@ def main(argv):
                        if FLAGS.dcgan_extra_layers else "")
                     + (f"with a {FLAGS.dcgan_hidden_units}-unit fully connected layer in G and D as in the "
                        "authors' MNIST code, " if FLAGS.dcgan_hidden_units else "")
-                    + "non-saturating loss; samples come from an exponential moving average "
-                    "(decay 0.999) of the generator's weights.")
+                    + f"{FLAGS.dcgan_objective.replace('_', '-')} loss; samples come from an exponential moving "
+                    "average (decay 0.999) of the generator's weights.")
 
 
 if __name__ == "__main__":

@@ -580,6 +580,8 @@ def test_a_stargan_run_s_checkpoint_is_scored_edit_by_edit(tmp_path, monkeypatch
     assert result[f"tiny_judge/{name}={value}/read_as_target"] == round(
         edit_metrics.read_as(predict_attributes(judge, edited)[:, ATTRIBUTES.index(name)], value), 4)
     assert "reconstruction_l1" in result
+    with pytest.raises(FileNotFoundError, match="no snapshot at step 1"):  # --step reads a snapshot, not the latest
+        evaluate.checkpoint_attribute_edits(tmp_path / "run", "tiny_judge", n=2, progress=False, step=1)
     training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4), faces[:8, :28, :28, :1],
                    steps=1, batch_size=4, output_dir=tmp_path / "dcgan", verbose=0)
     with pytest.raises(ValueError, match="measures attribute-editing runs \\(StarGAN\\), not DCGAN"):
