@@ -39,7 +39,13 @@ edits sooner (edits FID 255 / 226 / 173 at 2,500 / 5,000 / 10,000; plain run 292
 but G's edits stayed weak: read as the target on 27-83% at 10,000 (Black 41, Blond 60, Brown 69, Male=1 27,
 Male=0 53, Young=1 83, Young=0 28%). A weaker classifier pulls G less, so the next run weighs its terms
 3 times (--stargan_lambda_cls=3, the same command otherwise, runs/stargan_celeba_augment_classifier_cls3).
-Further tries: the paper's width 64 and 5 critic steps where a GPU allows (scripts/device_recipe.sh).
+That run (2026-12-03, stopped at step 5,500, resumable) was worse on every count at equal steps: read as the
+target on 25-69% at 5,000 (Black 63, Blond 69, Brown 48, Male=1 25, Male=0 61, Young=1 59, Young=0 64%;
+lambda 1: 28-74%), edits FID 321 (226), identity_top1 0.01-0.03 (0.04), reconstruction L1 0.168 (0.10):
+stronger, rougher edits that the judge does not read more often. The earliest evidence for stronger edits
+is the critic steps: 5 of them read 48-93% at step 1,400 (above). Next: 5 critic steps with the classifier's
+DiffAugment (--stargan_d_steps=5, about twice the time a step), and the paper's width 64 where a GPU allows
+(scripts/device_recipe.sh).
 """
 
 from absl import app, flags
