@@ -31,13 +31,22 @@ def main(argv):
         evaluation={"n_samples": 10000, "seed": 0, "classifier": "classifier_mnist", "fid": recipe_flags.MNIST_FID},
         dataset=recipe_flags.MNIST_DATASET,
         description="DCGAN (Radford et al. 2016) trained on MNIST digits, 28x28 grayscale, "
-                    + (f"with a {FLAGS.dcgan_hidden_units}-unit fully connected layer in G and D as in the "
-                       "authors' MNIST code, " if FLAGS.dcgan_hidden_units else "")
-                    + (f"{'and ' if FLAGS.dcgan_hidden_units else 'with '}{ {1: 'one', 2: 'two'}.get(FLAGS.dcgan_extra_layers, FLAGS.dcgan_extra_layers)} more 3x3 "
-                       f"convolution{'s' if FLAGS.dcgan_extra_layers > 1 else ''} at the 7x7 maps of G and D, "
-                       if FLAGS.dcgan_extra_layers else "")
+                    + "".join(f"{part}, " for part in network_additions())
                     + f"{FLAGS.dcgan_objective.replace('_', '-')} loss; samples come from an exponential moving "
                     "average (decay 0.999) of the generator's weights.")
+
+
+def network_additions():
+    """The description's clauses for the layers the flags add to the paper's networks."""
+    parts = []
+    if FLAGS.dcgan_hidden_units:
+        parts.append(f"with a {FLAGS.dcgan_hidden_units}-unit fully connected layer in G and D as in the authors' "
+                     "MNIST code")
+    extra = FLAGS.dcgan_extra_layers
+    if extra:
+        convolutions = "one more 3x3 convolution" if extra == 1 else f"{extra} more 3x3 convolutions"
+        parts.append(f"{'and' if parts else 'with'} {convolutions} at the 7x7 maps of G and D")
+    return parts
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ lambda 1: 28-74%), edits FID 321 (226), identity_top1 0.01-0.03 (0.04), reconstr
 stronger, rougher edits that the judge does not read more often. The earliest evidence for stronger edits
 is the critic steps: 5 of them read 48-93% at step 1,400 (above). Next: 5 critic steps with the classifier's
 DiffAugment (--stargan_d_steps=5, 1.7-2.2 s a step against 0.8, runs/stargan_celeba_augment_classifier_d5,
-paused at step 2,000, resumable): at 1,000 / 2,000 read as the target 38-71 / 32-70% (2,000: Black 42, Blond 51,
+stopped at step 2,000; that run was lost with its work tree, so the command restarts from step 0): at 1,000 / 2,000 read as the target 38-71 / 32-70% (2,000: Black 42, Blond 51,
 Brown 70, Male=1 43, Male=0 35, Young=1 50, Young=0 32%), edits FID 307 / 297, reconstruction L1 0.111 / 0.095:
 early, no better yet than 1 critic step at 2,500 (27-61%, FID 255). The paper's width 64 where a GPU allows
 (scripts/device_recipe.sh).
