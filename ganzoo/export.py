@@ -180,7 +180,9 @@ def paper_table(paper_metrics):
 def training_summary(training):
     """One sentence from what the entry's training record holds (GAN steps or classifier epochs)."""
     if "steps" in training:
-        length = (f"{training['steps']} steps at batch {training.get('batch_size')} "
+        fresh = training.get("batches_per_step", 1)
+        each = f", a new batch for each of {fresh} critic steps," if fresh > 1 else ""
+        length = (f"{training['steps']} steps at batch {training.get('batch_size')}{each} "
                   f"({training.get('epochs_of_data')} passes over the data)")
     else:
         length = f"{training.get('epochs')} epochs at batch {training.get('batch_size')}"

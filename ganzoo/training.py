@@ -194,16 +194,22 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     # An epoch is a checkpoint interval: at most one pass over the data, so that a short
     # data set still checkpoints and draws a grid once per pass, but at least MIN_EPOCH_STEPS
     # (a folder of 400 images is 6 steps a pass: checkpoints and grids that often took ~85% of the time).
-    streamed = hasattr(images, "batch_at")  # a stream of crops (super-resolution), not an array
-    data_steps = steps if streamed else pipeline.steps_per_pass(len(images), batch_size)
-    steps_per_epoch = min(steps_per_epoch, steps, max(data_steps, MIN_EPOCH_STEPS))
-    epochs = math.ceil(steps / steps_per_epoch)
-    start_step = resumed_epoch(output_dir / "backup") * steps_per_epoch
-    batches = pipeline.training_batches(images, labels, batch_size, seed, start_step)
     scope = dist.scope() if dist is not None else contextlib.nullcontext()
     with scope:
         model = get_family(family)(**config, seed=seed)
         model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
+    # batch_size is each critic step's; with fresh critic batches a step reads d_steps of them
+    step_images = batch_size * model.batches_per_step
+    if not hasattr(images, "batch_at") and step_images > len(images):
+        raise ValueError(f"batch_size {batch_size} with a new batch for each of the {model.batches_per_step} critic "
+                         f"steps (critic_batches='fresh') reads {step_images} images a step, more than the "
+                         f"{len(images)} training images: lower batch_size, or use critic_batches='shared'.")
+    streamed = hasattr(images, "batch_at")  # a stream of crops (super-resolution), not an array
+    data_steps = steps if streamed else pipeline.steps_per_pass(len(images), step_images)
+    steps_per_epoch = min(steps_per_epoch, steps, max(data_steps, MIN_EPOCH_STEPS))
+    epochs = math.ceil(steps / steps_per_epoch)
+    start_step = resumed_epoch(output_dir / "backup") * steps_per_epoch
+    batches = pipeline.training_batches(images, labels, step_images, seed, start_step)
     if initialize is not None and start_step == 0:  # e.g. SRGAN starts from SRResNet's weights
         initialize(model)
     model.ema_ramp = not continue_average  # on a resumed leg too: the checkpoint does not hold it
@@ -245,7 +251,8 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
     info = {
         "steps": trained,
         "batch_size": batch_size,
-        "epochs_of_data": round(trained * batch_size / len(images), 2),  # what ran, not what was asked
+        **({"batches_per_step": model.batches_per_step} if model.batches_per_step > 1 else {}),
+        "epochs_of_data": round(trained * step_images / len(images), 2),  # what ran, not what was asked
         "wall_time_s_last_run": seconds,
         **_legs(previous, start_step, seconds),
         "hardware": hardware_description(),

@@ -47,8 +47,15 @@ is the critic steps: 5 of them read 48-93% at step 1,400 (above). Next: 5 critic
 DiffAugment (--stargan_d_steps=5, 1.7-2.2 s a step against 0.8, runs/stargan_celeba_augment_classifier_d5,
 stopped at step 2,000; that run was lost with its work tree, so the command restarts from step 0): at 1,000 / 2,000 read as the target 38-71 / 32-70% (2,000: Black 42, Blond 51,
 Brown 70, Male=1 43, Male=0 35, Young=1 50, Young=0 32%), edits FID 307 / 297, reconstruction L1 0.111 / 0.095:
-early, no better yet than 1 critic step at 2,500 (27-61%, FID 255). The paper's width 64 where a GPU allows
-(scripts/device_recipe.sh).
+early, no better yet than 1 critic step at 2,500 (27-61%, FID 255). Every run above gave all critic steps
+of a generator step one batch of 16 faces, so D's classifier fitted the same 16 faces 5 times in a row; the
+authors draw a new batch for each critic step, which is now the default (--stargan_critic_batches=fresh: a
+step reads 80 faces). The 5-critic run restarted on 2026-12-03 shares them, and resumes as it started:
+    python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=5 --steps=20000 \
+        --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier \
+        --stargan_critic_batches=shared --snapshot_every=1000 --output_dir=runs/stargan_celeba_augment_classifier_d5
+beside the same command with fresh batches (runs/stargan_celeba_augment_classifier_d5_fresh), compared at
+equal steps. The paper's width 64 where a GPU allows (scripts/device_recipe.sh).
 """
 
 from absl import app, flags
@@ -63,6 +70,8 @@ flags.DEFINE_float("stargan_lambda_cls", 1.0, "Weight of the attribute classific
 flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier"], "With --augment: DiffAugment before "
                   "both of D's heads, or augmented real faces for its attribute classifier only.")
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
+flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
+                  "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")
 FLAGS = flags.FLAGS
 ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
 HAIR_GROUP = ATTRIBUTES[:3]
@@ -92,7 +101,7 @@ def main(argv):
         "stargan_celeba", "stargan",
         {"resolution": 64, "width": FLAGS.stargan_width, "blocks": FLAGS.stargan_blocks, "attributes": ATTRIBUTES,
          "hair_group": HAIR_GROUP, "lambda_cls": FLAGS.stargan_lambda_cls, "lambda_rec": 10.0, "lambda_gp": 10.0,
-         "d_steps": FLAGS.stargan_d_steps,
+         "d_steps": FLAGS.stargan_d_steps, "critic_batches": FLAGS.stargan_critic_batches,
          **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps},

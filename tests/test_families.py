@@ -201,7 +201,7 @@ def test_wgan_gp_critic_has_no_batch_norm_and_the_paper_settings():
 def test_wgan_gp_takes_n_critic_steps_and_penalises_the_gradient(digits, monkeypatch):
     gan = tiny("wgan_gp", n_critic=3)
     gan.compile()
-    history = gan.fit(digits[0], batch_size=32, epochs=1, verbose=0)
+    history = gan.fit(digits[0][:48], batch_size=8, epochs=1, verbose=0)  # a step: 3 critic batches of 8
     assert iterations(gan.g_optimizer) == 2 and iterations(gan.d_optimizer) == 6
     assert history.history["gradient_penalty"][0] > 0.0
     # Twins (same seed: same latents and interpolates) differing only in lambda: the critic
@@ -219,6 +219,51 @@ def test_wgan_gp_takes_n_critic_steps_and_penalises_the_gradient(digits, monkeyp
     penalised = float(numpy(with_penalty.discriminator_loss(batch)))
     assert penalties[1] > 0.0
     assert penalised - plain == pytest.approx(10.0 * float(numpy(penalties[1])), rel=1e-4)
+
+
+def _critic_and_generator_batches(gan, images, batch_size):
+    """The mean real image of each discriminator_loss call, then of generator_loss's, in one fit step."""
+    seen = {"critic": [], "generator": []}
+    for player in seen:
+        loss = getattr(gan, f"{'discriminator' if player == 'critic' else 'generator'}_loss")
+        setattr(gan, loss.__name__, lambda batch, loss=loss, player=player:
+                seen[player].append(float(numpy(keras.ops.mean(batch["images"])))) or loss(batch))
+    gan.compile(run_eagerly=True)
+    gan.fit(images, batch_size=batch_size, epochs=1, shuffle=False, verbose=0)
+    return seen
+
+
+def test_fresh_critic_batches_give_each_critic_step_its_own_batch_and_g_the_last():
+    # three batches of 4, each one shade: each critic step reads the next, G the one the last critic read
+    images = np.repeat(np.array([0, 120, 255], np.uint8), 4)[:, None, None, None] * np.ones((1, 28, 28, 1), np.uint8)
+    shades = [-1.0, 120 / 127.5 - 1.0, 1.0]
+    gan = tiny("wgan_gp", n_critic=3)
+    assert gan.critic_batches == "fresh" and gan.batches_per_step == 3  # the authors' way is the default
+    seen = _critic_and_generator_batches(gan, images, batch_size=4)  # batch_size: each critic step's
+    assert seen["critic"] == pytest.approx(shades, abs=1e-5) and seen["generator"] == pytest.approx(shades[-1:])
+    assert iterations(gan.g_optimizer) == 1 and iterations(gan.d_optimizer) == 3
+    # "shared": every critic step and G's on the whole batch of 12
+    shared = tiny("wgan_gp", n_critic=3, critic_batches="shared")
+    seen = _critic_and_generator_batches(shared, images, batch_size=12)
+    assert seen["critic"] == pytest.approx([np.mean(shades)] * 3, abs=1e-5)
+    assert seen["generator"] == pytest.approx([np.mean(shades)], abs=1e-5)
+    # the choice survives the config, both ways, and a bad one is named
+    for gan in (gan, shared):
+        assert WGANGP.from_config(gan.get_config()).critic_batches == gan.critic_batches
+    with pytest.raises(ValueError, match="critic_batches must be 'shared'.*'fresh'"):
+        tiny("wgan_gp", critic_batches="new")
+
+
+def test_a_batch_is_cut_in_order_into_near_equal_critic_batches_none_empty():
+    from ganzoo.core.gan import split_batch
+
+    def cut(n, parts):
+        return [list(numpy(part["labels"])) for part in
+                split_batch({"images": np.zeros((n, 4, 4, 1), "float32"), "labels": np.arange(n)}, parts)]
+
+    assert cut(6, 3) == [[0, 1], [2, 3], [4, 5]]
+    assert cut(7, 3) == [[0, 1], [2, 3], [4, 5, 6]]  # a short last batch loses nothing
+    assert cut(2, 3) == [[0], [0], [1]]  # fewer examples than critic steps: neighbours share one
 
 
 # --- InfoGAN ---------------------------------------------------------------------------

@@ -73,7 +73,7 @@ def test_wgan_gp_trains_with_its_gradient_penalty_in_the_compiled_step():
     gan = WGANGP(resolution=28, channels=1, width=8, latent_dim=8, seed=0, n_critic=3)
     gan.compile()
     g_before, d_before = weights_of(gan.generator), weights_of(gan.discriminator)
-    history = gan.fit(squares(16), batch_size=8, epochs=1, verbose=0)  # 2 steps
+    history = gan.fit(squares(48), batch_size=8, epochs=1, verbose=0)  # 2 steps, each on 3 critic batches of 8
     penalty = history.history["gradient_penalty"][-1]
     assert np.isfinite(penalty) and penalty > 0
     assert all(np.isfinite(v[-1]) for v in history.history.values())

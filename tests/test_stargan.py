@@ -299,15 +299,16 @@ def test_a_few_steps_train_both_networks_without_nan():
     gan = tiny_stargan()
     gan.compile()
     before_g, before_d = weights_of(gan.generator), weights_of(gan.discriminator)
-    attributes = np.tile(OWN, (2, 1)).astype(np.int8)
-    history = gan.fit(faces(8), attributes, batch_size=4, epochs=1, verbose=0).history
+    attributes = np.tile(OWN, (5, 1)).astype(np.int8)
+    # batch_size is each critic step's: a step reads 5 batches of 2, so 20 faces are two steps
+    history = gan.fit(faces(20), attributes, batch_size=2, epochs=1, verbose=0).history
     assert moved(before_g, gan.generator) and moved(before_d, gan.discriminator)
     for name in ("d_loss", "g_loss", "gradient_penalty", "d_classification", "g_classification", "reconstruction"):
         assert np.isfinite(history[name]).all(), (name, history)
     assert int(numpy(gan.d_optimizer.iterations)) == 5 * int(numpy(gan.g_optimizer.iterations)) == 10
     assert all(np.isfinite(w).all() for w in gan.get_weights())
-    with pytest.raises(ValueError, match=r"fit: the attributes: expected shape \(8, 5\)"):
-        gan.fit(faces(8), attributes[:, :4], batch_size=4, verbose=0)
+    with pytest.raises(ValueError, match=r"fit: the attributes: expected shape \(20, 5\)"):
+        gan.fit(faces(20), attributes[:, :4], batch_size=2, verbose=0)
     with pytest.raises(ValueError, match="fit\\(faces, attributes\\)"):
         gan.fit(faces(8), batch_size=4, verbose=0)
 
@@ -569,7 +570,7 @@ def test_a_stargan_run_s_checkpoint_is_scored_edit_by_edit(tmp_path, monkeypatch
     monkeypatch.setattr(evaluate, "_fid", lambda samples, real, key, reference, progress, fake=None: {f"fid/{reference}": 7.0})
     faces, attributes = paired.celeba_attributes(list(ATTRIBUTES), "train")
     config = dict(resolution=64, width=2, blocks=1, attributes=list(ATTRIBUTES), hair_group=list(ATTRIBUTES[:3]))
-    training.train("stargan", config, (faces[:8], attributes[:8]), steps=2, batch_size=2, output_dir=tmp_path / "run",
+    training.train("stargan", config, (faces[:20], attributes[:20]), steps=2, batch_size=2, output_dir=tmp_path / "run",
                    verbose=0, compile_kwargs={"total_steps": 2})
     result = evaluate.checkpoint_attribute_edits(tmp_path / "run", "tiny_judge", n=12, progress=False)
     model, _ = training.load_checkpoint(tmp_path / "run")

@@ -48,6 +48,20 @@ def test_train_a_conditional_family_on_images_and_labels(tmp_path, tiny_images):
     assert info["steps"] == 3 and (tmp_path / "samples").is_dir()
 
 
+def test_fresh_critic_batches_read_d_steps_batches_a_step_and_the_record_says_so(tmp_path, tiny_images):
+    config = dict(resolution=28, channels=1, width=4, latent_dim=4, n_critic=3)
+    _, info = training.train("wgan_gp", config, tiny_images[:48], steps=2, batch_size=4, output_dir=tmp_path,
+                             verbose=0)
+    assert info["batches_per_step"] == 3 and info["batch_size"] == 4
+    assert info["epochs_of_data"] == 0.5  # 2 steps of 3 batches of 4, of 48 images
+    _, shared = training.train("wgan_gp", {**config, "critic_batches": "shared"}, tiny_images[:48], steps=2,
+                               batch_size=4, output_dir=tmp_path / "shared", verbose=0)
+    assert "batches_per_step" not in shared and shared["epochs_of_data"] == round(8 / 48, 2)
+    with pytest.raises(ValueError, match="reads 60 images a step, more than the 48 training images"):
+        training.train("wgan_gp", config, tiny_images[:48], steps=2, batch_size=20, output_dir=tmp_path / "big",
+                       verbose=0)
+
+
 def test_a_small_data_set_checkpoints_every_min_epoch_steps_not_every_pass(tmp_path, tiny_images):
     # 32 images at batch 16 are 2 steps a pass: one checkpoint and grid per pass would be 100 epochs
     steps = 2 * training.MIN_EPOCH_STEPS

@@ -174,6 +174,18 @@ def scale_images(images, image_shape, what="Training images"):
     return ops.cast(images, "float32") / 127.5 - 1.0
 
 
+def split_batch(batch, parts):
+    """A dict of batch tensors cut along axis 0 into `parts` dicts, in order and as equal as the batch
+    allows (a short last batch too: none is empty, and where the batch has fewer examples than parts,
+    neighbours share one)."""
+    n = ops.shape(batch["images"])[0]
+    small, large = (min, max) if isinstance(n, int) else (ops.minimum, ops.maximum)
+    bounds = [(i * n) // parts for i in range(parts + 1)]
+    starts = [small(bound, n - 1) for bound in bounds[:-1]]
+    ends = [large(bound, first + 1) for bound, first in zip(bounds[1:], starts)]
+    return [{key: value[first:end] for key, value in batch.items()} for first, end in zip(starts, ends)]
+
+
 class _RequireBatches(keras.callbacks.Callback):
     """fit() raises on data that gives no batch (Keras runs the epochs on nothing and returns {})."""
 
@@ -203,6 +215,11 @@ class GAN(keras.Model):
     where p starts); augment_target: adapt p every augment_interval steps towards
     r_t = E[sign(D(real))] = target, as ADA (0.6 there), at a rate that takes p from 0 to 1 in
     augment_kimg thousand images. Off by default; the config names these only when set.
+
+    critic_batches: with d_steps > 1, "shared" runs every D step and then G's on one batch; "fresh"
+    gives each D step its own batch, as the WGAN-GP and StarGAN authors draw them, and G the last
+    one. A fresh step reads d_steps batches at once: fit(x, batch_size=B) on arrays and
+    training.train batch d_steps * B images; a dataset's batches are cut into d_steps parts.
     """
 
     # Published optimiser settings; families override. Keys are keras.optimizers.Adam args.
@@ -218,8 +235,13 @@ class GAN(keras.Model):
     augment_excludes = {}
 
     def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, augment=None,
-                 augment_p=1.0, augment_target=None, augment_interval=4, augment_kimg=500, **kwargs):
+                 augment_p=1.0, augment_target=None, augment_interval=4, augment_kimg=500,
+                 critic_batches="shared", **kwargs):
         super().__init__(**kwargs)
+        if critic_batches not in ("shared", "fresh"):
+            raise ValueError(f"critic_batches must be 'shared' (one batch for every critic step) or 'fresh' (a "
+                             f"new batch for each, as the WGAN-GP and StarGAN authors draw them), got {critic_batches!r}.")
+        self.critic_batches = critic_batches
         if ema_decay is not None and not 0.0 < ema_decay < 1.0:
             raise ValueError(f"ema_decay must be None or in (0, 1), got {ema_decay!r}.")
         self.ema_decay = ema_decay
@@ -418,7 +440,14 @@ class GAN(keras.Model):
                   "ema_decay": self.ema_decay}
         if self.augmenter is not None:  # only when set, so that published configs stay as they are
             config.update(self.augmenter.gan_config())
+        if self.critic_batches != "shared":
+            config["critic_batches"] = self.critic_batches
         return config
+
+    @property
+    def batches_per_step(self):
+        """How many batches one training step reads: d_steps with fresh critic batches, else 1."""
+        return self.d_steps if self.critic_batches == "fresh" else 1
 
     def ema_config(self):
         """{"ema_decay": ...} where set, else {}: for families whose published configs predate the option."""
@@ -451,6 +480,9 @@ class GAN(keras.Model):
             pending()
         # first, so that it raises before any other callback (a checkpoint) sees the empty epoch
         kwargs["callbacks"] = [_RequireBatches(), *(kwargs.get("callbacks") or [])]
+        if isinstance(x, np.ndarray) and self.batches_per_step > 1 and len(args) < 2:
+            # batch_size is each critic step's batch; a step reads one per critic step (Keras' default: 32)
+            kwargs["batch_size"] = (kwargs.get("batch_size") or 32) * self.batches_per_step
         return super().fit(x, *args, **kwargs)
 
     def prepare_batch(self, data):
@@ -532,10 +564,13 @@ class GAN(keras.Model):
 
     def train_step(self, data):
         batch = self.prepare_batch(data)
+        critic_batches = (split_batch(batch, self.d_steps) if self.batches_per_step > 1
+                          else [batch] * self.d_steps)
+        batch = critic_batches[-1]  # G's, as the authors' G step follows the last critic step on its batch
         if self.discriminator is not None:
             d_vars = self.discriminator.trainable_variables
-            for _ in range(self.d_steps):
-                d_loss = self._step(lambda: self.discriminator_loss(batch), self.d_optimizer, d_vars)
+            for critic_batch in critic_batches:
+                d_loss = self._step(lambda b=critic_batch: self.discriminator_loss(b), self.d_optimizer, d_vars)
             self.d_loss_tracker.update_state(d_loss)
         g_loss = self._step(lambda: self.generator_loss(batch), self.g_optimizer,
                             self.generator.trainable_variables)

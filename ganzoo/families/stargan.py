@@ -14,9 +14,10 @@ target attributes + 10 x the L1 of G(G(x, c_target), c_original) against x. Targ
 batch's real attribute vectors in a random order, as in the authors' code. D steps 5 times per G
 step; Adam(1e-4, 0.5, 0.999), linearly down to 0 over the second half with compile(total_steps=...).
 
-Deviations (kept small): the base class runs the 5 D steps on one batch (the authors draw a new
-batch per D step); instance norm always uses each image's own statistics (the authors' layer tracks
-running ones); a target row whose hair colours are not exactly one (CelebA faces with no listed
+Each D step reads its own batch, as the authors draw one per iteration (critic_batches="fresh": a
+training step reads 5 batches; "shared" runs all 5 on one batch, which lets D's classifier fit those
+16 faces 5 times over). Deviations (kept small): instance norm always uses each image's own statistics
+(the authors' layer tracks running ones); a target row whose hair colours are not exactly one (CelebA faces with no listed
 colour, or two) gets one colour at random, so that the hair group is one-hot in every target.
 Options beyond the paper, against a D that memorises a small training set: augment="translation,cutout"
 (DiffAugment before both of D's heads, on real and edited faces alike; the gradient penalty reads plain
@@ -160,8 +161,8 @@ class StarGAN(GAN):
 
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
-                 augment_heads="both", **kwargs):
-        super().__init__(objective=objective, seed=seed, **kwargs)
+                 augment_heads="both", critic_batches="fresh", **kwargs):
+        super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads) or "
                              f"'classifier' (augmented real faces for the attribute classifier only), got "
@@ -208,7 +209,8 @@ class StarGAN(GAN):
         return {"resolution": self.resolution, "width": self.width, "blocks": self.blocks,
                 "attributes": list(self.attributes), "hair_group": list(self.hair_group),
                 "lambda_cls": self.lambda_cls, "lambda_rec": self.lambda_rec, "lambda_gp": self.lambda_gp,
-                "d_steps": self.d_steps, "objective": self.objective, "seed": self.seed,
+                "d_steps": self.d_steps, "critic_batches": self.critic_batches, "objective": self.objective,
+                "seed": self.seed,
                 **({} if self.augmenter is None else self.augmenter.gan_config()),
                 **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads})}
 

@@ -4,7 +4,8 @@ The critic has no batch norm (the gradient penalty is taken per example, and bat
 would couple the examples of a batch), is trained n_critic=5 times per generator step
 with the Wasserstein loss plus lambda=10 times the penalty on random interpolates of
 real and generated images, and both players use Adam(1e-4, beta_1=0, beta_2=0.9).
-The critic's steps share one real batch, each with fresh latents and interpolates.
+Each critic step reads its own real batch, as the authors' code draws one per critic iteration
+(critic_batches="fresh"; "shared" runs them all on one), with fresh latents and interpolates.
 """
 
 from keras import ops
@@ -21,8 +22,10 @@ class WGANGP(GAN):
     default_optimizer_settings = {"learning_rate": 1e-4, "beta_1": 0.0, "beta_2": 0.9}
 
     def __init__(self, resolution=64, channels=3, width=64, latent_dim=100, n_critic=5,
-                 gp_weight=10.0, objective="wasserstein", seed=None, ema_decay=None, **kwargs):
-        super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, ema_decay=ema_decay, **kwargs)
+                 gp_weight=10.0, objective="wasserstein", seed=None, ema_decay=None, critic_batches="fresh",
+                 **kwargs):
+        super().__init__(latent_dim=latent_dim, objective=objective, seed=seed, ema_decay=ema_decay,
+                         critic_batches=critic_batches, **kwargs)
         self.resolution = check_positive_int(resolution, "resolution")
         self.channels = check_positive_int(channels, "channels")
         self.width = check_positive_int(width, "width")
@@ -45,7 +48,8 @@ class WGANGP(GAN):
 
     def get_config(self):
         return {**super().get_config(), "resolution": self.resolution, "channels": self.channels,
-                "width": self.width, "n_critic": self.n_critic, "gp_weight": self.gp_weight}
+                "width": self.width, "n_critic": self.n_critic, "gp_weight": self.gp_weight,
+                "critic_batches": self.critic_batches}
 
     def discriminator_loss(self, batch):
         real = batch["images"]
