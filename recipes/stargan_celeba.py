@@ -50,12 +50,14 @@ Brown 70, Male=1 43, Male=0 35, Young=1 50, Young=0 32%), edits FID 307 / 297, r
 early, no better yet than 1 critic step at 2,500 (27-61%, FID 255). Every run above gave all critic steps
 of a generator step one batch of 16 faces, so D's classifier fitted the same 16 faces 5 times in a row; the
 authors draw a new batch for each critic step, which is now the default (--stargan_critic_batches=fresh: a
-step reads 80 faces). The 5-critic run restarted on 2026-12-03 shares them, and resumes as it started:
+step reads 80 faces). The 5-critic run restarted on 2026-12-03 shares them (paused at step 1,500; at 1,000 it
+read 38-71% with edits FID 307.5, the lost run's numbers exactly: a run repeats itself on one machine),
+and resumes as it started:
     python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=5 --steps=20000 \
         --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier \
         --stargan_critic_batches=shared --snapshot_every=1000 --output_dir=runs/stargan_celeba_augment_classifier_d5
-beside the same command with fresh batches (runs/stargan_celeba_augment_classifier_d5_fresh), compared at
-equal steps. The paper's width 64 where a GPU allows (scripts/device_recipe.sh).
+beside the same command with fresh batches (runs/stargan_celeba_augment_classifier_d5_fresh, paused at step
+500), compared at equal steps. The paper's width 64 where a GPU allows (scripts/device_recipe.sh).
 """
 
 from absl import app, flags
