@@ -57,7 +57,7 @@ and resumes as it started:
         --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier \
         --stargan_critic_batches=shared --snapshot_every=1000 --output_dir=runs/stargan_celeba_augment_classifier_d5
 beside the same command with fresh batches (runs/stargan_celeba_augment_classifier_d5_fresh, paused at step
-500), compared at equal steps. The paper's width 64 where a GPU allows (scripts/device_recipe.sh).
+560: its epochs are one pass, 112 steps), compared at equal steps. The paper's width 64 where a GPU allows (scripts/device_recipe.sh).
 """
 
 from absl import app, flags
