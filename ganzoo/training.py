@@ -200,11 +200,11 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
         model.compile(jit_compile=resolve_jit_compile(jit_compile), **(compile_kwargs or {}))
     # batch_size is each critic step's; with fresh critic batches a step reads d_steps of them
     step_images = batch_size * model.batches_per_step
-    if not hasattr(images, "batch_at") and step_images > len(images):
+    streamed = hasattr(images, "batch_at")  # a stream of crops (super-resolution), not an array
+    if not streamed and model.batches_per_step > 1 and step_images > len(images):  # else steps_per_pass says it
         raise ValueError(f"batch_size {batch_size} with a new batch for each of the {model.batches_per_step} critic "
                          f"steps (critic_batches='fresh') reads {step_images} images a step, more than the "
                          f"{len(images)} training images: lower batch_size, or use critic_batches='shared'.")
-    streamed = hasattr(images, "batch_at")  # a stream of crops (super-resolution), not an array
     data_steps = steps if streamed else pipeline.steps_per_pass(len(images), step_images)
     steps_per_epoch = min(steps_per_epoch, steps, max(data_steps, MIN_EPOCH_STEPS))
     epochs = math.ceil(steps / steps_per_epoch)

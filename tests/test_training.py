@@ -60,6 +60,9 @@ def test_fresh_critic_batches_read_d_steps_batches_a_step_and_the_record_says_so
     with pytest.raises(ValueError, match="reads 60 images a step, more than the 48 training images"):
         training.train("wgan_gp", config, tiny_images[:48], steps=2, batch_size=20, output_dir=tmp_path / "big",
                        verbose=0)
+    with pytest.raises(ValueError, match="batch_size 60 exceeds the 48 training images"):  # one batch a step
+        training.train("dcgan", dict(resolution=28, channels=1, width=4, latent_dim=4), tiny_images[:48], steps=2,
+                       batch_size=60, output_dir=tmp_path / "one", verbose=0)
 
 
 def test_a_small_data_set_checkpoints_every_min_epoch_steps_not_every_pass(tmp_path, tiny_images):
