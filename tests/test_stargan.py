@@ -313,6 +313,17 @@ def test_a_few_steps_train_both_networks_without_nan():
         gan.fit(faces(8), batch_size=4, verbose=0)
 
 
+def test_a_short_last_batch_trains_its_critic_steps_on_what_it_has_down_to_one_face():
+    # 6 faces at batch 1: a step of 5 critic batches of one face, then one face for all 5 (on torch a batch
+    # of one face once stopped fit in the CPU convolution's backward: ganzoo.core.torch_conv)
+    gan = tiny_stargan()
+    gan.compile()
+    history = gan.fit(faces(6), np.tile(OWN, (2, 1))[:6], batch_size=1, epochs=1, verbose=0).history
+    assert int(numpy(gan.g_optimizer.iterations)) == 2 and int(numpy(gan.d_optimizer.iterations)) == 10
+    assert all(np.isfinite(values).all() for values in history.values())
+    assert all(np.isfinite(w).all() for w in gan.get_weights())
+
+
 def test_config_round_trips_and_weights_save_and_load(model, tmp_path):
     config = tiny_stargan(attributes=["Blond_Hair", "Black_Hair", "Smiling"], hair_group=["Blond_Hair", "Black_Hair"],
                           lambda_rec=5.0).get_config()

@@ -16,8 +16,10 @@ from keras import ops
 
 from ganzoo import images as image_utils
 from ganzoo.augment import GROUPS, DiffAugment, parse_policy
-from ganzoo.core import jax_state
+from ganzoo.core import jax_state, torch_conv
 from ganzoo.core.objectives import get_objective
+
+torch_conv.use_contiguous_kernels()
 
 
 def value_and_grad(loss_fn, variables, has_aux=False):
