@@ -30,6 +30,9 @@ def tiny_stargan(**overrides):
 
 @pytest.fixture(scope="module")
 def model():
+    # initial weights come from Keras' global seed (the config's seed drives the sampling streams):
+    # fixed here, so that these tests see the same networks whatever ran before them in the process
+    keras.utils.set_random_seed(0)
     return tiny_stargan()
 
 
@@ -120,12 +123,15 @@ def test_the_gradient_penalty_is_on_the_patch_head(model):
     real, fake = (rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32) for _ in range(2))
     alpha = np.array([0.3, 0.8], np.float32).reshape(2, 1, 1, 1)
     penalty = float(numpy(gradient_penalty(lambda x: model.discriminator(x)[0], real, fake, alpha)))
-    # central differences of sum(patch logits) at the interpolates, every pixel and channel at once
-    x_hat, eps = alpha * real + (1 - alpha) * fake, 1e-2
+    # central differences of sum(patch logits) at the interpolates, every pixel and channel at once. A step
+    # that crosses a leaky-ReLU kink misses: with some initial weights (global seed 18, as once in CI, where
+    # other files ran first) 1e-2 was 2.3% off; the fixture's weights are fixed, and 1e-3 is 1e-5 off for them
+    x_hat, eps = alpha * real + (1 - alpha) * fake, 1e-3
     steps = np.eye(16 * 16 * 3, dtype=np.float32).reshape(-1, 16, 16, 3) * eps
     norms = []
     for x in x_hat:
-        totals = numpy(model.discriminator(np.concatenate([x + steps, x - steps]))[0]).sum(axis=(1, 2, 3))
+        patches = numpy(model.discriminator(np.concatenate([x + steps, x - steps]))[0])
+        totals = patches.astype(np.float64).sum(axis=(1, 2, 3))
         norms.append(np.linalg.norm((totals[: len(steps)] - totals[len(steps):]) / (2 * eps)))
     assert penalty == pytest.approx(np.mean((np.array(norms) - 1.0) ** 2), rel=2e-2)
 
