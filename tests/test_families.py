@@ -254,6 +254,16 @@ def test_fresh_critic_batches_give_each_critic_step_its_own_batch_and_g_the_last
         tiny("wgan_gp", critic_batches="new")
 
 
+def test_fresh_critic_batches_count_a_positional_batch_size_as_the_keyword_one():
+    # Keras' fit(x, y, batch_size): 12 images at 4 per critic step and 3 critic steps are one step either way
+    images = np.zeros((12, 28, 28, 1), np.uint8)
+    for call in (lambda gan: gan.fit(images, None, 4, 1, verbose=0), lambda gan: gan.fit(images, batch_size=4, verbose=0)):
+        gan = tiny("wgan_gp", n_critic=3)
+        gan.compile()
+        call(gan)
+        assert iterations(gan.g_optimizer) == 1 and iterations(gan.d_optimizer) == 3
+
+
 def test_a_batch_is_cut_in_order_into_near_equal_critic_batches_none_empty():
     from ganzoo.core.gan import split_batch
 

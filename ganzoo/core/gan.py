@@ -482,9 +482,13 @@ class GAN(keras.Model):
             pending()
         # first, so that it raises before any other callback (a checkpoint) sees the empty epoch
         kwargs["callbacks"] = [_RequireBatches(), *(kwargs.get("callbacks") or [])]
-        if isinstance(x, np.ndarray) and self.batches_per_step > 1 and len(args) < 2:
-            # batch_size is each critic step's batch; a step reads one per critic step (Keras' default: 32)
-            kwargs["batch_size"] = (kwargs.get("batch_size") or 32) * self.batches_per_step
+        if isinstance(x, np.ndarray) and self.batches_per_step > 1:
+            # batch_size is each critic step's batch; a step reads one per critic step (Keras' default: 32).
+            # Keras' fit takes it third, after y: fit(x, y, 16) is the same as fit(x, y, batch_size=16)
+            if len(args) >= 2:
+                args = (args[0], (args[1] or 32) * self.batches_per_step, *args[2:])
+            else:
+                kwargs["batch_size"] = (kwargs.get("batch_size") or 32) * self.batches_per_step
         return super().fit(x, *args, **kwargs)
 
     def prepare_batch(self, data):
