@@ -257,7 +257,9 @@ def test_fresh_critic_batches_give_each_critic_step_its_own_batch_and_g_the_last
 def test_fresh_critic_batches_count_a_positional_batch_size_as_the_keyword_one():
     # Keras' fit(x, y, batch_size): 12 images at 4 per critic step and 3 critic steps are one step either way
     images = np.zeros((12, 28, 28, 1), np.uint8)
-    for call in (lambda gan: gan.fit(images, None, 4, 1, verbose=0), lambda gan: gan.fit(images, batch_size=4, verbose=0)):
+    positional, keyword = (lambda gan: gan.fit(images, None, 4, 1, verbose=0),
+                           lambda gan: gan.fit(images, batch_size=4, verbose=0))
+    for call in (positional, keyword):
         gan = tiny("wgan_gp", n_critic=3)
         gan.compile()
         call(gan)
