@@ -68,7 +68,7 @@ one pass, 112 steps), compared at equal steps (2026-12-03, the same script, 200 
 (* the lost run's, which this one repeats.) Fresh batches pull ahead by step 2,000 (5 and 6 points on
 Male, 22 on Young=1, FID 14 lower; 200 faces leave about 3.5 points of noise on each share), at 2.4 s a
 step alone on one core of an AMD EPYC against the shared run's 3.25. The fresh run goes on (paused at
-step 2,016); the paper's width 64 where a GPU allows (scripts/device_recipe.sh).
+step 2,464); the paper's width 64 where a GPU allows (scripts/device_recipe.sh).
 """
 
 from absl import app, flags
