@@ -76,3 +76,19 @@ def test_text_to_image_families_train_and_sample_under_bfloat16(policy, family, 
             rough, _ = model.sample(2, captions="a man", seed=0, return_stages=True)
             np.testing.assert_array_equal(rough, previous.sample(2, captions="a man", seed=0))
         previous = model
+
+
+def test_stylegan_lite_trains_and_samples_under_bfloat16(policy, tiny_images):
+    """Its training noise is drawn in the convolution's dtype (float32 noise once stopped the first
+    bfloat16 step: AddV2 of float32 to bfloat16); R1 and the EMA generator run every step here."""
+    from ganzoo.families.stylegan import StyleGANLite
+
+    policy("mixed_bfloat16")
+    gan = StyleGANLite(resolution=8, width=8, latent_dim=8, w_dim=8, mapping_layers=1, r1_interval=1,
+                       ema_decay=0.9, seed=0)
+    gan.compile()
+    faces = np.repeat(tiny_images[:16, 10:18, 10:18], 3, axis=-1)
+    history = gan.fit(faces, batch_size=8, epochs=1, verbose=0)
+    assert all(np.isfinite(history.history[k][0]) for k in ("d_loss", "g_loss", "r1"))
+    images = gan.sample(2, seed=0, truncation=0.7)
+    assert images.dtype == np.uint8 and images.shape == (2, 8, 8, 3)

@@ -162,7 +162,9 @@ class StyledConv(layers.Layer):
             x = ops.image.resize(x, (self.resolution, self.resolution), interpolation="bilinear")
         y = self.conv([x, w])
         if training:
-            noise = keras.random.normal((ops.shape(y)[0], self.resolution, self.resolution, 1), seed=self.noise_seed)
+            # in y's dtype: under mixed precision y is bfloat16 and float32 noise would not add to it
+            noise = keras.random.normal((ops.shape(y)[0], self.resolution, self.resolution, 1), dtype=y.dtype,
+                                        seed=self.noise_seed)
         else:
             noise = self.fixed_noise
         return leaky_relu_gain(y + self.noise_strength * noise + self.bias)
