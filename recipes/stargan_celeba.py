@@ -80,8 +80,9 @@ flags.DEFINE_integer("stargan_width", 64, "Filters of G's first layer and D's (p
 flags.DEFINE_integer("stargan_blocks", 6, "Residual blocks of G (paper: 6 at 128 px).")
 flags.DEFINE_float("stargan_lambda_cls", 1.0, "Weight of the attribute classification terms (paper: 1).",
                    lower_bound=0.0)
-flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier"], "With --augment: DiffAugment before "
-                  "both of D's heads, or augmented real faces for its attribute classifier only.")
+flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier", "classifier_and_edits"],
+                  "With --augment: DiffAugment before both of D's heads, augmented real faces for its attribute "
+                  "classifier only, or those and G's edits augmented for its classification term.")
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
                   "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")

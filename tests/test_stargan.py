@@ -207,6 +207,21 @@ def test_augment_heads_classifier_augments_only_the_real_faces_the_attribute_cla
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
+def test_augment_heads_classifier_and_edits_also_gives_gs_classification_term_its_edits_augmented(model):
+    with pytest.raises(ValueError, match="augment_heads='classifier_and_edits' needs augment"):
+        tiny_stargan(augment_heads="classifier_and_edits")
+    twin, fixed, x, fake, batch = flipping_twin(model, augment="translation,cutout",
+                                                augment_heads="classifier_and_edits")
+    assert twin.get_config()["augment_heads"] == "classifier_and_edits"
+    (real_src, _), (fake_src, _) = (map(numpy, twin.discriminator(v)) for v in (x, fake))
+    (_, flipped_real_cls), (_, flipped_fake_cls) = (map(numpy, twin.discriminator(v[:, :, ::-1])) for v in (x, fake))
+    d_expected = fake_src.mean() - real_src.mean() + classification(flipped_real_cls, OWN)
+    assert float(numpy(twin.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() + classification(flipped_fake_cls, fixed) + 10.0 * rec
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+
+
 # --- edit ----------------------------------------------------------------------------------------
 def test_edit_keeps_the_callers_attributes_it_is_not_asked_to_change(model):
     batch = faces(4)

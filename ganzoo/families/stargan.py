@@ -23,7 +23,10 @@ Options beyond the paper, against a D that memorises a small training set: augme
 (DiffAugment before both of D's heads, on real and edited faces alike; the gradient penalty reads plain
 images), and with augment_heads="classifier" only the attribute classifier's real faces are augmented
 (the real/fake game and G's terms read plain images: on CelebA's 9,000 faces augmenting both heads
-left G's faces far behind at equal steps).
+left G's faces far behind at equal steps); augment_heads="classifier_and_edits" also gives G's
+classification term its edits augmented, so that G is judged by the classifier on the kind of image it
+learnt from, and a change that only the plain image carries (a pattern a shift or a cutout breaks)
+does not pass for the attribute.
 """
 
 import difflib
@@ -163,13 +166,14 @@ class StarGAN(GAN):
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
-        if augment_heads not in ("both", "classifier"):
-            raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads) or "
-                             f"'classifier' (augmented real faces for the attribute classifier only), got "
-                             f"{augment_heads!r}.")
+        if augment_heads not in ("both", "classifier", "classifier_and_edits"):
+            raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
+                             f"'classifier' (augmented real faces for the attribute classifier only) or "
+                             f"'classifier_and_edits' (and G's edits augmented for its classification term), "
+                             f"got {augment_heads!r}.")
         if augment_heads != "both" and (self.augmenter is None or self.augmenter.adaptive):
-            raise ValueError("augment_heads='classifier' needs augment (e.g. augment='translation,cutout') at a "
-                             "fixed probability (no augment_target: ADA watches the real/fake head).")
+            raise ValueError(f"augment_heads={augment_heads!r} needs augment (e.g. augment='translation,cutout') "
+                             f"at a fixed probability (no augment_target: ADA watches the real/fake head).")
         self.augment_heads = augment_heads
         self.resolution = check_positive_int(resolution, "resolution")
         if self.resolution < 16 or self.resolution & (self.resolution - 1):
@@ -256,7 +260,7 @@ class StarGAN(GAN):
     def discriminator_loss(self, batch):
         real, original = batch["images"], batch["attributes"]
         fake = ops.stop_gradient(self.generator([real, self.random_targets(original)], training=True))
-        if self.augment_heads == "classifier":  # the real/fake game on plain images, as the paper's
+        if self.augment_heads != "both":  # the real/fake game on plain images, as the paper's
             real_logits, _ = self.discriminator(real, training=True)
             _, real_classes = self.discriminator(self.augmenter.augment(real), training=True)
             fake_logits, _ = self.discriminator(fake, training=True)
@@ -277,8 +281,12 @@ class StarGAN(GAN):
         real, original = batch["images"], batch["attributes"]
         targets = self.random_targets(original)
         fake = self.generator([real, targets], training=True)
-        fake_logits, fake_classes = (self.discriminator(fake, training=True) if self.augment_heads == "classifier"
-                                     else self.discriminate(fake))
+        if self.augment_heads == "both":
+            fake_logits, fake_classes = self.discriminate(fake)
+        else:
+            fake_logits, fake_classes = self.discriminator(fake, training=True)
+            if self.augment_heads == "classifier_and_edits":
+                _, fake_classes = self.discriminator(self.augmenter.augment(fake), training=True)
         classification = attribute_classification_loss(fake_classes, targets)
         reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
