@@ -204,7 +204,9 @@ def _attribute_edits(model, ref, n, progress):
     read_as_target, the share of edits that the multi-label judge ref["edits"]["classifier"]
     reads as the target, beside untranslated_ (the same share of the faces as they are: the
     judge's error on them); identity_top1 (metrics.edits); input_l1; and the judge's own
-    held-out balanced accuracy for that attribute (how far to trust it). Also the FID of a seeded
+    held-out balanced accuracy for that attribute (how far to trust it); own_classifier_, the share
+    that the model's own attribute classifier (D's) reads as the target: far above the judge's, G has
+    learnt to fool D's classifier rather than to change the attribute. Also the FID of a seeded
     n of all the edits against the training faces, beside the inputs' own at the same count;
     with "reconstruction", the L1 of an edit that changes nothing; with "black2blond", Blond_Hair=1
     on the held-out black-haired faces and Black_Hair=1 on the blond ones, scored as cyclegan
@@ -235,6 +237,8 @@ def _attribute_edits(model, ref, n, progress):
             read_as(clf.predict_attributes(judge, edited)[:, column], value), 4)
         results[f"untranslated_{spec['classifier']}/{key}/read_as_target"] = round(
             read_as(input_reading[rows, column], value), 4)
+        results[f"own_classifier/{key}/read_as_target"] = round(
+            read_as(model.read_attributes(edited)[:, model.attributes.index(name)], value), 4)
         results[f"{key}/identity_top1"] = round(identity_top1(input_features, features, rows), 4)
         results[f"{key}/input_l1"] = round(float(np.abs(edited / 255.0 - faces[rows] / 255.0).mean()), 4)
         judge_accuracy = judge_entry["metrics"].get(f"test_balanced_accuracy/{name}", {}).get("value")

@@ -551,6 +551,8 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
             edit_metrics.read_as(predict_attributes(judge, edited)[:, column], value), 4)
         assert results[f"untranslated_tiny_judge/{key}/read_as_target"] == round(
             edit_metrics.read_as(predict_attributes(judge, faces[rows])[:, column], value), 4)
+        assert results[f"own_classifier/{key}/read_as_target"] == round(  # D's classifier, beside the judge
+            edit_metrics.read_as(model.read_attributes(edited)[:, ATTRIBUTES.index(name)], value), 4)
         assert 0.0 <= results[f"{key}/identity_top1"] <= 1.0
         assert results[f"{key}/input_l1"] == pytest.approx(np.abs(edited / 255 - faces[rows] / 255).mean(), abs=1e-4)
     assert results["tiny_judge/Young/balanced_accuracy"] == 0.8  # how far the judge is trusted, from its entry
