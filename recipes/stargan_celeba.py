@@ -65,10 +65,20 @@ one pass, 112 steps), compared at equal steps (2026-12-03, the same script, 200 
     shared, step 2,000 *      42    51    70    43     35      50      32      297       0.095
     fresh,  step 2,016        44    55    69    48     41      72      35      283.4     0.103
 
+    fresh,  step 3,024        48    57    78    29     44      78      29      245.7     0.096
+
 (* the lost run's, which this one repeats.) Fresh batches pull ahead by step 2,000 (5 and 6 points on
 Male, 22 on Young=1, FID 14 lower; 200 faces leave about 3.5 points of noise on each share), at 2.4 s a
-step alone on one core of an AMD EPYC against the shared run's 3.25. The fresh run goes on (paused at
-step 2,464); the paper's width 64 where a GPU allows (scripts/device_recipe.sh).
+step alone on one core of an AMD EPYC against the shared run's 3.25 (TensorFlow with bfloat16 is the
+fastest way here: 2.5 s a step against 8.0 with XLA, 3.6 on torch in bfloat16, 5.8 on torch in float32).
+At 3,024 Male=1 fell back to 29%, while D's own classifier read 83-86% of the Male edits as the target
+(the judge 29-44%; on the held-out real faces D's classifier reads Male at a balanced accuracy of 0.865,
+the judge 0.946): G has learnt edits that fool D's classifier, not edits that change the attribute.
+`ganzoo evaluate` and scripts/checkpoint_edits.py now report that reading (own_classifier/). Against it,
+G's classification term reads its edits through the same augmentation D's classifier learns from
+(--stargan_augment_heads=classifier_and_edits, the fresh run's command otherwise,
+runs/stargan_celeba_augment_classifier_and_edits_d5_fresh). The paper's width 64 where a GPU allows
+(scripts/device_recipe.sh).
 """
 
 from absl import app, flags
