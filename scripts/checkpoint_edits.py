@@ -28,9 +28,11 @@ FLAGS = flags.FLAGS
 def main(argv):
     del argv
     from ganzoo import evaluate
+    from ganzoo.metrics import edits
 
     result = evaluate.checkpoint_attribute_edits(FLAGS.run_dir, FLAGS.classifier, FLAGS.n, step=FLAGS.step)
     evaluate.report_to_run(FLAGS.run_dir, "checkpoint_edits.jsonl", result)
+    print(f"step {result['step']}:\n{edits.table(result, FLAGS.classifier)}")
 
 
 if __name__ == "__main__":

@@ -469,6 +469,20 @@ def test_the_edit_plan_covers_each_attribute_both_ways_and_each_hair_colour_once
         edit_plan(OWN[:, :4], ATTRIBUTES)
 
 
+def test_the_edit_table_shows_each_edits_shares_in_percent_with_a_dash_where_one_is_missing():
+    from ganzoo.metrics.edits import table
+
+    result = {"step": 5, "edited_faces": 3, "Male=1/faces": 2, "judge/Male=1/read_as_target": 0.5,
+              "own_classifier/Male=1/read_as_target": 1.0, "untranslated_judge/Male=1/read_as_target": 0.0,
+              "Male=1/identity_top1": 0.5, "Male=1/input_l1": 0.1234, "Young=0/faces": 1,
+              "judge/Young=0/read_as_target": 0.25, "judge/Young/balanced_accuracy": 0.8, "edits_fid/celeba/train": 99.5}
+    header, male, young, tail = table(result, "judge").splitlines()
+    assert header.split() == ["edit", "faces", "judge", "%", "own", "D", "%", "inputs", "%", "identity", "input", "L1"]
+    assert male.split() == ["Male=1", "2", "50", "100", "0", "0.500", "0.123"]
+    assert young.split() == ["Young=0", "1", "25", "-", "-", "nan", "nan"]
+    assert tail == "edits FID 99.5"
+
+
 def test_read_as_and_identity_against_closed_forms():
     from ganzoo.metrics.edits import identity_top1, read_as
 

@@ -3,6 +3,7 @@
     edit_plan(own, attributes, hair_group)   # [(attribute, value, rows)]: every edit and direction
     read_as(probabilities, value)            # share of a judge's readings that equal the target
     identity_top1(input_features, edited_features, rows)
+    table(result, judge)                     # a measurement's shares as a text table, one row per edit
 
 Identity: an edit counts as the same face when, among all the unedited held-out faces, its
 nearest (Inception features, Euclidean, as for FID) is the face it was made from. A model that
@@ -53,3 +54,26 @@ def identity_top1(input_features, edited_features, rows):
         raise ValueError(f"rows: one input index per edit expected, got {len(rows)} for {len(edited_features)}.")
     _, nearest = nearest_neighbours(input_features, edited_features)
     return float(np.mean(nearest == rows))
+
+
+def table(result, judge):
+    """The per-edit numbers of an attribute-edit measurement (evaluate._attribute_edits' keys) as a
+    text table, one row per edit: faces, % read as the target by `judge`, by the model's own D and
+    on the unedited inputs, identity_top1 and input_l1; then the edits' FID and reconstruction."""
+    suffix = "/faces"
+    edits = [key[: -len(suffix)] for key in result if key.endswith(suffix) and "/" not in key[: -len(suffix)]]
+
+    def percent(key):
+        return f"{100 * result[key]:.0f}" if key in result else "-"
+
+    lines = [f"{'edit':<14} {'faces':>5} {'judge %':>7} {'own D %':>7} {'inputs %':>8} {'identity':>8} {'input L1':>8}"]
+    for edit in edits:
+        lines.append(f"{edit:<14} {result[edit + suffix]:>5} {percent(f'{judge}/{edit}/read_as_target'):>7} "
+                     f"{percent(f'own_classifier/{edit}/read_as_target'):>7} "
+                     f"{percent(f'untranslated_{judge}/{edit}/read_as_target'):>8} "
+                     f"{result.get(edit + '/identity_top1', float('nan')):>8.3f} "
+                     f"{result.get(edit + '/input_l1', float('nan')):>8.3f}")
+    tail = [f"{name} {result[key]}" for name, key in (("edits FID", "edits_fid/celeba/train"),
+                                                     ("inputs FID", "untranslated_fid/celeba/train"),
+                                                     ("reconstruction L1", "reconstruction_l1")) if key in result]
+    return "\n".join(lines + ([", ".join(tail)] if tail else []))
