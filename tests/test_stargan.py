@@ -334,6 +334,27 @@ def test_a_few_steps_train_both_networks_without_nan():
         gan.fit(faces(8), batch_size=4, verbose=0)
 
 
+def test_the_papers_schedule_brings_both_players_to_zero_together_though_d_steps_five_times_as_often():
+    """D's optimizer counts 5 iterations a generator step: a schedule over generator steps would have
+    started D's decay at 10% of training and frozen D (rate 0) from 20% on, while G went on against it."""
+    gan = tiny_stargan()
+    gan.compile(total_steps=10, d_learning_rate=2e-4)
+    g_rates, d_rates = [], []
+    for step in (0, 4, 5, 8, 10):
+        gan.g_optimizer.iterations.assign(step)
+        gan.d_optimizer.iterations.assign(5 * step)
+        g_rates.append(float(numpy(gan.g_optimizer.learning_rate)))
+        d_rates.append(float(numpy(gan.d_optimizer.learning_rate)))
+    np.testing.assert_allclose(g_rates, [1e-4, 1e-4, 1e-4, 4e-5, 0.0], rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(d_rates, [2e-4, 2e-4, 2e-4, 8e-5, 0.0], rtol=1e-5, atol=1e-12)
+    # two steps of training keep them in step
+    fresh = tiny_stargan()
+    fresh.compile(total_steps=4)
+    fresh.fit(faces(20), np.tile(OWN, (5, 1)), batch_size=2, epochs=1, verbose=0)
+    assert float(numpy(fresh.d_optimizer.learning_rate)) == float(numpy(fresh.g_optimizer.learning_rate)) == \
+        pytest.approx(1e-4)
+
+
 def test_a_short_last_batch_trains_its_critic_steps_on_what_it_has_down_to_one_face():
     # 6 faces at batch 1: a step of 5 critic batches of one face, then one face for all 5 (on torch a batch
     # of one face once stopped fit in the CPU convolution's backward: ganzoo.core.torch_conv)

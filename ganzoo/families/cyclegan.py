@@ -198,6 +198,18 @@ class ConstantThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
                 "constant_steps": self.constant_steps}
 
 
+def decaying_learning_rates(model, total_steps, compile_kwargs):
+    """compile()'s keyword arguments with each player's rate (as model.learning_rates reads them)
+    turned into a ConstantThenLinearDecay over `total_steps` generator steps. D's optimizer counts its
+    own iterations, model.d_steps per generator step, so its schedule is d_steps times as long: both
+    players hold their rate for the first half of training and reach 0 together at its end."""
+    rates = model.learning_rates(**{key: compile_kwargs.pop(key) for key in
+                                    ("learning_rate", "g_learning_rate", "d_learning_rate") if key in compile_kwargs})
+    total_steps = check_positive_int(total_steps, "total_steps")
+    return {**compile_kwargs, "g_learning_rate": ConstantThenLinearDecay(rates["generator"], total_steps),
+            "d_learning_rate": ConstantThenLinearDecay(rates["discriminator"], total_steps * model.d_steps)}
+
+
 @register_family("cyclegan")
 class CycleGAN(TwoDomainGAN):
     """Unpaired translation between domains A and B of `channels`-channel images (fit, translate:
@@ -272,8 +284,7 @@ class CycleGAN(TwoDomainGAN):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
         the learning rate stays constant for the first half, then falls linearly to 0."""
         if total_steps is not None:
-            rate = kwargs.get("learning_rate", self.default_optimizer_settings["learning_rate"])
-            kwargs["learning_rate"] = ConstantThenLinearDecay(rate, total_steps)
+            kwargs = decaying_learning_rates(self, total_steps, kwargs)
         super().compile(g_optimizer, d_optimizer, **kwargs)
 
     # -- training: unpaired batches of each domain ---------------------------------------------

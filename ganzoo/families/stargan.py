@@ -41,7 +41,7 @@ from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, no_
 from ganzoo.core.layers import instance_norm
 from ganzoo.core.objectives import gradient_penalty
 from ganzoo.families import register_family
-from ganzoo.families.cyclegan import ConstantThenLinearDecay
+from ganzoo.families.cyclegan import decaying_learning_rates
 
 ATTRIBUTES = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")
 HAIR_GROUP = ("Black_Hair", "Blond_Hair", "Brown_Hair")
@@ -222,8 +222,7 @@ class StarGAN(GAN):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
         constant for the first half, then linearly down to 0."""
         if total_steps is not None:
-            rate = kwargs.get("learning_rate", self.default_optimizer_settings["learning_rate"])
-            kwargs["learning_rate"] = ConstantThenLinearDecay(rate, total_steps)
+            kwargs = decaying_learning_rates(self, total_steps, kwargs)
         super().compile(g_optimizer, d_optimizer, **kwargs)
 
     # -- training: fit(faces, attributes) -----------------------------------------------------------
