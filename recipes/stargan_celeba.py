@@ -79,6 +79,17 @@ G's classification term reads its edits through the same augmentation D's classi
 (--stargan_augment_heads=classifier_and_edits, the fresh run's command otherwise,
 runs/stargan_celeba_augment_classifier_and_edits_d5_fresh). The paper's width 64 where a GPU allows
 (scripts/device_recipe.sh).
+Up to 2026-12-04 every 5-critic run above trained D with a learning rate that fell too soon: both optimizers
+shared one schedule over --steps, but D's counts its own 5 iterations a generator step, so its rate began to
+fall at step 2,000 and was 0 from 4,000 (fixed: decaying_learning_rates). The fresh run collapsed there
+(pink noise from step 4,000, d_loss 16; set aside in its collapsed_d_lr0/) and resumed from its 3,024
+snapshot with the fix. At 3,024 D's rate had already halved; with it restored, one epoch set later:
+
+    fresh,  step 4,032        65    57    76    51     37      69      34      197.9     0.092
+
+(own D: 61-100%). The classifier_and_edits run at 1,008 / 2,016 against fresh (same script; paused at 2,128):
+read 42-71 / 30-67% (Black 53, Blond 67, Brown 66, Male=1 42, Male=0 48, Young=1 65, Young=0 30% at 2,016),
+edits FID 313.2 / 302.3: no clear winner at 2.8 s a step against 2.4, so the fresh run goes on.
 """
 
 from absl import app, flags
