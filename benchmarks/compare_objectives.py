@@ -16,7 +16,7 @@ in D), and wgan_gp on the `wgan_gp` family (the same networks without batch norm
 
 Each run lives in OUTPUT_DIR/<dataset>_<objective>_seed<k>/ (the driver's checkpoints: the same
 command resumes a run at its last checkpoint, and skips finished and scored ones); its scores go to
-score.json there. --time_limit stops at the first checkpoint after that many seconds, before the
+score.json there. --time_limit stops at the last checkpoint before that many seconds, before the
 next run starts. The table (mean and spread over seeds, beside Lucic et al.'s FIDs) goes to stdout
 and to benchmarks/results/compare_objectives.json.
 """
@@ -149,7 +149,7 @@ def main(argv=None):
     parser.add_argument("--mixed_precision", choices=["none", "bfloat16", "float16"], default="none",
                         help="the runs' compute dtype (keep one setting for a whole table; score.json records it)")
     parser.add_argument("--n_samples", type=int, default=2000, help="samples (and test images) per FID")
-    parser.add_argument("--time_limit", type=float, default=None, help="seconds: pause at a checkpoint after this")
+    parser.add_argument("--time_limit", type=float, default=None, help="seconds: pause at the last checkpoint before this")
     parser.add_argument("--output_dir", default=str(REPO / "runs" / "compare_objectives"))
     parser.add_argument("--data_dir", default=None)
     parser.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "compare_objectives.json"))

@@ -126,9 +126,11 @@ class DiscriminatorWarmup(keras.callbacks.Callback):
 
 
 class TimeLimit(keras.callbacks.Callback):
-    """Stop training at the first epoch end after `seconds` of it: the epoch's checkpoint is
-    written (BackupAndRestore comes first in the list), so running the same training again
-    resumes there. For machines lent by the minute."""
+    """Stop training at the last epoch end that `seconds` of it allow: where another epoch as long as
+    the longest so far would end past them (the first epoch always runs). The epoch's checkpoint is
+    written (BackupAndRestore comes first in the list), so running the same training again resumes
+    there. For machines lent by the minute and sessions that end: a leg pauses before the time is
+    up, not an epoch after it."""
 
     def __init__(self, seconds):
         super().__init__()
@@ -137,10 +139,16 @@ class TimeLimit(keras.callbacks.Callback):
         self.seconds = seconds
 
     def on_train_begin(self, logs=None):
-        self.start = time.monotonic()
+        self.start = self.epoch_start = time.monotonic()
+        self.longest_epoch = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.monotonic()
 
     def on_epoch_end(self, epoch, logs=None):
-        if time.monotonic() - self.start >= self.seconds and epoch + 1 < self.params["epochs"]:
+        now = time.monotonic()
+        self.longest_epoch = max(self.longest_epoch, now - self.epoch_start)
+        if now + self.longest_epoch - self.start > self.seconds and epoch + 1 < self.params["epochs"]:
             self.model.stop_training = True
 
 

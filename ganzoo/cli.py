@@ -585,7 +585,7 @@ def _own_data_options(parser):
                         help="DiffAugment policy before D, e.g. color,translation,cutout; default: that one for a "
                              "folder of fewer than 5,000 images, off otherwise; none: off")
     parser.add_argument("--time_limit", "--time-limit", dest="time_limit", type=_positive_seconds,
-                        help="stop at the first checkpoint after this many seconds; the same command resumes")
+                        help="stop at the last checkpoint before this many seconds; the same command resumes")
     parser.add_argument("--output_dir", "--output-dir", dest="output_dir",
                         help="checkpoints, grids, logs, TensorBoard (default runs/<family>_<folder name>); "
                              "the same command again resumes from it")
@@ -900,7 +900,7 @@ def build_parser():
     p.add_argument("--freeze_d", "--freeze-d", dest="freeze_d", type=_non_negative_int, metavar="N",
                    help="keep D's first N layers as the entry had them (FreezeD; default 0)")
     p.add_argument("--time_limit", "--time-limit", dest="time_limit", type=_positive_seconds,
-                   help="stop at the first checkpoint after this many seconds; the same command resumes")
+                   help="stop at the last checkpoint before this many seconds; the same command resumes")
     p.add_argument("--output_dir", "--output-dir", dest="output_dir",
                    help="checkpoints, grids, logs (default runs/<name>_<folder name>); the same command resumes")
     p.add_argument("--strategy", choices=["auto", "one_device", "mirrored", "multi_worker", "tpu"],

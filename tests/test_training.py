@@ -127,6 +127,29 @@ def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, 
     assert info["steps"] == 8
 
 
+def test_a_time_limit_pauses_at_the_last_epoch_end_that_fits_not_an_epoch_after_it(monkeypatch):
+    import types
+
+    from ganzoo import callbacks
+
+    clock = [0.0]
+    monkeypatch.setattr(callbacks.time, "monotonic", lambda: clock[0])
+    limit = callbacks.TimeLimit(100.0)
+    limit.set_model(types.SimpleNamespace(stop_training=False))
+    limit.set_params({"epochs": 10})
+    limit.on_train_begin()
+    ended = 0
+    for epoch, seconds in enumerate([30.0, 20.0, 30.0, 30.0]):
+        limit.on_epoch_begin(epoch)
+        clock[0] += seconds
+        limit.on_epoch_end(epoch)
+        ended += 1
+        if limit.model.stop_training:
+            break
+    # after 80 s, another epoch as long as the longest (30 s) would end at 110 s: stop there, not at 110 s
+    assert ended == 3 and clock[0] == 80.0
+
+
 def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny_images):
     import numpy as np
 
