@@ -149,7 +149,8 @@ def main(argv=None):
     parser.add_argument("--mixed_precision", choices=["none", "bfloat16", "float16"], default="none",
                         help="the runs' compute dtype (keep one setting for a whole table; score.json records it)")
     parser.add_argument("--n_samples", type=int, default=2000, help="samples (and test images) per FID")
-    parser.add_argument("--time_limit", type=float, default=None, help="seconds: pause at the last checkpoint before this")
+    parser.add_argument("--time_limit", type=float, default=None,
+                        help="seconds: pause at the last checkpoint before this")
     parser.add_argument("--output_dir", default=str(REPO / "runs" / "compare_objectives"))
     parser.add_argument("--data_dir", default=None)
     parser.add_argument("--results", default=str(REPO / "benchmarks" / "results" / "compare_objectives.json"))

@@ -139,7 +139,7 @@ class TimeLimit(keras.callbacks.Callback):
         self.seconds = seconds
 
     def on_train_begin(self, logs=None):
-        self.start = self.epoch_start = time.monotonic()
+        self.start = time.monotonic()
         self.longest_epoch = 0.0
 
     def on_epoch_begin(self, epoch, logs=None):

@@ -158,8 +158,9 @@ def train(family, config, images, *, steps, batch_size, output_dir, seed=0, stra
 
     Checkpoints live in output_dir/backup; sample grids in output_dir/samples; the loss
     history in output_dir/log.csv; with `snapshot_every` (steps), a copy of the checkpoint each time
-    training passes a multiple of it, in output_dir/snapshots. `time_limit` (seconds): stop at the last epoch end it allows
-    (another epoch as long as the longest so far would overrun it; the first always runs), keeping the checkpoint, so that the same call resumes; info["steps"] < steps says it did.
+    training passes a multiple of it, in output_dir/snapshots. `time_limit` (seconds): stop at the
+    last epoch end it allows (another epoch as long as the longest so far would overrun it; the first
+    always runs), keeping the checkpoint, so that the same call resumes; info["steps"] < steps says it did.
     A finished run keeps its last checkpoint too: the same call again takes no step and returns
     the trained model (e.g. to export it after a run without --export), and a call with more
     steps trains on from there.

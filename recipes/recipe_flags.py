@@ -34,8 +34,9 @@ flags.DEFINE_enum("mixed_precision", "none", ["none", "float16", "bfloat16"],
 flags.DEFINE_enum("jit_compile", "auto", ["auto", "on", "off"],
                   "XLA for the train step (auto: on for TensorFlow with a GPU, off on CPUs).")
 flags.DEFINE_integer("steps_per_epoch", 500, "Steps between checkpoints and sample grids.", lower_bound=1)
-flags.DEFINE_float("time_limit", None, "Seconds: stop at the last checkpoint before this (judged by the longest epoch so far); "
-                   "the same command run again resumes there (for machines lent by the minute). Exports only once all steps ran.")
+flags.DEFINE_float("time_limit", None, "Seconds: stop at the last checkpoint before this (judged by the "
+                   "longest epoch so far); the same command run again resumes there (for machines lent by the "
+                   "minute). Exports only once all steps ran.")
 flags.register_validator("time_limit", lambda seconds: seconds is None or seconds > 0,
                          message="--time_limit must be a positive number of seconds.")
 flags.DEFINE_bool("export", False, "Write weights/<name>/ and the manifest entry at the end.")

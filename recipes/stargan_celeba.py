@@ -91,8 +91,9 @@ snapshot with the fix. At 3,024 D's rate had already halved; with it restored, o
     fresh,  step 7,056        65    63    70    55     45      81      40      141.9     0.086
 
 (own D: 38-100%; identity_top1 0.04-0.08 at 4,032, 0.07-0.17 at 7,056). Faces get cleaner and keep more of
-their identity with every thousand steps, while the shares the judge reads move within their noise; Male,
-the one attribute it reads reliably, is at 55 / 45% against the 80% asked for. The classifier_and_edits run at 1,008 / 2,016 against fresh (same script; paused at 2,128):
+their identity with every thousand steps, while the shares the judge reads move within their noise;
+Male, the one attribute it reads reliably, is at 55 / 45% against the 80% asked for.
+The classifier_and_edits run at 1,008 / 2,016 against fresh (same script; paused at 2,128):
 read 42-71 / 30-67% (Black 53, Blond 67, Brown 66, Male=1 42, Male=0 48, Young=1 65, Young=0 30% at 2,016),
 edits FID 313.2 / 302.3: no clear winner at 2.8 s a step against 2.4, so the fresh run goes on.
 """

@@ -8,9 +8,10 @@
 # The device call (carry: ["wheels-gpu", ".data/celeba"]; 10 minutes at most):
 #   bash scripts/device_recipe.sh stylegan_lite_celeba 480 --steps=8000
 # runs recipes/NAME.py with --export and --time_limit=SECONDS (it stops at the last
-# checkpoint before SECONDS, judged by the longest epoch so far; export happens only if every step ran), then copies what must come
-# back into $OUT: weights_NAME/ (the exported folder), weights_manifest.json, and the loss log
-# and last sample grid, which show how far it got if the time ran out. A checkpoint stays in
+# checkpoint before SECONDS, judged by the longest epoch so far; export happens only if every
+# step ran), then copies what must come back into $OUT: weights_NAME/ (the exported folder),
+# weights_manifest.json, and the loss log and last sample grid, which show how far it got if the
+# time ran out. A checkpoint stays in
 # runs/NAME/ on that machine while it is warm: the same call again resumes from it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
