@@ -150,6 +150,31 @@ def test_a_time_limit_pauses_at_the_last_epoch_end_that_fits_not_an_epoch_after_
     assert ended == 3 and clock[0] == 80.0
 
 
+def test_a_time_limit_does_not_take_the_first_batchs_compilation_for_the_length_of_every_epoch(monkeypatch):
+    import types
+
+    from ganzoo import callbacks
+
+    clock = [0.0]
+    monkeypatch.setattr(callbacks.time, "monotonic", lambda: clock[0])
+    limit = callbacks.TimeLimit(100.0)
+    limit.set_model(types.SimpleNamespace(stop_training=False))
+    limit.set_params({"epochs": 20})
+    limit.on_train_begin()
+    ended = 0
+    for epoch in range(20):
+        limit.on_epoch_begin(epoch)
+        for batch in range(10):  # 1 s a step, and 50 s more for the first batch of the run (compilation)
+            clock[0] += 51.0 if epoch == batch == 0 else 1.0
+            limit.on_train_batch_end(batch)
+        limit.on_epoch_end(epoch)
+        ended += 1
+        if limit.model.stop_training:
+            break
+    # epochs of 10 s after a first of 60 s: the last one that fits ends at 100 s (taken for 60 s each, at 60)
+    assert ended == 5 and clock[0] == 100.0
+
+
 def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny_images):
     import numpy as np
 
