@@ -75,14 +75,19 @@ def load_mnist_digits(data_dir, source):
     return images
 
 
+# Flags that decide where a run pauses or which manifest file it writes, not what it computes
+# (scripts/device_recipe.sh gives each recipe a manifest of its own, so recipes can share a machine).
+UNRECORDED_FLAGS = ("time_limit", "manifest")
+
+
 def recorded_command():
     """The command line as it was run, with the path relative to the repository; without
-    --time_limit, which decides where a run pauses, not what it computes."""
+    UNRECORDED_FLAGS."""
     script = os.path.relpath(os.path.abspath(sys.argv[0]), REPO_ROOT)
     args, skip_value = [], False
     for arg in sys.argv[1:]:
-        if skip_value or arg.lstrip("-").split("=")[0] == "time_limit":
-            skip_value = arg.lstrip("-") == "time_limit"  # "--time_limit 600": the value follows
+        if skip_value or arg.lstrip("-").split("=")[0] in UNRECORDED_FLAGS:
+            skip_value = arg.lstrip("-") in UNRECORDED_FLAGS  # "--time_limit 600": the value follows
             continue
         args.append(arg)
     return " ".join(["python", shlex.quote(script), *map(shlex.quote, args)])
