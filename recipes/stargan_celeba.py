@@ -96,6 +96,20 @@ Male, the one attribute it reads reliably, is at 55 / 45% against the 80% asked 
 The classifier_and_edits run at 1,008 / 2,016 against fresh (same script; paused at 2,128):
 read 42-71 / 30-67% (Black 53, Blond 67, Brown 66, Male=1 42, Male=0 48, Young=1 65, Young=0 30% at 2,016),
 edits FID 313.2 / 302.3: no clear winner at 2.8 s a step against 2.4, so the fresh run goes on.
+The CPU run was lost with its work tree at step 7,504. On a GPU lent for one session (2026-12-04, an H200,
+JAX backend, float32) the same run started again:
+    bash scripts/device_recipe.sh stargan_celeba 450 --stargan_width=32 --stargan_d_steps=5 --steps=20000 \
+        --augment=translation,cutout --stargan_augment_heads=classifier --stargan_critic_batches=fresh
+at 31-34 ms a step (75 times one CPU core): 10,640 steps in 450 seconds beside the StyleGAN-lite recipe, and
+14,336 after a second leg of 165 seconds. Its checkpoint came back packed (scripts/pack_checkpoint.py) and
+goes on here from 14,336 (runs/stargan_celeba_gpu, the command above with --mixed_precision=bfloat16
+--snapshot_every=1000 --output_dir=runs/stargan_celeba_gpu). The same script:
+
+    fresh (GPU), step 14,336  52    55    77    33     48      87      27      103.4     0.071
+
+(own D: 70-100%; identity_top1 0.15-0.36). Cleaner edits that keep more of the face than at 7,056 (edits FID
+103 against 142, identity_top1 twice as high), but the judge's shares are no nearer the 80% asked: Male=1 33%,
+Male=0 48%.
 """
 
 from absl import app, flags
