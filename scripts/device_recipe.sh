@@ -5,9 +5,13 @@
 # Here, once (both paths are git-ignored; the data is linked, not copied):
 #   mkdir -p wheels-gpu && cp ../shared/wheels/gpu-py312/*.whl wheels-gpu/
 #   ln -sfn ../shared/data .data
-# The device call (carry: ["wheels-gpu", ".data/celeba"]; 10 minutes at most; the tracked weights/
-# are over the 64 MiB a call carries, so move them aside here for the call and back after it):
+# The tracked weights/ are over the 64 MiB a call carries: leave them behind for the call with
+#   git rm -r -q --cached weights && echo /weights/ >> .git/info/exclude
+# and take them back after it with `git reset -q -- weights` and that line deleted again.
+# The device call (carry: ["wheels-gpu", ".data/celeba"]; 10 minutes at most):
 #   bash scripts/device_recipe.sh stylegan_lite_celeba 480 --steps=8000
+# or two recipes side by side, `bash scripts/device_recipe.sh A 450 ... & bash scripts/device_recipe.sh B 450 ...;
+# wait` (what they bring back together must stay under 64 MiB and 8 files).
 # runs recipes/NAME.py with --export and --time_limit=SECONDS (it stops at the last
 # checkpoint before SECONDS, judged by the longest epoch so far; export happens only if every
 # step ran) on KERAS_BACKEND (default jax: the whole step compiled by XLA, where torch runs it op by
