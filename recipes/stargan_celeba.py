@@ -106,8 +106,9 @@ goes on here from 14,336 (runs/stargan_celeba_gpu, the command above with --mixe
 --snapshot_every=1000 --output_dir=runs/stargan_celeba_gpu). The same script:
 
     fresh (GPU), step 14,336  52    55    77    33     48      87      27      103.4     0.071
+    fresh (GPU, then CPU), 15,008  59  54    77    36     49      91      32      103.1     0.071
 
-(own D: 70-100%; identity_top1 0.15-0.36). Cleaner edits that keep more of the face than at 7,056 (edits FID
+(own D: 70-100%; identity_top1 0.15-0.36, 0.20-0.36 at 15,008). Cleaner edits that keep more of the face than at 7,056 (edits FID
 103 against 142, identity_top1 twice as high), but the judge's shares are no nearer the 80% asked: Male=1 33%,
 Male=0 48%.
 """
