@@ -128,10 +128,9 @@ class DiscriminatorWarmup(keras.callbacks.Callback):
 class TimeLimit(keras.callbacks.Callback):
     """Stop training at the last epoch end that `seconds` of it allow: where another epoch as long as
     the longest so far (each timed without its first batch, which compiles) would end past them (the
-    first epoch always runs). The epoch's checkpoint is
-    written (BackupAndRestore comes first in the list), so running the same training again resumes
-    there. For machines lent by the minute and sessions that end: a leg pauses before the time is
-    up, not an epoch after it."""
+    first epoch always runs). The epoch's checkpoint is written (BackupAndRestore comes first in the
+    list), so running the same training again resumes there. For machines lent by the minute and
+    sessions that end: a leg pauses before the time is up, not an epoch after it."""
 
     def __init__(self, seconds):
         super().__init__()

@@ -294,6 +294,28 @@ def test_float16_weights_folder_is_half_the_size_and_samples_alike(tmp_path):
         export.save_weights_folder(model, tmp_path / "x", weights_dtype="int8")
 
 
+def test_a_float32_weights_folder_is_compressed_without_changing_a_weight(tmp_path):
+    import h5py
+
+    from conftest import tiny_dcgan
+    from ganzoo import export
+
+    model = tiny_dcgan(width=64)
+    folder = export.save_weights_folder(model, tmp_path / "full", generator_only=True)
+    with h5py.File(folder / "model.weights.h5") as f:
+        arrays = []
+        f.visititems(lambda key, item: arrays.append(item) if isinstance(item, h5py.Dataset) else None)
+        assert {item.dtype.name for item in arrays if item.size >= 4096} == {"float32"}
+        assert {(item.compression, item.shuffle) for item in arrays if item.size >= 4096} == {("gzip", True)}
+        stored = sum(item.id.get_storage_size() for item in arrays if item.size >= 4096)
+        assert stored < sum(item.nbytes for item in arrays if item.size >= 4096)  # smaller, and ...
+    loaded = DCGAN.from_config(model.get_config())
+    zoo.load_weights_folder(loaded, folder)
+    for mine, theirs in zip(loaded.generator.weights, model.generator.weights):  # ... lossless
+        np.testing.assert_array_equal(np.asarray(mine), np.asarray(theirs))
+    np.testing.assert_array_equal(loaded.sample(16, seed=0), model.sample(16, seed=0))
+
+
 def keras_dtype(variable):
     import keras
 
