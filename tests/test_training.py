@@ -127,52 +127,45 @@ def test_a_time_limit_stops_at_a_checkpoint_and_the_same_call_resumes(tmp_path, 
     assert info["steps"] == 8
 
 
-def test_a_time_limit_pauses_at_the_last_epoch_end_that_fits_not_an_epoch_after_it(monkeypatch):
+def epochs_until_the_time_limit(monkeypatch, seconds, epochs):
+    """(epochs ended, seconds on a fake clock) of TimeLimit(seconds) over `epochs`, each the seconds
+    of its batches (a list: each batch reports its end, as fit's do) or of the whole epoch (a number)."""
     import types
 
     from ganzoo import callbacks
 
     clock = [0.0]
     monkeypatch.setattr(callbacks.time, "monotonic", lambda: clock[0])
-    limit = callbacks.TimeLimit(100.0)
+    limit = callbacks.TimeLimit(seconds)
     limit.set_model(types.SimpleNamespace(stop_training=False))
-    limit.set_params({"epochs": 10})
+    limit.set_params({"epochs": len(epochs)})
     limit.on_train_begin()
-    ended = 0
-    for epoch, seconds in enumerate([30.0, 20.0, 30.0, 30.0]):
+    for epoch, batches in enumerate(epochs):
         limit.on_epoch_begin(epoch)
-        clock[0] += seconds
+        if isinstance(batches, list):
+            for batch, batch_seconds in enumerate(batches):
+                clock[0] += batch_seconds
+                limit.on_train_batch_end(batch)
+        else:
+            clock[0] += batches
         limit.on_epoch_end(epoch)
-        ended += 1
         if limit.model.stop_training:
-            break
+            return epoch + 1, clock[0]
+    return len(epochs), clock[0]
+
+
+def test_a_time_limit_pauses_at_the_last_epoch_end_that_fits_not_an_epoch_after_it(monkeypatch):
+    ended, clock = epochs_until_the_time_limit(monkeypatch, 100.0, [30.0, 20.0, 30.0, 30.0, *[30.0] * 6])
     # after 80 s, another epoch as long as the longest (30 s) would end at 110 s: stop there, not at 110 s
-    assert ended == 3 and clock[0] == 80.0
+    assert ended == 3 and clock == 80.0
 
 
 def test_a_time_limit_does_not_take_the_first_batchs_compilation_for_the_length_of_every_epoch(monkeypatch):
-    import types
-
-    from ganzoo import callbacks
-
-    clock = [0.0]
-    monkeypatch.setattr(callbacks.time, "monotonic", lambda: clock[0])
-    limit = callbacks.TimeLimit(100.0)
-    limit.set_model(types.SimpleNamespace(stop_training=False))
-    limit.set_params({"epochs": 20})
-    limit.on_train_begin()
-    ended = 0
-    for epoch in range(20):
-        limit.on_epoch_begin(epoch)
-        for batch in range(10):  # 1 s a step, and 50 s more for the first batch of the run (compilation)
-            clock[0] += 51.0 if epoch == batch == 0 else 1.0
-            limit.on_train_batch_end(batch)
-        limit.on_epoch_end(epoch)
-        ended += 1
-        if limit.model.stop_training:
-            break
+    # 1 s a step, and 50 s more for the first batch of the run (compilation)
+    epochs = [[51.0] + [1.0] * 9] + [[1.0] * 10] * 19
+    ended, clock = epochs_until_the_time_limit(monkeypatch, 100.0, epochs)
     # epochs of 10 s after a first of 60 s: the last one that fits ends at 100 s (taken for 60 s each, at 60)
-    assert ended == 5 and clock[0] == 100.0
+    assert ended == 5 and clock == 100.0
 
 
 def test_a_paused_runs_checkpoint_loads_with_its_step_and_weights(tmp_path, tiny_images):
