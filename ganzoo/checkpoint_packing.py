@@ -64,13 +64,14 @@ def unpack(source, target):
         return dataset[()], attributes
 
     with h5py.File(source, "r") as read:
-        if not any(read[path].attrs.get(PACKED, False) for path in _datasets(read)):
+        if not any(array.attrs.get(PACKED, False) for array in arrays(read)):
             raise ValueError(f"{source} is not a packed checkpoint (nothing in it was packed): use it as it is.")
         with h5py.File(target, "w") as write:
             _copy(read, write, convert)
 
 
-def _datasets(group):
+def arrays(group):
+    """Every dataset (array) under an HDF5 group or file, in HDF5's own order."""
     found = []
-    group.visititems(lambda name, item: found.append(name) if isinstance(item, h5py.Dataset) else None)
+    group.visititems(lambda name, item: found.append(item) if isinstance(item, h5py.Dataset) else None)
     return found

@@ -19,6 +19,9 @@ def file_records(folder, names):
     return [{"path": n, "sha256": sha256_of(folder / n), "size": (folder / n).stat().st_size} for n in names]
 
 
+COMPRESSED_SIZE = 4096  # arrays of at least this many values are stored gzip-compressed
+
+
 def store_compressed(path, float16=False):
     """Rewrite a Keras weights file with its large arrays gzip-compressed after HDF5's byte shuffle,
     and with every float32 array as float16 (half the bytes) where `float16`. Lossless otherwise:
@@ -28,15 +31,17 @@ def store_compressed(path, float16=False):
     back to the float32 variables when the file is loaded, and h5py decompresses on reading."""
     import h5py
 
+    from ganzoo.checkpoint_packing import arrays
+
     with h5py.File(path, "r+") as f:
-        arrays = []
-        f.visititems(lambda key, item: arrays.append(key)
-                     if isinstance(item, h5py.Dataset) and item.dtype == np.float32 else None)
-        for key in arrays:
+        # the small arrays stay as they are unless float16 asks for them too: gzip would not pay there
+        rewritten = [array.name for array in arrays(f)
+                     if array.dtype == np.float32 and (float16 or array.size >= COMPRESSED_SIZE)]
+        for key in rewritten:
             values = f[key][()]
             attributes = dict(f[key].attrs)
             del f[key]
-            compress = dict(compression="gzip", compression_opts=9, shuffle=True) if values.size >= 4096 else {}
+            compress = dict(compression="gzip", compression_opts=9, shuffle=True) if values.size >= COMPRESSED_SIZE else {}
             written = f.create_dataset(key, data=values.astype(np.float16) if float16 else values, **compress)
             written.attrs.update(attributes)
     # h5py leaves the freed space in the file: copy it to a compact one

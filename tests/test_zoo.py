@@ -9,7 +9,7 @@ import pytest
 
 import ganzoo
 from conftest import REPO_ROOT
-from ganzoo import hub, zoo
+from ganzoo import checkpoint_packing, hub, zoo
 from ganzoo.families.dcgan import DCGAN
 
 MANIFEST = zoo.read_manifest()
@@ -277,8 +277,7 @@ def test_float16_weights_folder_is_half_the_size_and_samples_alike(tmp_path):
     size = lambda folder: (folder / "model.weights.h5").stat().st_size  # noqa: E731
     assert size(half) < 0.6 * size(full)
     with h5py.File(half / "model.weights.h5") as f:
-        arrays = []
-        f.visititems(lambda key, item: arrays.append(item) if isinstance(item, h5py.Dataset) else None)
+        arrays = checkpoint_packing.arrays(f)
         dtypes = {item.dtype.name for item in arrays}
         # the large arrays gzip-compressed after the byte shuffle, the small ones left plain
         assert {(item.compression, item.shuffle) for item in arrays if item.size >= 4096} == {("gzip", True)}
@@ -303,8 +302,7 @@ def test_a_float32_weights_folder_is_compressed_without_changing_a_weight(tmp_pa
     model = tiny_dcgan(width=64)
     folder = export.save_weights_folder(model, tmp_path / "full", generator_only=True)
     with h5py.File(folder / "model.weights.h5") as f:
-        arrays = []
-        f.visititems(lambda key, item: arrays.append(item) if isinstance(item, h5py.Dataset) else None)
+        arrays = checkpoint_packing.arrays(f)
         assert {item.dtype.name for item in arrays if item.size >= 4096} == {"float32"}
         assert {(item.compression, item.shuffle) for item in arrays if item.size >= 4096} == {("gzip", True)}
         stored = sum(item.id.get_storage_size() for item in arrays if item.size >= 4096)
