@@ -127,6 +127,10 @@ def _check_sample_conditions(args):
         raise ValueError("give --labels (cgan) or --codes (infogan), not both.")
 
 
+# the families whose sample() is GAN.sample: z alone in, so a latent can be rejected on G's Jacobian
+JACOBIAN_TRUNCATION_FAMILIES = ("gan", "dcgan", "lsgan", "wgan_gp")
+
+
 def _sample_grid(model, name, args):
     """(grid picture, image count, default enlargement: each image ~128 px) of what `ganzoo sample`
     draws for args.n, seed, labels, codes, caption and truncation; `ganzoo serve` draws the same."""
@@ -134,6 +138,10 @@ def _sample_grid(model, name, args):
 
     if args.truncation is not None and model.family != "stylegan_lite":
         raise ValueError(f"--truncation is for stylegan_lite entries; {name} is a {model.family} model.")
+    jacobian = getattr(args, "jacobian_truncation", None)
+    if jacobian is not None and model.family not in JACOBIAN_TRUNCATION_FAMILIES:
+        raise ValueError(f"--jacobian-truncation is for entries that sample from noise alone "
+                         f"({', '.join(JACOBIAN_TRUNCATION_FAMILIES)}); {name} is a {model.family} model.")
     text_to_image = hasattr(model, "text_encoder")
     if args.caption is not None and not text_to_image:
         raise ValueError(f"--caption is for text-to-image entries (gan_cls); {name} is a {model.family} model.")
@@ -142,6 +150,8 @@ def _sample_grid(model, name, args):
         batch, cols = model.sample(per_caption, captions=args.caption, seed=args.seed), per_caption
     elif args.labels is None and args.codes is None:
         truncation = {} if args.truncation is None else {"truncation": args.truncation}
+        if jacobian is not None:
+            truncation["jacobian_truncation"] = jacobian
         batch, cols = model.sample(args.n or 16, seed=args.seed, **truncation), None
     else:
         condition, cols, count = _rows_of(model, name, args)
@@ -759,6 +769,9 @@ def build_parser():
     p.add_argument("--truncation", type=float, default=None,
                    help="stylegan_lite: psi in [0, 2]; below 1 pulls w towards the average (less variety, "
                         "fewer failures)")
+    p.add_argument("--jacobian-truncation", type=float, default=None,
+                   help="gan, dcgan, lsgan, wgan_gp: the share of latents in [0, 0.9] to reject where the "
+                        "generator stretches most (fewer shapes between digits, less variety)")
     p.add_argument("--scale", type=_positive_int, default=None, help="enlarge each pixel (default: to ~128 px)")
     p.add_argument("--weights-dir", default=None, help="a local weights root holding NAME/")
     p.set_defaults(func=cmd_sample)

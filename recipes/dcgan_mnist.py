@@ -15,6 +15,8 @@ flags.DEFINE_integer("dcgan_hidden_units", 0, "A fully connected hidden layer of
                      "(the authors' MNIST code: 1024; the paper's LSUN/ImageNet networks: 0).")
 flags.DEFINE_enum("dcgan_objective", "non_saturating", ["non_saturating", "hinge", "least_squares"],
                   "The game's loss (paper: non_saturating).")
+flags.DEFINE_float("jacobian_truncation", 0.0, "The share of latents sampling rejects, where G's Jacobian norm is "
+                   "largest (Tanielian et al. 2020; 0: none). A sampling setting: training is the same.")
 
 
 def main(argv):
@@ -24,7 +26,8 @@ def main(argv):
         {"resolution": 28, "channels": 1, "width": FLAGS.dcgan_width, "latent_dim": 100, "ema_decay": 0.999,
          **({"objective": FLAGS.dcgan_objective} if FLAGS.dcgan_objective != "non_saturating" else {}),
          **({"extra_layers": FLAGS.dcgan_extra_layers} if FLAGS.dcgan_extra_layers else {}),
-         **({"hidden_units": FLAGS.dcgan_hidden_units} if FLAGS.dcgan_hidden_units else {})},
+         **({"hidden_units": FLAGS.dcgan_hidden_units} if FLAGS.dcgan_hidden_units else {}),
+         **({"jacobian_truncation": FLAGS.jacobian_truncation} if FLAGS.jacobian_truncation else {})},
         recipe_flags.load_mnist_digits, steps=20000, batch_size=64, generator_only=True,
         # two 1024-unit layers make G and D 26 MB each in float32: float16 keeps the entry under 25 MB
         weights_dtype="float16" if FLAGS.dcgan_hidden_units else "float32",
@@ -33,7 +36,15 @@ def main(argv):
         description="DCGAN (Radford et al. 2016) trained on MNIST digits, 28x28 grayscale, "
                     + "".join(f"{part}, " for part in network_additions())
                     + f"{FLAGS.dcgan_objective.replace('_', '-')} loss; samples come from an exponential moving "
-                    "average (decay 0.999) of the generator's weights.")
+                    "average (decay 0.999) of the generator's weights" + truncation_clause() + ".")
+
+
+def truncation_clause():
+    """The description's words for --jacobian_truncation ('' without it)."""
+    if not FLAGS.jacobian_truncation:
+        return ""
+    return (f", from which sampling drops the {FLAGS.jacobian_truncation:.0%} of latents where its Jacobian norm is "
+            "largest, most of the shapes between two digits (Jacobian-based truncation, Tanielian et al. 2020)")
 
 
 def network_additions():

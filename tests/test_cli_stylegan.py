@@ -1,4 +1,5 @@
-"""`ganzoo sample --truncation` and `ganzoo style-mix` against a private zoo of a tiny StyleGAN-lite."""
+"""`ganzoo sample --truncation` and `ganzoo style-mix` against a private zoo of a tiny StyleGAN-lite, and
+`--jacobian-truncation`, the truncation of the families that sample from noise alone."""
 
 import numpy as np
 import pytest
@@ -32,6 +33,19 @@ def test_sample_with_truncation(capsys, tmp_path, style_zoo):
     np.testing.assert_array_equal(png_pixels(tmp_path / "t.png"), expected)
     fails_on_one_line(capsys, "sample", "tiny_dcgan", "--truncation", "0.5", match="--truncation is for stylegan_lite")
     fails_on_one_line(capsys, "sample", "tiny_stylegan", "--truncation", "5", match="truncation must be in")
+
+
+def test_sample_with_jacobian_truncation(capsys, tmp_path, style_zoo):
+    code, _, err = run(capsys, "sample", "tiny_dcgan", "-n", "4", "--seed", "1", "--jacobian-truncation", "0.3",
+                       "--scale", "1", "-o", "j.png")
+    assert code == 0, err
+    dcgan = style_zoo[1]["tiny_dcgan"]
+    expected = dcgan.sample(4, seed=1, jacobian_truncation=0.3)
+    np.testing.assert_array_equal(png_pixels(tmp_path / "j.png"), images.grid(expected)[..., 0])  # grey PNG: 2-D
+    assert not np.array_equal(expected, dcgan.sample(4, seed=1))
+    fails_on_one_line(capsys, "sample", "tiny_stylegan", "--jacobian-truncation", "0.3",
+                      match="--jacobian-truncation is for entries that sample from noise alone")
+    fails_on_one_line(capsys, "sample", "tiny_dcgan", "--jacobian-truncation", "0.95", match="a number in [0, 0.9]")
 
 
 def test_style_mix_writes_the_grid(capsys, tmp_path, style_zoo):

@@ -133,14 +133,19 @@ def test_a_finished_run_exports_later_without_training_again(tmp_path):
     trained = run_recipe(args)
     assert trained.returncode == 0, trained.stderr[-3000:]
     assert not manifest.exists() and (tmp_path / "run" / "backup").is_dir()  # the trained model is kept
-    exported = run_recipe([*args, "--export", f"--export_dir={tmp_path / 'weights' / 'dcgan_mnist'}",
-                           f"--manifest={manifest}"])
+    # a sampling setting given at export: training is the same, so the trained run serves
+    exported = run_recipe([*args, "--jacobian_truncation=0.2", "--export",
+                           f"--export_dir={tmp_path / 'weights' / 'dcgan_mnist'}", f"--manifest={manifest}"])
     assert exported.returncode == 0, exported.stderr[-3000:]
     with open(tmp_path / "run" / "log.csv") as f:
         assert [row["epoch"] for row in csv.DictReader(f)] == ["0"]  # no epoch ran the second time
     from ganzoo import zoo
 
-    assert zoo.read_manifest(manifest)["models"]["dcgan_mnist"]["training"]["steps"] == 2
+    entry = zoo.read_manifest(manifest)["models"]["dcgan_mnist"]
+    assert entry["training"]["steps"] == 2
+    assert entry["config"]["jacobian_truncation"] == 0.2 and "drops the 20% of latents" in entry["description"]
+    model = zoo.load("dcgan_mnist", weights_dir=tmp_path / "weights", manifest_path=manifest)
+    assert model.jacobian_truncation == 0.2
 
 
 def test_a_run_exports_its_snapshot_at_an_earlier_step(tmp_path):

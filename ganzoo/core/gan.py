@@ -7,6 +7,7 @@ applied, averaged over replicas and reported is decided here only.
 """
 
 import contextlib
+import hashlib
 import numbers
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from keras import ops
 
 from ganzoo import images as image_utils
 from ganzoo.augment import GROUPS, DiffAugment, parse_policy
+from ganzoo.core import jacobian_truncation as jbt
 from ganzoo.core import jax_state, torch_conv
 from ganzoo.core.objectives import get_objective
 
@@ -222,6 +224,10 @@ class GAN(keras.Model):
     gives each D step its own batch, as the WGAN-GP and StarGAN authors draw them, and G the last
     one. A fresh step reads d_steps batches at once: fit(x, batch_size=B) on arrays and
     training.train batch d_steps * B images; a dataset's batches are cut into d_steps parts.
+
+    jacobian_truncation: the share of latents that sampling rejects, those where the generator's
+    Jacobian norm is largest (ganzoo.core.jacobian_truncation: between-mode samples); 0 (none) by
+    default, for the families that sample from z alone.
     """
 
     # Published optimiser settings; families override. Keys are keras.optimizers.Adam args.
@@ -238,7 +244,7 @@ class GAN(keras.Model):
 
     def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, augment=None,
                  augment_p=1.0, augment_target=None, augment_interval=4, augment_kimg=500,
-                 critic_batches="shared", **kwargs):
+                 critic_batches="shared", jacobian_truncation=0.0, **kwargs):
         super().__init__(**kwargs)
         if critic_batches not in ("shared", "fresh"):
             raise ValueError(f"critic_batches must be 'shared' (one batch for every critic step) or 'fresh' (a "
@@ -259,6 +265,12 @@ class GAN(keras.Model):
         self.augmenter = self._augmenter(augment, augment_p, augment_target, augment_interval, augment_kimg)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.jacobian_truncation = jbt.check_reject_share(jacobian_truncation)
+        if self.jacobian_truncation and (type(self).sampling_inputs is not GAN.sampling_inputs
+                                         or type(self).sample is not GAN.sample):
+            raise ValueError(f"jacobian_truncation is for the families that sample from z alone (gan, dcgan, lsgan, "
+                             f"wgan_gp); {type(self).__name__} samples from other inputs too.")
+        self._jacobian_limit = (None, None)  # ((share, the sampling generator's weights' digest), norm limit)
 
     # -- Keras plumbing --------------------------------------------------------------
     def call(self, z, training=False):
@@ -444,6 +456,8 @@ class GAN(keras.Model):
             config.update(self.augmenter.gan_config())
         if self.critic_batches != "shared":
             config["critic_batches"] = self.critic_batches
+        if self.jacobian_truncation:
+            config["jacobian_truncation"] = self.jacobian_truncation
         return config
 
     @property
@@ -658,11 +672,49 @@ class GAN(keras.Model):
         rng = np.random.default_rng(check_seed(seed))
         return rng.standard_normal((n, self.latent_dim), dtype=np.float32)
 
-    def sampling_inputs(self, n, seed=None):
+    def sampling_inputs(self, n, seed=None, jacobian_truncation=None):
         """(generator inputs, conditions) for n samples: conditions names what each sample
         was asked to be ({} here; {"labels": ...} or {"codes": ...} in conditional families),
-        which is what evaluation checks the samples against."""
-        return self.latent_numpy(n, seed), {}
+        which is what evaluation checks the samples against. With a jacobian_truncation (the
+        model's own unless given), the latents are those of the seed's stream that it keeps."""
+        share = self.jacobian_truncation if jacobian_truncation is None else jbt.check_reject_share(jacobian_truncation)
+        if not share:
+            return self.latent_numpy(n, seed), {}
+        return jbt.truncated_latents(self._generator_outputs, np.random.default_rng(check_seed(seed)), n,
+                                     self.latent_dim, self.jacobian_norm_limit(share), share), {}
+
+    def jacobian_norm_limit(self, share=None):
+        """The Jacobian norm above which sampling rejects a latent: the (1 - share) quantile over a
+        fixed pool of latents (share: the model's jacobian_truncation unless given), worked out again
+        whenever the share or the sampling generator's weights change (training, loading)."""
+        share = jbt.check_reject_share(self.jacobian_truncation if share is None else share)
+        digest = hashlib.blake2b(digest_size=16)
+        for weight in self.sampling_generator.weights:
+            digest.update(np.ascontiguousarray(ops.convert_to_numpy(weight)).tobytes())
+        key = (share, digest.digest())
+        if self._jacobian_limit[0] != key:
+            self._jacobian_limit = (key, jbt.norm_limit(self._generator_outputs, self.latent_dim, share))
+        return self._jacobian_limit[1]
+
+    def _inference(self, network):
+        """network's forward pass in inference mode, compiled on JAX."""
+        if keras.backend.backend() == "jax":
+            return jax_state.inference(network)
+        return lambda x: network(x, training=False)
+
+    def _generator_outputs(self, latents, batch_size=512):
+        """The sampling generator's float outputs (numpy) for latents, in batches (on JAX each padded
+        to batch_size, so that XLA compiles one shape, not one for every chunk's remainder)."""
+        run = self._inference(self.sampling_generator)
+        pad = keras.backend.backend() == "jax"
+        outputs = []
+        with no_grad():
+            for i in range(0, len(latents), batch_size):
+                chunk = latents[i : i + batch_size]
+                if pad and len(chunk) < batch_size:
+                    chunk = np.concatenate([chunk, np.zeros((batch_size - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+                outputs.append(ops.convert_to_numpy(run(chunk))[: len(latents) - i])
+        return np.concatenate(outputs)
 
     def generate(self, inputs, batch_size=256, network=None, progress=None):
         """Run the generator (or another image-making `network`, e.g. one of CycleGAN's two) on
@@ -678,7 +730,7 @@ class GAN(keras.Model):
             check_sample_count(len(parts[0]), out_shape, what="generate")
         out = []
         starts = range(0, len(parts[0]), batch_size)
-        run = jax_state.inference(network) if keras.backend.backend() == "jax" else lambda x: network(x, training=False)
+        run = self._inference(network)
         with no_grad():
             for i in tqdm(starts, desc=progress, unit="batch", disable=progress is None):
                 chunk = [part[i : i + batch_size] for part in parts]
@@ -687,10 +739,13 @@ class GAN(keras.Model):
                 out.append(image_utils.to_uint8(ops.convert_to_numpy(run(chunk))))
         return np.concatenate(out)
 
-    def sample(self, n, seed=None, batch_size=256):
-        """n images as uint8 NHWC numpy; the same seed gives the same images."""
+    def sample(self, n, seed=None, batch_size=256, jacobian_truncation=None):
+        """n images as uint8 NHWC numpy; the same seed gives the same images. jacobian_truncation: the
+        share of latents to reject where G stretches most (fewer shapes between modes, less variety;
+        the model's own setting, 0 unless its config says, when None)."""
         n = check_sample_count(n, self.image_shape)  # before its latents are drawn
-        return self.generate(self.sampling_inputs(n, seed)[0], check_positive_int(batch_size, "batch_size"))
+        batch_size = check_positive_int(batch_size, "batch_size")
+        return self.generate(self.sampling_inputs(n, seed, jacobian_truncation)[0], batch_size)
 
     def preview_grid(self, n=64, seed=0):
         """The picture of this model in cards and training logs: a grid of n samples."""
