@@ -101,3 +101,16 @@ def test_families_with_other_sampling_inputs_refuse_it():
 
     with pytest.raises(ValueError, match="sample from z alone"):
         CGAN(resolution=28, channels=1, num_classes=10, width=8, latent_dim=8, jacobian_truncation=0.2)
+
+
+def test_a_family_with_its_own_sampling_inputs_refuses_it_when_sampling():
+    from ganzoo.families.dcgan import DCGAN
+
+    class WithConditions(DCGAN):  # as a conditional family that kept GAN.sample would be
+        def sampling_inputs(self, n, seed=None, labels=None):
+            return super().sampling_inputs(n, seed)[0], {"labels": labels}
+
+    model = WithConditions(resolution=28, channels=1, width=8, latent_dim=8, seed=0)
+    assert model.sample(2, seed=0).shape == (2, 28, 28, 1)
+    with pytest.raises(ValueError, match="sample from z alone"):
+        model.sample(2, seed=0, jacobian_truncation=0.2)

@@ -266,10 +266,8 @@ class GAN(keras.Model):
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
         self.jacobian_truncation = jbt.check_reject_share(jacobian_truncation)
-        if self.jacobian_truncation and (type(self).sampling_inputs is not GAN.sampling_inputs
-                                         or type(self).sample is not GAN.sample):
-            raise ValueError(f"jacobian_truncation is for the families that sample from z alone (gan, dcgan, lsgan, "
-                             f"wgan_gp); {type(self).__name__} samples from other inputs too.")
+        if self.jacobian_truncation:
+            self._check_samples_from_noise_alone()
         self._jacobian_limit = (None, None)  # ((share, the sampling generator's weights' digest), norm limit)
 
     # -- Keras plumbing --------------------------------------------------------------
@@ -683,6 +681,11 @@ class GAN(keras.Model):
         return jbt.truncated_latents(self._generator_outputs, np.random.default_rng(check_seed(seed)), n,
                                      self.latent_dim, self.jacobian_norm_limit(share), share), {}
 
+    def _check_samples_from_noise_alone(self):
+        if type(self).sampling_inputs is not GAN.sampling_inputs or type(self).sample is not GAN.sample:
+            raise ValueError(f"jacobian_truncation is for the families that sample from z alone (gan, dcgan, lsgan, "
+                             f"wgan_gp); {type(self).__name__} samples from other inputs too.")
+
     def jacobian_norm_limit(self, share=None):
         """The Jacobian norm above which sampling rejects a latent: the (1 - share) quantile over a
         fixed pool of latents (share: the model's jacobian_truncation unless given), worked out again
@@ -745,6 +748,9 @@ class GAN(keras.Model):
         the model's own setting, 0 unless its config says, when None)."""
         n = check_sample_count(n, self.image_shape)  # before its latents are drawn
         batch_size = check_positive_int(batch_size, "batch_size")
+        if jacobian_truncation is None:
+            return self.generate(self.sampling_inputs(n, seed)[0], batch_size)
+        self._check_samples_from_noise_alone()  # a family's own sampling_inputs takes other arguments
         return self.generate(self.sampling_inputs(n, seed, jacobian_truncation)[0], batch_size)
 
     def preview_grid(self, n=64, seed=0):
