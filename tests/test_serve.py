@@ -84,6 +84,7 @@ def test_each_entry_page_has_the_controls_of_its_family(client, name):
     assert re.findall(r'<form class="run" id="([^"]+)"', page) == EXPECTED_FORMS[family]
     assert ('name="direction"' in page) == (family in ("cyclegan", "discogan"))  # the two-domain families
     assert ('name="truncation"' in page) == (family == "stylegan_lite")
+    assert ('name="jacobian_truncation"' in page) == (family in ("gan", "dcgan", "lsgan", "wgan_gp"))
     assert ('name="labels"' in page) == (family == "cgan") and ('name="codes"' in page) == (family == "infogan")
     assert ('name="box"' in page and 'id="strokes"' in page and 'name="mask"' in page) == (family == "inpaint")
 
@@ -153,9 +154,21 @@ def test_codes_draw_one_row_per_category(client):
     ({"labels": "eleven"}, "Unknown class 'eleven': this model knows ids 0..9"),
     ({"labels": "1", "codes": "2"}, "not both"),
     ({"truncation": "0.5"}, "--truncation is for stylegan_lite entries; cgan_mnist is a cgan model."),
+    ({"jacobian_truncation": "0.1"}, "--jacobian-truncation is for entries that sample from noise alone"),
 ])
 def test_bad_sampling_input_gets_the_command_lines_message(client, fields, match):
     fails(client, "cgan_mnist", "sample", match, **fields)
+
+
+def test_jacobian_truncation_draws_what_the_command_line_draws(client):
+    from ganzoo import images, zoo
+
+    drawn = decoded(post(client, "dcgan_mnist", "sample", seed="0", n="4", jacobian_truncation="0.2")["pictures"][0]["src"])
+    plain = decoded(post(client, "dcgan_mnist", "sample", seed="0", n="4", jacobian_truncation="0")["pictures"][0]["src"])
+    expected = images.grid(zoo.load("dcgan_mnist").sample(4, seed=0, jacobian_truncation=0.2))
+    np.testing.assert_array_equal(drawn[::4, ::4], expected[..., 0])  # the page enlarges 28-px digits 4x
+    assert not np.array_equal(drawn, plain)
+    fails(client, "dcgan_mnist", "sample", "a number in [0, 0.9]", jacobian_truncation="0.95")
 
 
 def test_truncation_and_style_mixing(client):

@@ -50,12 +50,13 @@ def number(form, key):
 
 def sample(name, entry, form, uploads, models):
     """A grid as `ganzoo sample` draws it: n, seed, labels (cgan), codes (infogan), captions (one per
-    line; gan_cls), truncation (stylegan_lite)."""
+    line; gan_cls), truncation (stylegan_lite), jacobian_truncation (gan, dcgan, lsgan, wgan_gp)."""
     captions = [line.strip() for line in form.get("captions", "").splitlines() if line.strip()] or None
     args = argparse.Namespace(n=whole_number(form, "n", cli._positive_int),
                               seed=whole_number(form, "seed", cli._non_negative_int),
                               labels=text(form, "labels"), codes=text(form, "codes"), caption=captions,
-                              truncation=number(form, "truncation"))
+                              truncation=number(form, "truncation"),
+                              jacobian_truncation=number(form, "jacobian_truncation"))
     cli._check_sample_conditions(args)
     default_rows = controls(name, entry).get("captions") or [None]  # a text-to-image entry's own captions
     rows = len(captions or [v for v in (args.labels or args.codes or "").split(",") if v.strip()] or default_rows)

@@ -27,6 +27,7 @@ def controls(name, entry):
 
             page["captions"] = list(DEFAULT_CAPTIONS)
         page["truncation"] = "truncation" in takes
+        page["jacobian_truncation"] = "jacobian_truncation" in takes
     elif kind == "translate":
         page["two_way"] = cli._check_translation(name, entry["family"], None)
     elif kind == "inpaint":
