@@ -229,9 +229,10 @@ def load_folder(folder):
     return model
 
 
-# Config keys that set how a run draws and how D sees its inputs, not any network's shape: a run
-# may start from an entry with other values (fine-tuning turns DiffAugment on, with its own seed).
-TRAINING_ONLY_KEYS = ("seed", "augment", "augment_p", "augment_target", "augment_interval", "augment_kimg")
+# Config keys that set how a run draws, how D sees its inputs and which samples G learns from, not any
+# network's shape: a run may start from an entry with other values (fine-tuning turns DiffAugment on).
+TRAINING_ONLY_KEYS = ("seed", "augment", "augment_p", "augment_target", "augment_interval", "augment_kimg",
+                      "top_k", "top_k_decay")
 
 
 def network_config(config):

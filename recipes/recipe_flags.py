@@ -56,6 +56,10 @@ flags.DEFINE_string("augment", None, "DiffAugment policy before D, e.g. color,tr
                     "the families that generate from noise).")
 flags.DEFINE_float("augment_target", None, "With --augment: adapt its probability p as ADA does, towards this "
                    "r_t = E[sign(D(real))] (ADA: 0.6); p starts at 1 (the family's augment_p).")
+flags.DEFINE_float("top_k", None, "Top-k training (Sinha et al. 2020): the least share of each generated batch G "
+                   "learns from, those D rates most real (0.5 to 0.75 in the paper; gan, dcgan, lsgan, wgan_gp).")
+flags.DEFINE_float("top_k_decay", None, "With --top_k: the factor on the share every 1,000 generator steps, from 1 "
+                   "down to --top_k (default 0.99, the paper's per epoch; 0: --top_k at once).")
 
 # FID of 28x28 digits: the Inception network runs at ~5 images/s on a 2-core CPU, so the
 # MNIST entries compare 2,000 samples with the first 2,000 test digits (state it with the value).
@@ -121,8 +125,11 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
                                            "d_learning_rate": FLAGS.d_learning_rate,
                                            "beta_1": FLAGS.beta_1}.items() if v is not None}}
     batch_size = batch_size if FLAGS.batch_size is None else FLAGS.batch_size
-    config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None,
-                                             "augment_target": FLAGS.augment_target}.items() if v is not None}}
+    if FLAGS.top_k_decay is not None and FLAGS.top_k is None:
+        raise SystemExit("--top_k_decay says how fast top-k training reaches --top_k: add --top_k.")
+    config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None, "augment_target": FLAGS.augment_target,
+                                             "top_k": FLAGS.top_k, "top_k_decay": FLAGS.top_k_decay}.items()
+                           if v is not None}}
     output_dir = Path(FLAGS.output_dir or run_dir or REPO_ROOT / "runs" / name)
     if FLAGS.init_from:
         initialize = _initialize_from(FLAGS.init_from, output_dir)

@@ -50,17 +50,18 @@ KERAS_BACKEND=torch .venv/bin/python -m pytest -q -n 2 --dist loadfile \
   tests/test_recipe.py tests/test_metrics.py tests/test_families.py tests/test_pipeline.py tests/test_training.py tests/test_image2image.py \
   tests/test_features.py tests/test_superres.py tests/test_srgan.py tests/test_stylegan.py tests/test_stargan.py \
   tests/test_augment.py tests/test_training_files.py tests/test_inpaint.py tests/test_discogan.py tests/test_text_to_image.py \
-  tests/test_batch_norm.py tests/test_keras_folders.py tests/test_jacobian_truncation.py \
+  tests/test_batch_norm.py tests/test_keras_folders.py tests/test_jacobian_truncation.py tests/test_top_k.py \
   tests/test_serve.py
 echo "== jax backend =="
-# the base class (its Jacobian truncation too), the objectives, every family, the zoo, and the JAX step itself (tests/test_jax_backend.py: jit
-# against eager, the penalties, weights across the three backends, DataParallel on two CPU devices). Left out to
-# keep this section near 6 minutes of CPU: DCGAN's architecture checks, InfoGAN's 26 s learning check, and the
-# inpainting and CycleGAN entries' quality checks (they run on TensorFlow; on JAX most of their time is XLA
-# compiling Keras' random initializer for each weight shape).
+# the base class (its Jacobian truncation and top-k training too), the objectives, every family, the zoo,
+# and the JAX step itself (tests/test_jax_backend.py: jit against eager, the penalties, weights across the
+# three backends, DataParallel on two CPU devices). Left out to keep this section near 6 minutes of CPU:
+# DCGAN's architecture checks, InfoGAN's 26 s learning check, and the inpainting and CycleGAN entries' quality
+# checks (they run on TensorFlow; on JAX most of their time is XLA compiling Keras' random initializer for
+# each weight shape).
 KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n 2 --dist loadfile \
   tests/test_objectives.py tests/test_gan.py tests/test_families.py tests/test_zoo.py tests/test_jax_backend.py \
-  tests/test_jacobian_truncation.py \
+  tests/test_jacobian_truncation.py tests/test_top_k.py \
   --deselect tests/test_families.py::test_infogan_learns_to_recover_its_codes \
   --deselect tests/test_zoo.py::test_every_inpainting_entry_fills_held_out_holes_and_keeps_the_rest \
   --deselect tests/test_zoo.py::test_every_unpaired_translation_entry_changes_the_domain_and_keeps_the_face

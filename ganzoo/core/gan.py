@@ -19,7 +19,7 @@ from ganzoo import images as image_utils
 from ganzoo.augment import GROUPS, DiffAugment, parse_policy
 from ganzoo.core import jacobian_truncation as jbt
 from ganzoo.core import jax_state, torch_conv
-from ganzoo.core.objectives import get_objective
+from ganzoo.core.objectives import GENERATOR_TERMS, get_objective, top_k_mean
 
 torch_conv.use_contiguous_kernels()
 
@@ -225,6 +225,12 @@ class GAN(keras.Model):
     one. A fresh step reads d_steps batches at once: fit(x, batch_size=B) on arrays and
     training.train batch d_steps * B images; a dataset's batches are cut into d_steps parts.
 
+    top_k: the least share of each generated batch G learns from, those D rates most real (top-k
+    training, Sinha et al. 2020; 1: all, the default); the share starts at 1 and is multiplied by
+    top_k_decay every 1,000 generator steps down to top_k (the paper: 0.99 an epoch; 0: top_k at once,
+    for more steps of a trained entry). For the families whose G learns from D's score of each sample
+    alone (gan, dcgan, lsgan, wgan_gp).
+
     jacobian_truncation: the share of latents that sampling rejects, those where the generator's
     Jacobian norm is largest (ganzoo.core.jacobian_truncation: between-mode samples); 0 (none) by
     default, for the families that sample from z alone.
@@ -244,7 +250,7 @@ class GAN(keras.Model):
 
     def __init__(self, latent_dim=100, objective="non_saturating", seed=None, ema_decay=None, augment=None,
                  augment_p=1.0, augment_target=None, augment_interval=4, augment_kimg=500,
-                 critic_batches="shared", jacobian_truncation=0.0, **kwargs):
+                 critic_batches="shared", top_k=1.0, top_k_decay=0.99, jacobian_truncation=0.0, **kwargs):
         super().__init__(**kwargs)
         if critic_batches not in ("shared", "fresh"):
             raise ValueError(f"critic_batches must be 'shared' (one batch for every critic step) or 'fresh' (a "
@@ -260,11 +266,13 @@ class GAN(keras.Model):
         self.latent_dim = check_positive_int(latent_dim, "latent_dim")
         self.objective = objective
         self.d_objective, self.g_objective = get_objective(objective)
+        self.g_terms = GENERATOR_TERMS[objective]  # G's loss per sample, for top_k
         self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.augmenter = self._augmenter(augment, augment_p, augment_target, augment_interval, augment_kimg)
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.top_k, self.top_k_decay = self._check_top_k(top_k, top_k_decay)
         self.jacobian_truncation = jbt.check_reject_share(jacobian_truncation)
         if self.jacobian_truncation:
             self._check_samples_from_noise_alone()
@@ -454,6 +462,8 @@ class GAN(keras.Model):
             config.update(self.augmenter.gan_config())
         if self.critic_batches != "shared":
             config["critic_batches"] = self.critic_batches
+        if self.top_k < 1.0:
+            config.update(top_k=self.top_k, top_k_decay=self.top_k_decay)
         if self.jacobian_truncation:
             config["jacobian_truncation"] = self.jacobian_truncation
         return config
@@ -559,7 +569,29 @@ class GAN(keras.Model):
     def generator_loss(self, batch):
         z = self.latent_batch(ops.shape(batch["images"])[0])
         fake_logits = self.discriminate(self.generator(z, training=True))
+        if self.top_k < 1.0:
+            return top_k_mean(self.g_terms(fake_logits), fake_logits, self.top_k_share())
         return self.g_objective(fake_logits)
+
+    # -- top-k training: G learns from the samples D rates most real ---------------------
+    def _check_top_k(self, top_k, decay):
+        if not 0.0 < top_k <= 1.0:
+            raise ValueError(f"top_k is the least share of each generated batch G learns from, in (0, 1] "
+                             f"(1: all; Sinha et al. 2020 use 0.5 to 0.75), got {top_k!r}.")
+        if not 0.0 <= decay <= 1.0:
+            raise ValueError(f"top_k_decay multiplies the share every 1,000 generator steps, in [0, 1] "
+                             f"(the paper: 0.99; 0: top_k at once), got {decay!r}.")
+        if top_k < 1.0 and type(self).generator_loss is not GAN.generator_loss:
+            raise ValueError(f"{type(self).__name__} does not take top_k: it is for the families whose generator "
+                             "learns from the discriminator's score of each sample alone (gan, dcgan, lsgan, "
+                             "wgan_gp).")
+        return float(top_k), float(decay)
+
+    def top_k_share(self):
+        """The share of the generated batch G learns from now: top_k_decay ** (G's steps / 1,000), at
+        least top_k."""
+        thousands = ops.cast(self.g_optimizer.iterations, "float32") / 1000.0
+        return ops.maximum(self.top_k, ops.power(self.top_k_decay, thousands))
 
     def _step(self, loss_fn, optimizer, variables):
         replicas, _ = _replica_info()

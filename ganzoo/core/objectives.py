@@ -18,18 +18,26 @@ def minimax_d_loss(real_logits, fake_logits):
     return _mean(ops.softplus(-real_logits)) + _mean(ops.softplus(fake_logits))
 
 
+def minimax_g_terms(fake_logits):
+    """log(1 - D(G(z))) = -softplus(fake) per sample: G minimises what D maximises."""
+    return -ops.softplus(fake_logits)
+
+
 def minimax_g_loss(fake_logits):
-    """log(1 - D(G(z))) = -softplus(fake): G minimises what D maximises."""
-    return -_mean(ops.softplus(fake_logits))
+    return _mean(minimax_g_terms(fake_logits))
 
 
 # --- non-saturating: same D, G maximises log D(G(z)) for stronger early gradients ---
 non_saturating_d_loss = minimax_d_loss
 
 
+def non_saturating_g_terms(fake_logits):
+    """-log D(G(z)) = softplus(-fake) per sample."""
+    return ops.softplus(-fake_logits)
+
+
 def non_saturating_g_loss(fake_logits):
-    """-log D(G(z)) = softplus(-fake)."""
-    return _mean(ops.softplus(-fake_logits))
+    return _mean(non_saturating_g_terms(fake_logits))
 
 
 # --- least squares (Mao et al. 2017), a=0, b=c=1 with the 1/2 factors ---------------
@@ -37,8 +45,12 @@ def least_squares_d_loss(real_logits, fake_logits):
     return 0.5 * _mean(ops.square(real_logits - 1.0)) + 0.5 * _mean(ops.square(fake_logits))
 
 
+def least_squares_g_terms(fake_logits):
+    return 0.5 * ops.square(fake_logits - 1.0)
+
+
 def least_squares_g_loss(fake_logits):
-    return 0.5 * _mean(ops.square(fake_logits - 1.0))
+    return _mean(least_squares_g_terms(fake_logits))
 
 
 # --- Wasserstein critic (Arjovsky et al. 2017); pair it with a gradient penalty -----
@@ -46,8 +58,12 @@ def wasserstein_d_loss(real_logits, fake_logits):
     return _mean(fake_logits) - _mean(real_logits)
 
 
+def wasserstein_g_terms(fake_logits):
+    return -fake_logits
+
+
 def wasserstein_g_loss(fake_logits):
-    return -_mean(fake_logits)
+    return _mean(wasserstein_g_terms(fake_logits))
 
 
 # --- hinge (Lim & Ye 2017; used by SAGAN/BigGAN) -------------------------------------
@@ -55,8 +71,8 @@ def hinge_d_loss(real_logits, fake_logits):
     return _mean(ops.relu(1.0 - real_logits)) + _mean(ops.relu(1.0 + fake_logits))
 
 
-def hinge_g_loss(fake_logits):
-    return -_mean(fake_logits)
+hinge_g_terms = wasserstein_g_terms  # G's side of the hinge game is the critic's score, as in WGAN
+hinge_g_loss = wasserstein_g_loss
 
 
 OBJECTIVES = {
@@ -66,6 +82,31 @@ OBJECTIVES = {
     "wasserstein": (wasserstein_d_loss, wasserstein_g_loss),
     "hinge": (hinge_d_loss, hinge_g_loss),
 }
+
+
+# G's loss per generated sample (each objective's g loss is their mean), for top_k_mean.
+GENERATOR_TERMS = {
+    "minimax": minimax_g_terms,
+    "non_saturating": non_saturating_g_terms,
+    "least_squares": least_squares_g_terms,
+    "wasserstein": wasserstein_g_terms,
+    "hinge": hinge_g_terms,
+}
+
+
+def top_k_mean(terms, scores, share):
+    """The mean of per-sample `terms` over the round(share * n) of the n samples (at least one) whose
+    `scores` are highest, ties at the cut included: top-k training (Sinha et al. 2020), where G learns
+    only from the generated samples D rates most real (the paper: the others' gradients pull G
+    towards shapes between the data's modes). share: in (0, 1], a float or a scalar tensor (a schedule); no gradient flows through scores'
+    ranking."""
+    terms = ops.reshape(ops.cast(terms, "float32"), (-1,))
+    scores = ops.stop_gradient(ops.reshape(ops.cast(scores, "float32"), (-1,)))
+    n = ops.shape(scores)[0]
+    k = ops.maximum(ops.cast(ops.round(ops.cast(share, "float32") * ops.cast(n, "float32")), "int32"), 1)
+    cut = ops.take(ops.sort(scores), n - k)  # the k-th highest score
+    keep = ops.cast(scores >= cut, "float32")
+    return ops.sum(terms * keep) / ops.sum(keep)
 
 
 def get_objective(name):
