@@ -97,9 +97,9 @@ GENERATOR_TERMS = {
 def top_k_mean(terms, scores, share):
     """The mean of per-sample `terms` over the round(share * n) of the n samples (at least one) whose
     `scores` are highest, ties at the cut included: top-k training (Sinha et al. 2020), where G learns
-    only from the generated samples D rates most real (the paper: the others' gradients pull G
-    towards shapes between the data's modes). share: in (0, 1], a float or a scalar tensor (a schedule); no gradient flows through scores'
-    ranking."""
+    only from the generated samples D rates most real (the paper: the worst-rated ones' gradients can
+    point G the wrong way). share: in (0, 1], a float or a scalar tensor (a schedule). The ranking
+    passes no gradient."""
     terms = ops.reshape(ops.cast(terms, "float32"), (-1,))
     scores = ops.stop_gradient(ops.reshape(ops.cast(scores, "float32"), (-1,)))
     n = ops.shape(scores)[0]
