@@ -4,7 +4,7 @@ Trains on the first 9,000 of the 10,000 faces in ../shared/data/celeba, batch 32
 0, 0.99), lazy R1 every 16 steps, style mixing 0.9, and ships the EMA generator only (what
 sampling needs), measured by FID exactly as dcgan_celeba (5,000 samples, the 9,000 faces).
 The defaults (width 32, 40,000 steps) want a GPU. The shipped entry is width 32: 12,500 steps on a
-lent H200, then 4,750 more on the 2-core CPU from that entry (below). The GPU part (2026-12-04; JAX
+lent H200, then 10,000 more on the 2-core CPU from that entry (below). The GPU part (2026-12-04; JAX
 backend, 25 ms a step, one 450-second leg beside the StarGAN recipe on the same GPU):
 
     EXPORT_AT_PAUSE=1 bash scripts/device_recipe.sh stylegan_lite_celeba 450 --stylegan_width=32 \
@@ -20,18 +20,20 @@ the 9,000 training faces 40.33, precision 0.658, recall 0.035, nn_ratio 1.048, 0
 a training face than 99% of held-out faces are (`ganzoo evaluate stylegan_lite_celeba --write`).
 
 The CPU part went on from that entry (its G, average, D and w average; the optimizers afresh), both
-cores, bfloat16, 0.66 s a step alone (2026-12-04, one leg paused by --time_limit at step 4,750, then
-exported by the same command with --steps=4750 --export):
+cores, bfloat16, 0.66 s a step alone (2026-12-04, four legs of this command paused by --time_limit, then
+exported by the same command with --export in place of --time_limit):
 
     python recipes/stylegan_lite_celeba.py --init_from=stylegan_lite_celeba --stylegan_width=32 \
         --augment=color,translation,cutout --steps=10000 --steps_per_epoch=250 --snapshot_every=1000 \
         --mixed_precision=bfloat16 --output_dir=runs/stylegan_ft --time_limit=7000
 
 FID of 1,000 samples (`python scripts/checkpoint_fid.py --run_dir=runs/stylegan_ft -n 1000 --step=S`)
-50.93 (the GPU entry) / 50.17 / 47.34 / 43.91 / 41.20 at 0 / 1,000 / 2,000 / 3,000 / 4,000 more steps;
-the shipped step 4,750 reads 29.07 at 5,000 samples (the issue's target: 30), precision 0.692, recall
-0.045, coverage 0.553, nn_ratio 1.007, 0.44% of samples nearer a training face than 99% of held-out
-faces are, and its nearest-neighbour grid shows no copies.
+50.93 (the GPU entry) / 50.17 / 47.34 / 43.91 / 41.20 / 39.36 / 38.22 / 38.29 / 37.55 / 37.66 / 37.81 at
+0 / 1,000 / ... / 10,000 more steps, flat from 8,000 at this constant rate. Step 4,750 shipped first
+(29.07 at 5,000 samples, the issue's target being 30); the shipped step 10,000 reads 26.82, KID 0.0171,
+precision 0.672, recall 0.056, coverage 0.592, nn_ratio 1.015, 0.5% of samples nearer a training face
+than 99% of held-out faces are, and its nearest-neighbour grid shows no copies. More steps at this
+rate gain little: a lower rate at the end, or more data, is the next thing to try.
 
 Before it, width 16 on the 2-core CPU: 10,397 steps (82 minutes) gave FID 60.86 on the same measure,
 and 1,000 samples read 71.6, flat to step 12,926 (`python scripts/checkpoint_fid.py --run_dir=RUN
@@ -52,7 +54,7 @@ flags.DEFINE_integer("stylegan_width", 32, "Channels at 64x64, doubling per halv
 flags.DEFINE_float("r1_gamma", 0.05, "R1 weight gamma (StyleGAN2-ADA's heuristic: 2e-4 * 64^2 / 32 = 0.026).")
 FLAGS = flags.FLAGS
 
-STYLEGAN_LIMITATIONS = (" A small network (width 32 at 64x64, 2.7M generator parameters) trained for 61 passes over "
+STYLEGAN_LIMITATIONS = (" A small network (width 32 at 64x64, 2.7M generator parameters) trained for 80 passes over "
                         "the faces: some faces are broken or have smeared backgrounds and halos around the hair; "
                         "truncation below 1 (e.g. 0.7) trades variety for fewer broken faces, as the truncation "
                         "sweep shows.")
