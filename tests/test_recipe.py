@@ -212,3 +212,13 @@ def test_init_from_starts_a_run_from_a_published_entry(tmp_path, monkeypatch):
     assert bad.returncode != 0 and "Did you mean 'dcgan_mnist'" in bad.stderr
     alone = run_recipe(["--steps=2", "--discriminator_warmup=2", f"--output_dir={tmp_path / 'run4'}"])
     assert alone.returncode != 0 and "give the entry with --init_from" in alone.stderr
+
+
+def test_top_k_flags_reach_the_runs_config_and_the_decay_needs_the_share(tmp_path):
+    run = run_recipe(["--steps=2", "--batch_size=16", "--top_k=0.5", "--top_k_decay=0",
+                      f"--output_dir={tmp_path / 'run'}"])
+    assert run.returncode == 0, run.stderr[-3000:]
+    config = json.loads((tmp_path / "run" / "run.json").read_text())["config"]
+    assert (config["top_k"], config["top_k_decay"]) == (0.5, 0.0)
+    alone = run_recipe(["--steps=2", "--top_k_decay=0.5", f"--output_dir={tmp_path / 'run2'}"])
+    assert alone.returncode != 0 and "add --top_k" in alone.stderr
