@@ -32,8 +32,9 @@ FID of 1,000 samples (`python scripts/checkpoint_fid.py --run_dir=runs/stylegan_
 0 / 1,000 / ... / 10,000 more steps, flat from 8,000 at this constant rate. Step 4,750 shipped first
 (29.07 at 5,000 samples, the issue's target being 30); the shipped step 10,000 reads 26.82, KID 0.0171,
 precision 0.672, recall 0.056, coverage 0.592, nn_ratio 1.015, 0.5% of samples nearer a training face
-than 99% of held-out faces are, and its nearest-neighbour grid shows no copies. More steps at this
-rate gain little: a lower rate at the end, or more data, is the next thing to try.
+than 99% of held-out faces are, and its nearest-neighbour grid shows no copies. Nor did a quarter of
+the rate help: from this entry with --g_learning_rate=5e-4 --d_learning_rate=5e-4 (runs/stylegan_lowlr,
+otherwise the same), 37.38 / 37.87 / 38.21 at 500 / 1,000 / 1,500 steps against the entry's 37.81.
 
 Before it, width 16 on the 2-core CPU: 10,397 steps (82 minutes) gave FID 60.86 on the same measure,
 and 1,000 samples read 71.6, flat to step 12,926 (`python scripts/checkpoint_fid.py --run_dir=RUN
