@@ -49,6 +49,15 @@ def test_hinge():
     assert value(objectives.hinge_g_loss(FAKE)) == pytest.approx(-FAKE.mean(), rel=1e-6)
 
 
+@pytest.mark.parametrize("name", sorted(objectives.OBJECTIVES))
+def test_generator_terms_average_to_the_objectives_loss(name):
+    # the per-sample terms top-k training averages over part of the batch
+    _, g_loss = objectives.get_objective(name)
+    terms = ops.convert_to_numpy(objectives.GENERATOR_TERMS[name](FAKE))
+    assert terms.shape == FAKE.shape
+    assert np.mean(terms) == pytest.approx(value(g_loss(FAKE)), rel=1e-6)
+
+
 def test_optimal_discriminator_value_is_minus_log4():
     # With p_data = p_g, the optimal D outputs 1/2 everywhere: V = -log 4 (Goodfellow et al.).
     half = np.zeros((8, 1), np.float32)
