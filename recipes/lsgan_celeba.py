@@ -6,11 +6,18 @@ DiffAugment, as dcgan_celeba (the withdrawn entry, 2,100 steps without it, had c
 
     python recipes/lsgan_celeba.py --width=32 --augment=color,translation,cutout --steps=17640 --export
 
-(FID of 5,000 samples 43.04), then 8,400 more steps from that entry (2026-12-05, FID 35.46; its card
-has the curve):
+(FID of 5,000 samples 43.04), then 8,400 more steps from that entry (2026-12-05, FID 35.46), then
+8,120 more from that one (FID 31.19; its card has the curve):
 
     python recipes/lsgan_celeba.py --init_from=lsgan_celeba --width=32 --augment=color,translation,cutout \
         --steps=8400 --steps_per_epoch=500 --snapshot_every=2000 --output_dir=runs/lsgan_ft --export
+    python recipes/lsgan_celeba.py --init_from=lsgan_celeba --width=32 --augment=color,translation,cutout \
+        --steps=13160 --steps_per_epoch=500 --snapshot_every=2000 --output_dir=runs/lsgan_ft2 --export \
+        --export_snapshot=8120
+
+The third run's faces turned washed-out after step 8,120 (FID of 1,000 samples 41.5 there, 72.3 at
+10,080), so its snapshot at 8,120 ships: longer legs at this constant rate want their snapshots
+measured as they come (scripts/checkpoint_fid.py).
 """
 
 from absl import app, flags
