@@ -12,6 +12,7 @@ from conftest import tiny_dcgan
 from ganzoo.core import objectives
 from ganzoo.core.gan import value_and_grad
 
+
 def value(x):
     return float(ops.convert_to_numpy(x))
 
