@@ -97,6 +97,11 @@ def recorded_command():
     return " ".join(["python", shlex.quote(script), *map(shlex.quote, args)])
 
 
+def run_folder(name, run_dir=None):
+    """The run's folder: --output_dir, else run_dir, else runs/<name>."""
+    return Path(FLAGS.output_dir or run_dir or REPO_ROOT / "runs" / name)
+
+
 def run(name, family, config, load_images, *, steps, batch_size, dataset, description,
         evaluation, limitations=None, generator_only=False, weights_dtype="float32", training_weights_dtype=None,
         compile_kwargs=None, preview_inputs=None, initialize=None, callbacks=(), run_dir=None):
@@ -130,7 +135,7 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
     config = {**config, **{k: v for k, v in {"augment": FLAGS.augment or None, "augment_target": FLAGS.augment_target,
                                              "top_k": FLAGS.top_k, "top_k_decay": FLAGS.top_k_decay}.items()
                            if v is not None}}
-    output_dir = Path(FLAGS.output_dir or run_dir or REPO_ROOT / "runs" / name)
+    output_dir = run_folder(name, run_dir)
     if FLAGS.init_from:
         initialize = _initialize_from(FLAGS.init_from, output_dir)
     if FLAGS.discriminator_warmup:

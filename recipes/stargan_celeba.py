@@ -128,6 +128,10 @@ flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier", "class
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
                   "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")
+flags.DEFINE_float("stargan_teacher_weight", 0.0, "Weight of a frozen attribute classifier's reading of G's edits "
+                   "in G's loss (0: none, as the paper). The classifier is trained first on the training faces and "
+                   "kept in the run folder (attribute_teacher.weights.h5) for resumed legs.", lower_bound=0.0)
+flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for that classifier.", lower_bound=1)
 FLAGS = flags.FLAGS
 ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
 HAIR_GROUP = ATTRIBUTES[:3]
@@ -151,16 +155,57 @@ def held_out(data_dir, source):
     return faces[index], attributes[index]
 
 
+def attribute_teacher(output_dir):
+    """The frozen classifier of --stargan_teacher_weight: loaded from output_dir, else trained on the
+    training faces and saved there with its held-out balanced accuracy (attribute_teacher.json)."""
+    import json
+
+    import numpy as np
+
+    from ganzoo import paired
+    from ganzoo.families.stargan import build_attribute_teacher, train_attribute_teacher
+    from ganzoo.metrics.classifier import balanced_accuracy
+
+    saved = output_dir / "attribute_teacher.weights.h5"
+    if saved.exists():
+        teacher = build_attribute_teacher(64, len(ATTRIBUTES))
+        teacher.load_weights(saved)
+        return teacher
+    teacher = train_attribute_teacher(*faces_and_attributes(FLAGS.data_dir, FLAGS.source),
+                                      epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed)
+    faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
+    logits = teacher.predict(faces.astype(np.float32) / 127.5 - 1.0, batch_size=250, verbose=0)
+    scores = {name: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4) for i, name in enumerate(ATTRIBUTES)}
+    print(f"attribute teacher: held-out balanced accuracy {scores}")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    teacher.save_weights(saved)
+    (output_dir / "attribute_teacher.json").write_text(json.dumps(
+        {"epochs": FLAGS.stargan_teacher_epochs, "held_out_balanced_accuracy": scores}, indent=2))
+    return teacher
+
+
 def main(argv):
     del argv
+    callbacks = ()
+    if FLAGS.stargan_teacher_weight:
+        import keras
+
+        teacher = attribute_teacher(recipe_flags.run_folder("stargan_celeba"))
+
+        class AttachTeacher(keras.callbacks.Callback):  # every leg: the checkpoint does not hold it
+            def on_train_begin(self, logs=None):
+                self.model.attach_teacher(teacher)
+
+        callbacks = (AttachTeacher(),)
     recipe_flags.run(
         "stargan_celeba", "stargan",
         {"resolution": 64, "width": FLAGS.stargan_width, "blocks": FLAGS.stargan_blocks, "attributes": ATTRIBUTES,
          "hair_group": HAIR_GROUP, "lambda_cls": FLAGS.stargan_lambda_cls, "lambda_rec": 10.0, "lambda_gp": 10.0,
          "d_steps": FLAGS.stargan_d_steps, "critic_batches": FLAGS.stargan_critic_batches,
+         **({"lambda_teacher": FLAGS.stargan_teacher_weight} if FLAGS.stargan_teacher_weight else {}),
          **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
-        compile_kwargs={"total_steps": lambda steps: steps},
+        compile_kwargs={"total_steps": lambda steps: steps}, callbacks=callbacks,
         # `ganzoo evaluate` (evaluate._attribute_edits): each edit and direction on the 1,000 held-out faces
         # read by an attribute judge trained on real faces, identity kept, FID; black to blond scored as
         # the CycleGAN entry is, on the same faces and judge; and an edit that changes nothing.

@@ -18,7 +18,8 @@ from ganzoo import images, paired
 from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
-from ganzoo.families.stargan import ATTRIBUTES, StarGAN, attribute_classification_loss, random_target_attributes
+from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, attribute_classification_loss, build_attribute_teacher,
+                                     random_target_attributes, train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
 CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
@@ -153,6 +154,47 @@ def test_the_players_losses_are_their_terms_weighted(model):
     g_expected = -fake_src.mean() + 2.0 * cls(fake_cls, fixed) + 3.0 * rec
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
+
+
+def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out_of_the_weights(model):
+    tensor = keras.ops.convert_to_tensor
+    batch = {"images": tensor(images.from_uint8(faces(4))), "attributes": tensor(OWN)}
+    fixed = np.roll(OWN, 1, axis=0)
+    twin = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0, "lambda_teacher": 0.5})
+    assert twin.get_config()["lambda_teacher"] == 0.5 and "lambda_teacher" not in model.get_config()
+    twin.set_weights(model.get_weights())
+    twin.random_targets = lambda attributes: tensor(fixed)
+    with pytest.raises(ValueError, match="attach one first"):
+        twin.generator_loss(batch)
+    with pytest.raises(ValueError, match=r"must read \(16, 16, 3\) faces into 5 logits"):
+        twin.attach_teacher(build_attribute_teacher(32, 5, width=2))
+    weights = len(twin.weights)
+    keras.utils.set_random_seed(1)
+    teacher = build_attribute_teacher(16, 5, width=2)
+    twin.attach_teacher(teacher)
+    assert len(twin.weights) == weights and not teacher.trainable  # checkpoints hold G and D alone
+    x = images.from_uint8(faces(4))
+    fake = numpy(twin.generator([x, fixed]))
+    fake_src, fake_cls = map(numpy, twin.discriminator(fake))
+    rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
+    taught = classification(numpy(teacher(fake, training=False)), fixed)
+    g_expected = -fake_src.mean() + classification(fake_cls, fixed) + 10.0 * rec + 0.5 * taught
+    assert taught > 0.1  # the term is there to see
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    with pytest.raises(ValueError, match="lambda_teacher must be >= 0"):
+        tiny_stargan(lambda_teacher=-1)
+
+
+def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen():
+    rng = np.random.default_rng(0)
+    red = rng.integers(0, 2, 256)  # attribute 0: a reddish face; attribute 1: always off
+    faces_ = rng.integers(0, 120, (256, 16, 16, 3)).astype(np.uint8)
+    faces_[..., 0] += (red * 130).astype(np.uint8)[:, None, None]
+    teacher = train_attribute_teacher(faces_, np.stack([red, np.zeros_like(red)], axis=1), epochs=30,
+                                      batch_size=16, width=4)
+    logits = numpy(teacher(images.from_uint8(faces_), training=False))
+    assert not teacher.trainable
+    assert np.mean((logits[:, 0] > 0) == red) >= 0.9 and np.mean(logits[:, 1] < 0) >= 0.9
 
 
 def flipping_twin(model, **config):
@@ -407,7 +449,7 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
-            f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
+            "--stargan_teacher_weight=0.5", "--stargan_teacher_epochs=1", f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
             f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -419,7 +461,10 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     assert "ganzoo edit stargan_celeba" in card and "![aging.png](aging.png)" in card
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
-    assert config["augment_heads"] == "classifier"
+    assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
+    taught = json.loads((tmp_path / "run" / "attribute_teacher.json").read_text())  # kept for resumed legs
+    assert (tmp_path / "run" / "attribute_teacher.weights.h5").exists()
+    assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES)
 
 
 # --- the command line ----------------------------------------------------------------------------

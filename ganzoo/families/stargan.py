@@ -26,7 +26,10 @@ images), and with augment_heads="classifier" only the attribute classifier's rea
 left G's faces far behind at equal steps); augment_heads="classifier_and_edits" also gives G's
 classification term its edits augmented, so that G is judged by the classifier on the kind of image it
 learnt from, and a change that only the plain image carries (a pattern a shift or a cutout breaks)
-does not pass for the attribute.
+does not pass for the attribute. lambda_teacher > 0 adds to G's classification term a frozen attribute
+classifier's reading of its edits (build_attribute_teacher, attach_teacher): D's classifier learns beside
+G, and on a small training set G found edits that it reads as the target and a judge trained on real
+faces does not (the recipe's docstring); a classifier trained once on the real faces cannot be moved.
 """
 
 import difflib
@@ -114,6 +117,34 @@ def build_discriminator(resolution, attributes, width):
     return keras.Model(image, [patches, classes], name="discriminator")
 
 
+def build_attribute_teacher(resolution, attributes, width=32):
+    """The frozen attribute classifier of lambda_teacher: logits (N, attributes) of faces in [-1, 1] (G's
+    output). It reads each face averaged down to half size, so that a fine pattern cannot pass for an
+    attribute; RandomFlip and RandomTranslation act in training only (train_attribute_teacher)."""
+    image = keras.Input((resolution, resolution, 3), name="image")
+    x = layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", name="shift")(layers.RandomFlip("horizontal")(image))
+    x = layers.AveragePooling2D(2, name="half_size")(x)
+    for i in range(3):
+        for j in "ab":
+            x = layers.Conv2D(width * 2**i, 3, padding="same", activation="relu", name=f"conv{i}{j}")(x)
+        x = layers.BatchNormalization(name=f"norm{i}")(layers.MaxPooling2D(name=f"pool{i}")(x))
+    x = layers.Dropout(0.3)(layers.GlobalAveragePooling2D()(x))
+    return keras.Model(image, layers.Dense(attributes, dtype="float32", name="attribute_logits")(x),
+                       name="attribute_teacher")
+
+
+def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32):
+    """build_attribute_teacher trained on uint8 faces (N, r, r, 3) and their 0/1 attributes (N, A) with
+    attribute_classification_loss, then frozen."""
+    keras.utils.set_random_seed(seed)
+    teacher = build_attribute_teacher(faces.shape[1], attributes.shape[1], width)
+    teacher.compile(keras.optimizers.Adam(1e-3), lambda truth, logits: attribute_classification_loss(logits, truth))
+    teacher.fit(image_utils.from_uint8(faces), np.asarray(attributes, np.float32), batch_size=batch_size,
+                epochs=epochs, shuffle=True, verbose=2)
+    teacher.trainable = False
+    return teacher
+
+
 def parameter_estimate(resolution, attributes, width, blocks):
     """About how many weights G and D have together (nothing built)."""
     w = width
@@ -164,7 +195,7 @@ class StarGAN(GAN):
 
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
-                 augment_heads="both", critic_batches="fresh", **kwargs):
+                 augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -191,10 +222,12 @@ class StarGAN(GAN):
             raise ValueError(f"hair_group must name none or at least two distinct attributes (exactly one of "
                              f"them at a time), got {self.hair_group!r}.")
         self.hair_columns = [self.attributes.index(name) for name in self.hair_group]
-        for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp)):
+        for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp),
+                            ("lambda_teacher", lambda_teacher)):
             if not float(value) >= 0.0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.lambda_cls, self.lambda_rec, self.lambda_gp = float(lambda_cls), float(lambda_rec), float(lambda_gp)
+        self.lambda_teacher = float(lambda_teacher)
         self.d_steps = check_positive_int(d_steps, "d_steps")
         sizes = dict(resolution=self.resolution, attributes=len(self.attributes), width=self.width, blocks=self.blocks)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
@@ -202,8 +235,22 @@ class StarGAN(GAN):
         self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks)
         self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width)
         self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction")}
+                         for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
+                                      *(("teacher_classification",) if self.lambda_teacher else ()))}
         self.build()
+
+    teacher = None  # training only, never in the model's weights: attach_teacher
+
+    def attach_teacher(self, teacher):
+        """Give G's classification term a frozen attribute classifier (train_attribute_teacher) whose
+        reading of the edits it adds, weighted lambda_teacher. Not tracked: checkpoints and shipped
+        weights hold G and D alone, so a resumed run attaches it again."""
+        expected = (self.image_shape, (len(self.attributes),))
+        if (tuple(teacher.input.shape[1:]), tuple(teacher.output.shape[1:])) != expected:
+            raise ValueError(f"The teacher must read {self.image_shape} faces into {len(self.attributes)} logits "
+                             f"({', '.join(self.attributes)}), got {teacher.input.shape} -> {teacher.output.shape}.")
+        teacher.trainable = False
+        object.__setattr__(self, "teacher", teacher)  # bypasses Keras' tracking of sub-models
 
     @property
     def metrics(self):
@@ -216,7 +263,8 @@ class StarGAN(GAN):
                 "d_steps": self.d_steps, "critic_batches": self.critic_batches, "objective": self.objective,
                 "seed": self.seed,
                 **({} if self.augmenter is None else self.augmenter.gan_config()),
-                **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads})}
+                **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads}),
+                **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
@@ -290,7 +338,16 @@ class StarGAN(GAN):
         reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
         self.trackers["reconstruction"].update_state(ops.stop_gradient(reconstruction))
-        return self.g_objective(fake_logits) + self.lambda_cls * classification + self.lambda_rec * reconstruction
+        loss = self.g_objective(fake_logits) + self.lambda_cls * classification + self.lambda_rec * reconstruction
+        if not self.lambda_teacher:
+            return loss
+        if self.teacher is None:
+            raise ValueError("lambda_teacher > 0 trains G against a frozen attribute classifier: attach one first, "
+                             "model.attach_teacher(train_attribute_teacher(faces, attributes)) (as "
+                             "recipes/stargan_celeba.py --stargan_teacher_weight does).")
+        taught = attribute_classification_loss(self.teacher(fake, training=False), targets)
+        self.trackers["teacher_classification"].update_state(ops.stop_gradient(taught))
+        return loss + self.lambda_teacher * taught
 
     # -- inference ------------------------------------------------------------------------------------
     def sample(self, *args, **kwargs):
