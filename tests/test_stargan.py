@@ -262,6 +262,16 @@ def test_augment_heads_classifier_and_edits_also_gives_gs_classification_term_it
     rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
     g_expected = -fake_src.mean() + classification(flipped_fake_cls, fixed) + 10.0 * rec
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    # a teacher reads the same augmented edits (weighted heavily: an untrained one reads a face and its
+    # mirror image nearly alike)
+    keras.utils.set_random_seed(1)
+    taught = StarGAN.from_config({**twin.get_config(), "lambda_teacher": 50.0})
+    taught.set_weights(twin.get_weights())
+    taught.random_targets, taught.augmenter.augment = twin.random_targets, twin.augmenter.augment
+    teacher = build_attribute_teacher(16, 5, width=2)
+    taught.attach_teacher(teacher)
+    g_expected += 50.0 * classification(numpy(teacher(fake[:, :, ::-1], training=False)), fixed)
+    assert float(numpy(taught.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
 # --- edit ----------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ images), and with augment_heads="classifier" only the attribute classifier's rea
 left G's faces far behind at equal steps); augment_heads="classifier_and_edits" also gives G's
 classification term its edits augmented, so that G is judged by the classifier on the kind of image it
 learnt from, and a change that only the plain image carries (a pattern a shift or a cutout breaks)
-does not pass for the attribute. lambda_teacher > 0 adds to G's classification term a frozen attribute
+does not pass for the attribute (the teacher below reads them so too). lambda_teacher > 0 adds to G's classification term a frozen attribute
 classifier's reading of its edits (build_attribute_teacher, attach_teacher): D's classifier learns beside
 G, and on a small training set G found edits that it reads as the target and a judge trained on real
 faces does not (the recipe's docstring); a classifier trained once on the real faces cannot be moved.
@@ -328,12 +328,14 @@ class StarGAN(GAN):
         real, original = batch["images"], batch["attributes"]
         targets = self.random_targets(original)
         fake = self.generator([real, targets], training=True)
+        classified = fake  # what G's classification terms read
         if self.augment_heads == "both":
             fake_logits, fake_classes = self.discriminate(fake)
         else:
             fake_logits, fake_classes = self.discriminator(fake, training=True)
             if self.augment_heads == "classifier_and_edits":
-                _, fake_classes = self.discriminator(self.augmenter.augment(fake), training=True)
+                classified = self.augmenter.augment(fake)
+                _, fake_classes = self.discriminator(classified, training=True)
         classification = attribute_classification_loss(fake_classes, targets)
         reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
@@ -345,7 +347,7 @@ class StarGAN(GAN):
             raise ValueError("lambda_teacher > 0 trains G against a frozen attribute classifier: attach one first, "
                              "model.attach_teacher(train_attribute_teacher(faces, attributes)) (as "
                              "recipes/stargan_celeba.py --stargan_teacher_weight does).")
-        taught = attribute_classification_loss(self.teacher(fake, training=False), targets)
+        taught = attribute_classification_loss(self.teacher(classified, training=False), targets)
         self.trackers["teacher_classification"].update_state(ops.stop_gradient(taught))
         return loss + self.lambda_teacher * taught
 
