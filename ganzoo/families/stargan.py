@@ -26,10 +26,11 @@ images), and with augment_heads="classifier" only the attribute classifier's rea
 left G's faces far behind at equal steps); augment_heads="classifier_and_edits" also gives G's
 classification term its edits augmented, so that G is judged by the classifier on the kind of image it
 learnt from, and a change that only the plain image carries (a pattern a shift or a cutout breaks)
-does not pass for the attribute (the teacher below reads them so too). lambda_teacher > 0 adds to G's classification term a frozen attribute
-classifier's reading of its edits (build_attribute_teacher, attach_teacher): D's classifier learns beside
-G, and on a small training set G found edits that it reads as the target and a judge trained on real
-faces does not (the recipe's docstring); a classifier trained once on the real faces cannot be moved.
+does not pass for the attribute (the teacher below reads them so too). lambda_teacher > 0 adds to G's
+classification term a frozen attribute classifier's reading of its edits (build_attribute_teacher,
+attach_teacher): D's classifier learns beside G, and on a small training set G found edits that it reads
+as the target and a judge trained on real faces does not (the recipe's docstring); a classifier trained
+once on the real faces cannot be moved.
 """
 
 import difflib
