@@ -459,8 +459,8 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
-            "--stargan_teacher_weight=0.5", "--stargan_teacher_epochs=1", f"--output_dir={tmp_path / 'run'}", "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}",
-            f"--manifest={tmp_path / 'manifest.json'}"]
+            "--stargan_teacher_weight=0.5", "--stargan_teacher_epochs=1", f"--output_dir={tmp_path / 'run'}",
+            "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-3000:]
