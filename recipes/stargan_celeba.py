@@ -132,6 +132,7 @@ control restarted today read exactly its numbers at 1,008: a run repeats itself 
     teacher, d1,  6,000       73    46    90    90     70      91      59      246.8     0.110
     teacher, d1,  8,000       80    50    89    85     82      94      61      218.2     0.109
     teacher, d1, aug, 8,000   78    55    91    88     85      93      41      228.4     0.124
+    teacher, d1, 10,000       60    65    82    92     73      85      53      214.4     0.109
 
 (aug: from 6,000 with --stargan_augment_heads=classifier_and_edits, so that the teacher too
 reads G's edits shifted and cut out, runs/stargan_teacher_d1_eot, paused at 8,000.)
@@ -146,7 +147,9 @@ At 8,000 the judge reads Male both ways at 85 / 82% (its most reliable attribute
 and black and brown hair at 80 / 89%, while blond fell from 77% at 2,000 to 50% (the teacher reads 84% of
 the blond edits at 6,000 as blond, the judge 46%: G has begun to find what this teacher reads, too);
 augmenting the edits for the teacher gave blond 55% and Young=0 41% (61) at 8,000: no clear gain, so the
-plain run goes on. Faces are still rough at 8,000 (edits FID 218; the GPU run had 103 at 15,000).
+plain run goes on. At 10,000 (paused there, 2026-12-05) the shares moved 5-20 points either way (black 60,
+blond 65, Male 92 / 73%): between snapshots they swing more than 200 faces' noise, so judge a run on
+several snapshots. Faces are still rough (edits FID 214; the GPU run had 103 at 15,000).
 """
 
 from absl import app, flags
