@@ -199,10 +199,9 @@ def attribute_teacher(output_dir):
     training faces and saved there with its held-out balanced accuracy (attribute_teacher.json)."""
     import json
 
-    import numpy as np
-
     from ganzoo import paired
     from ganzoo.families.stargan import build_attribute_teacher, train_attribute_teacher
+    from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
     saved = output_dir / "attribute_teacher.weights.h5"
@@ -213,7 +212,7 @@ def attribute_teacher(output_dir):
     teacher = train_attribute_teacher(*faces_and_attributes(FLAGS.data_dir, FLAGS.source),
                                       epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed)
     faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
-    logits = teacher.predict(faces.astype(np.float32) / 127.5 - 1.0, batch_size=250, verbose=0)
+    logits = teacher.predict(from_uint8(faces), batch_size=250, verbose=0)
     scores = {name: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4) for i, name in enumerate(ATTRIBUTES)}
     print(f"attribute teacher: held-out balanced accuracy {scores}")
     output_dir.mkdir(parents=True, exist_ok=True)
