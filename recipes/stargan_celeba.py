@@ -167,9 +167,13 @@ flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier", "class
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
                   "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")
-flags.DEFINE_float("stargan_teacher_weight", 0.0, "Weight of a frozen attribute classifier's reading of G's edits "
-                   "in G's loss (0: none, as the paper). The classifier is trained first on the training faces and "
-                   "kept in the run folder (attribute_teacher.weights.h5) for resumed legs.", lower_bound=0.0)
+flags.DEFINE_float("stargan_teacher_weight", 0.0, "Weight of frozen attribute classifiers' reading of G's edits "
+                   "in G's loss (0: none, as the paper). Each is trained first on the training faces and kept in the "
+                   "run folder (attribute_teacher_KIND.weights.h5) for resumed legs.", lower_bound=0.0)
+flags.DEFINE_list("stargan_teachers", ["pooled"], "Kinds of those classifiers, comma-separated: pooled, layout "
+                  "(stargan.build_attribute_teacher); G's term is their mean.")
+flags.register_validator("stargan_teachers", lambda kinds: kinds and set(kinds) <= {"pooled", "layout"},
+                         "--stargan_teachers: one or more of pooled, layout (comma-separated).")
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for that classifier.", lower_bound=1)
 FLAGS = flags.FLAGS
 ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
@@ -194,9 +198,9 @@ def held_out(data_dir, source):
     return faces[index], attributes[index]
 
 
-def attribute_teacher(output_dir):
-    """The frozen classifier of --stargan_teacher_weight: loaded from output_dir, else trained on the
-    training faces and saved there with its held-out balanced accuracy (attribute_teacher.json)."""
+def attribute_teacher(output_dir, kind):
+    """A frozen classifier of --stargan_teacher_weight: loaded from output_dir, else trained on the
+    training faces and saved there with its held-out balanced accuracy (attribute_teacher_KIND.json)."""
     import json
 
     from ganzoo import paired
@@ -204,20 +208,20 @@ def attribute_teacher(output_dir):
     from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
-    saved = output_dir / "attribute_teacher.weights.h5"
+    saved = output_dir / f"attribute_teacher_{kind}.weights.h5"
     if saved.exists():
-        teacher = build_attribute_teacher(64, len(ATTRIBUTES))
+        teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)
         teacher.load_weights(saved)
         return teacher
     teacher = train_attribute_teacher(*faces_and_attributes(FLAGS.data_dir, FLAGS.source),
-                                      epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed)
+                                      epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed, kind=kind)
     faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
     logits = teacher.predict(from_uint8(faces), batch_size=250, verbose=0)
     scores = {name: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4) for i, name in enumerate(ATTRIBUTES)}
-    print(f"attribute teacher: held-out balanced accuracy {scores}")
+    print(f"attribute teacher ({kind}): held-out balanced accuracy {scores}")
     output_dir.mkdir(parents=True, exist_ok=True)
     teacher.save_weights(saved)
-    (output_dir / "attribute_teacher.json").write_text(json.dumps(
+    (output_dir / f"attribute_teacher_{kind}.json").write_text(json.dumps(
         {"epochs": FLAGS.stargan_teacher_epochs, "held_out_balanced_accuracy": scores}, indent=2))
     return teacher
 
@@ -228,13 +232,14 @@ def main(argv):
     if FLAGS.stargan_teacher_weight:
         import keras
 
-        teacher = attribute_teacher(recipe_flags.run_folder("stargan_celeba"))
+        teachers = [attribute_teacher(recipe_flags.run_folder("stargan_celeba"), kind)
+                    for kind in dict.fromkeys(FLAGS.stargan_teachers)]
 
-        class AttachTeacher(keras.callbacks.Callback):  # every leg: the checkpoint does not hold it
+        class AttachTeachers(keras.callbacks.Callback):  # every leg: the checkpoint does not hold them
             def on_train_begin(self, logs=None):
-                self.model.attach_teacher(teacher)
+                self.model.attach_teacher(*teachers)
 
-        callbacks = (AttachTeacher(),)
+        callbacks = (AttachTeachers(),)
     recipe_flags.run(
         "stargan_celeba", "stargan",
         {"resolution": 64, "width": FLAGS.stargan_width, "blocks": FLAGS.stargan_blocks, "attributes": ATTRIBUTES,

@@ -181,17 +181,30 @@ def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out
     g_expected = -fake_src.mean() + classification(fake_cls, fixed) + 10.0 * rec + 0.5 * taught
     assert taught > 0.1  # the term is there to see
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    # two teachers of different kinds: G's term is their mean reading
+    layout = build_attribute_teacher(16, 5, width=2, kind="layout")
+    twin.attach_teacher(teacher, layout)
+    assert len(twin.weights) == weights and not layout.trainable
+    taught_by_layout = classification(numpy(layout(fake, training=False)), fixed)
+    assert abs(taught_by_layout - taught) > 1e-3  # a different network reads differently
+    g_expected += 0.5 * (taught_by_layout - taught) / 2
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    with pytest.raises(ValueError, match="at least one teacher"):
+        twin.attach_teacher()
+    with pytest.raises(ValueError, match="kind must be one of pooled, layout"):
+        build_attribute_teacher(16, 5, kind="dense")
     with pytest.raises(ValueError, match="lambda_teacher must be >= 0"):
         tiny_stargan(lambda_teacher=-1)
 
 
-def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen():
+@pytest.mark.parametrize("kind", ["pooled", "layout"])
+def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind):
     rng = np.random.default_rng(0)
     red = rng.integers(0, 2, 256)  # attribute 0: a reddish face; attribute 1: always off
     faces_ = rng.integers(0, 120, (256, 16, 16, 3)).astype(np.uint8)
     faces_[..., 0] += (red * 130).astype(np.uint8)[:, None, None]
     teacher = train_attribute_teacher(faces_, np.stack([red, np.zeros_like(red)], axis=1), epochs=30,
-                                      batch_size=16, width=4)
+                                      batch_size=16, width=4, kind=kind)
     logits = numpy(teacher(images.from_uint8(faces_), training=False))
     assert not teacher.trainable
     assert np.mean((logits[:, 0] > 0) == red) >= 0.9 and np.mean(logits[:, 1] < 0) >= 0.9
@@ -459,7 +472,8 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
-            "--stargan_teacher_weight=0.5", "--stargan_teacher_epochs=1", f"--output_dir={tmp_path / 'run'}",
+            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout", "--stargan_teacher_epochs=1",
+            f"--output_dir={tmp_path / 'run'}",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -472,9 +486,17 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
     assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
-    taught = json.loads((tmp_path / "run" / "attribute_teacher.json").read_text())  # kept for resumed legs
-    assert (tmp_path / "run" / "attribute_teacher.weights.h5").exists()
-    assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES)
+    for kind in ("pooled", "layout"):  # kept for resumed legs
+        taught = json.loads((tmp_path / "run" / f"attribute_teacher_{kind}.json").read_text())
+        assert (tmp_path / "run" / f"attribute_teacher_{kind}.weights.h5").exists()
+        assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES)
+
+
+def test_the_recipe_names_the_teacher_kinds_when_given_another():
+    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", "--stargan_teachers=pooled,dense"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode != 0 and "one or more of pooled, layout" in done.stderr
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -27,7 +27,7 @@ left G's faces far behind at equal steps); augment_heads="classifier_and_edits" 
 classification term its edits augmented, so that G is judged by the classifier on the kind of image it
 learnt from, and a change that only the plain image carries (a pattern a shift or a cutout breaks)
 does not pass for the attribute (the teacher below reads them so too). lambda_teacher > 0 adds to G's
-classification term a frozen attribute classifier's reading of its edits (build_attribute_teacher,
+classification term frozen attribute classifiers' reading of its edits (build_attribute_teacher,
 attach_teacher): D's classifier learns beside G, and on a small training set G found edits that it reads
 as the target and a judge trained on real faces does not (the recipe's docstring); a classifier trained
 once on the real faces cannot be moved.
@@ -118,27 +118,38 @@ def build_discriminator(resolution, attributes, width):
     return keras.Model(image, [patches, classes], name="discriminator")
 
 
-def build_attribute_teacher(resolution, attributes, width=32):
-    """The frozen attribute classifier of lambda_teacher: logits (N, attributes) of faces in [-1, 1] (G's
-    output). It reads each face averaged down to half size, so that a fine pattern cannot pass for an
-    attribute; RandomFlip and RandomTranslation act in training only (train_attribute_teacher)."""
+TEACHER_KINDS = ("pooled", "layout")
+
+
+def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
+    """A frozen attribute classifier of lambda_teacher: logits (N, attributes) of faces in [-1, 1] (G's
+    output). kind "pooled" reads each face averaged down to half size through three conv blocks and a
+    global average: colour and texture wherever they are, and a fine pattern cannot pass for an attribute.
+    "layout" reads the full-size face through four conv blocks and a dense layer over the last map: where
+    things are (hair around the face), as a classifier with a dense head does. Two different kinds
+    together (attach_teacher) leave G fewer edits that fool them all and not another classifier.
+    RandomFlip and RandomTranslation act in training only (train_attribute_teacher)."""
+    if kind not in TEACHER_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(TEACHER_KINDS)}, got {kind!r}.")
     image = keras.Input((resolution, resolution, 3), name="image")
     x = layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", name="shift")(layers.RandomFlip("horizontal")(image))
-    x = layers.AveragePooling2D(2, name="half_size")(x)
-    for i in range(3):
+    if kind == "pooled":
+        x = layers.AveragePooling2D(2, name="half_size")(x)
+    for i in range(3 if kind == "pooled" else 4):
         for j in "ab":
             x = layers.Conv2D(width * 2**i, 3, padding="same", activation="relu", name=f"conv{i}{j}")(x)
         x = layers.BatchNormalization(name=f"norm{i}")(layers.MaxPooling2D(name=f"pool{i}")(x))
-    x = layers.Dropout(0.3)(layers.GlobalAveragePooling2D()(x))
+    x = layers.GlobalAveragePooling2D()(x) if kind == "pooled" else layers.Flatten()(x)
+    x = layers.Dropout(0.3)(x)
     return keras.Model(image, layers.Dense(attributes, dtype="float32", name="attribute_logits")(x),
-                       name="attribute_teacher")
+                       name=f"attribute_teacher_{kind}")
 
 
-def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32):
+def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32, kind="pooled"):
     """build_attribute_teacher trained on uint8 faces (N, r, r, 3) and their 0/1 attributes (N, A) with
     attribute_classification_loss, then frozen."""
     keras.utils.set_random_seed(seed)
-    teacher = build_attribute_teacher(faces.shape[1], attributes.shape[1], width)
+    teacher = build_attribute_teacher(faces.shape[1], attributes.shape[1], width, kind)
     teacher.compile(keras.optimizers.Adam(1e-3), lambda truth, logits: attribute_classification_loss(logits, truth))
     teacher.fit(image_utils.from_uint8(faces), np.asarray(attributes, np.float32), batch_size=batch_size,
                 epochs=epochs, shuffle=True, verbose=2)
@@ -240,18 +251,22 @@ class StarGAN(GAN):
                                       *(("teacher_classification",) if self.lambda_teacher else ()))}
         self.build()
 
-    teacher = None  # training only, never in the model's weights: attach_teacher
+    teachers = ()  # training only, never in the model's weights: attach_teacher
 
-    def attach_teacher(self, teacher):
-        """Give G's classification term a frozen attribute classifier (train_attribute_teacher) whose
+    def attach_teacher(self, *teachers):
+        """Give G's classification term frozen attribute classifiers (train_attribute_teacher) whose mean
         reading of the edits it adds, weighted lambda_teacher. Not tracked: checkpoints and shipped
-        weights hold G and D alone, so a resumed run attaches it again."""
+        weights hold G and D alone, so a resumed run attaches them again."""
+        if not teachers:
+            raise ValueError("attach_teacher needs at least one teacher (train_attribute_teacher).")
         expected = (self.image_shape, (len(self.attributes),))
-        if (tuple(teacher.input.shape[1:]), tuple(teacher.output.shape[1:])) != expected:
-            raise ValueError(f"The teacher must read {self.image_shape} faces into {len(self.attributes)} logits "
-                             f"({', '.join(self.attributes)}), got {teacher.input.shape} -> {teacher.output.shape}.")
-        teacher.trainable = False
-        object.__setattr__(self, "teacher", teacher)  # bypasses Keras' tracking of sub-models
+        for teacher in teachers:
+            if (tuple(teacher.input.shape[1:]), tuple(teacher.output.shape[1:])) != expected:
+                raise ValueError(f"The teacher must read {self.image_shape} faces into {len(self.attributes)} "
+                                 f"logits ({', '.join(self.attributes)}), got {teacher.input.shape} -> "
+                                 f"{teacher.output.shape}.")
+            teacher.trainable = False
+        object.__setattr__(self, "teachers", tuple(teachers))  # bypasses Keras' tracking of sub-models
 
     @property
     def metrics(self):
@@ -344,11 +359,12 @@ class StarGAN(GAN):
         loss = self.g_objective(fake_logits) + self.lambda_cls * classification + self.lambda_rec * reconstruction
         if not self.lambda_teacher:
             return loss
-        if self.teacher is None:
+        if not self.teachers:
             raise ValueError("lambda_teacher > 0 trains G against a frozen attribute classifier: attach one first, "
                              "model.attach_teacher(train_attribute_teacher(faces, attributes)) (as "
                              "recipes/stargan_celeba.py --stargan_teacher_weight does).")
-        taught = attribute_classification_loss(self.teacher(classified, training=False), targets)
+        taught = sum(attribute_classification_loss(teacher(classified, training=False), targets)
+                     for teacher in self.teachers) / len(self.teachers)
         self.trackers["teacher_classification"].update_state(ops.stop_gradient(taught))
         return loss + self.lambda_teacher * taught
 
