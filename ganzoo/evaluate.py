@@ -203,7 +203,10 @@ def _attribute_edits(model, ref, n, progress):
     For each edit and direction of metrics.edits.edit_plan (e.g. Blond_Hair=1, Young=0):
     read_as_target, the share of edits that the multi-label judge ref["edits"]["classifier"]
     reads as the target, beside untranslated_ (the same share of the faces as they are: the
-    judge's error on them); identity_top1 (metrics.edits); input_l1; and the judge's own
+    judge's error on them) and real_ (the share of all the held-out faces that truly have the
+    target that it reads so, weighted to the edited faces' mix of ref["edits"]["strata"], by
+    default Male: metrics.edits.real_faces_read_as, how far the judge can be trusted on such
+    faces); identity_top1 (metrics.edits); input_l1; and the judge's own
     held-out balanced accuracy for that attribute (how far to trust it); own_classifier_, the share
     that the model's own attribute classifier (D's) reads as the target: far above the judge's, G has
     learnt to fool D's classifier rather than to change the attribute. Also the FID of a seeded
@@ -218,13 +221,14 @@ def _attribute_edits(model, ref, n, progress):
     from ganzoo import data, paired
     from ganzoo.metrics import classifier as clf
     from ganzoo.metrics import fid
-    from ganzoo.metrics.edits import edit_plan, identity_top1, read_as
+    from ganzoo.metrics.edits import edit_plan, identity_top1, read_as, real_faces_read_as
 
     spec = ref["edits"]
     judge_entry, classes, judge = _attribute_judge(spec["classifier"], model.attributes)
-    faces, own = paired.celeba_attributes(model.attributes, "test")
-    faces, own = faces[:n], own[:n]
-    input_reading = clf.predict_attributes(judge, faces)
+    all_faces, all_own = paired.celeba_attributes(model.attributes, "test")
+    all_reading = clf.predict_attributes(judge, all_faces)  # real faces with each target: all 1,000
+    faces, own, input_reading = all_faces[:n], all_own[:n], all_reading[:n]
+    strata = spec.get("strata", "Male" if "Male" in model.attributes else None)
     input_features = fid.inception_features(faces, progress=progress)
     results, all_edits, all_features, hair_edits = {"edited_faces": len(faces)}, [], [], {}
     plan = edit_plan(own, model.attributes, model.hair_group)
@@ -237,6 +241,13 @@ def _attribute_edits(model, ref, n, progress):
             read_as(clf.predict_attributes(judge, edited)[:, column], value), 4)
         results[f"untranslated_{spec['classifier']}/{key}/read_as_target"] = round(
             read_as(input_reading[rows, column], value), 4)
+        stratum = (all_own[:, model.attributes.index(strata)] if strata not in (None, name)
+                   else np.zeros(len(all_own), int))  # an edit of the strata attribute: one stratum
+        real_share, real_faces = real_faces_read_as(all_reading[:, column], all_own[:, model.attributes.index(name)],
+                                                    value, stratum, stratum[rows])
+        if real_share is not None:
+            results[f"real_{spec['classifier']}/{key}/read_as_target"] = round(real_share, 4)
+            results[f"{key}/real_faces"] = real_faces
         results[f"own_classifier/{key}/read_as_target"] = round(
             read_as(model.read_attributes(edited)[:, model.attributes.index(name)], value), 4)
         results[f"{key}/identity_top1"] = round(identity_top1(input_features, features, rows), 4)

@@ -572,12 +572,13 @@ def test_the_edit_table_shows_each_edits_shares_in_percent_with_a_dash_where_one
 
     result = {"step": 5, "edited_faces": 3, "Male=1/faces": 2, "judge/Male=1/read_as_target": 0.5,
               "own_classifier/Male=1/read_as_target": 1.0, "untranslated_judge/Male=1/read_as_target": 0.0,
-              "Male=1/identity_top1": 0.5, "Male=1/input_l1": 0.1234, "Young=0/faces": 1,
+              "real_judge/Male=1/read_as_target": 0.75, "Male=1/real_faces": 8, "Male=1/identity_top1": 0.5, "Male=1/input_l1": 0.1234, "Young=0/faces": 1,
               "judge/Young=0/read_as_target": 0.25, "judge/Young/balanced_accuracy": 0.8, "edits_fid/celeba/train": 99.5}
     header, male, young, tail = table(result, "judge").splitlines()
-    assert header.split() == ["edit", "faces", "judge", "%", "own", "D", "%", "inputs", "%", "identity", "input", "L1"]
-    assert male.split() == ["Male=1", "2", "50", "100", "0", "0.500", "0.123"]
-    assert young.split() == ["Young=0", "1", "25", "-", "-", "nan", "nan"]
+    assert header.split() == ["edit", "faces", "judge", "%", "own", "D", "%", "inputs", "%", "real", "%", "identity",
+                              "input", "L1"]
+    assert male.split() == ["Male=1", "2", "50", "100", "0", "75", "0.500", "0.123"]
+    assert young.split() == ["Young=0", "1", "25", "-", "-", "-", "nan", "nan"]
     assert tail == "edits FID 99.5"
 
 
@@ -591,6 +592,23 @@ def test_read_as_and_identity_against_closed_forms():
     assert identity_top1(inputs, inputs[[1, 1, 3]], [1, 0, 3]) == pytest.approx(2 / 3)
     with pytest.raises(ValueError, match="one input index per edit"):
         identity_top1(inputs, inputs[:2], [0])
+
+
+def test_real_faces_read_as_weights_each_stratum_by_the_edited_faces():
+    from ganzoo.metrics.edits import real_faces_read_as
+
+    # real blond faces: 2 men (the judge reads 1 as blond), 4 women (it reads all 4); one man not blond
+    probabilities = [0.9, 0.2, 0.8, 0.7, 0.6, 0.9, 0.99]
+    truth = [1, 1, 1, 1, 1, 1, 0]
+    sex = [1, 1, 0, 0, 0, 0, 1]
+    # 3 edited men and 1 woman: 3/4 x 1/2 + 1/4 x 1
+    assert real_faces_read_as(probabilities, truth, 1, sex, [1, 1, 1, 0]) == (pytest.approx(0.625), 6)
+    assert real_faces_read_as(probabilities, truth, 1, sex, [0, 0]) == (pytest.approx(1.0), 4)
+    # to 0: the one real face without the attribute, read 0.99 (not 0)
+    assert real_faces_read_as(probabilities, truth, 0, sex, [1, 0]) == (pytest.approx(0.0), 1)  # no woman: left out
+    assert real_faces_read_as(probabilities, truth, 0, sex, [0]) == (None, 0)
+    with pytest.raises(ValueError, match="one value per real face"):
+        real_faces_read_as(probabilities, truth[:3], 1, sex, [0])
 
 
 def _tiny_attribute_judge(weights, manifest, classes, multi_label=True):
@@ -651,8 +669,9 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
 
     monkeypatch.setattr(evaluate, "_fid", fid_stub)
     results, n, _ = evaluate.evaluate("tiny", weights_dir=weights, progress=False)
-    faces, own = paired.celeba_attributes(list(ATTRIBUTES), "test")
-    faces, own = faces[:12], own[:12]
+    all_faces, all_own = paired.celeba_attributes(list(ATTRIBUTES), "test")
+    faces, own = all_faces[:12], all_own[:12]
+    all_reading = predict_attributes(judge, all_faces)
     assert n == results["edited_faces"] == 12
     for name, value, rows in edit_metrics.edit_plan(own, ATTRIBUTES, ATTRIBUTES[:3]):
         edited = model.edit(faces[rows], attributes=own[rows], **{name: value})
@@ -665,6 +684,12 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
             edit_metrics.read_as(predict_attributes(judge, faces[rows])[:, column], value), 4)
         assert results[f"own_classifier/{key}/read_as_target"] == round(  # D's classifier, beside the judge
             edit_metrics.read_as(model.read_attributes(edited)[:, ATTRIBUTES.index(name)], value), 4)
+        # all 1,000 real held-out faces with the target, by sex as the edited faces are (one group for Male)
+        sex = all_own[:, ATTRIBUTES.index("Male")] if name != "Male" else np.zeros(len(all_own), int)
+        share, real_faces = edit_metrics.real_faces_read_as(all_reading[:, column], all_own[:, ATTRIBUTES.index(name)],
+                                                            value, sex, sex[rows])
+        assert results[f"real_tiny_judge/{key}/read_as_target"] == pytest.approx(share, abs=1e-4)
+        assert results[f"{key}/real_faces"] == real_faces > len(rows)  # all the held-out faces, not the n edited
         assert 0.0 <= results[f"{key}/identity_top1"] <= 1.0
         assert results[f"{key}/input_l1"] == pytest.approx(np.abs(edited / 255 - faces[rows] / 255).mean(), abs=1e-4)
     assert results["tiny_judge/Young/balanced_accuracy"] == 0.8  # how far the judge is trusted, from its entry

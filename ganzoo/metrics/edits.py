@@ -2,6 +2,8 @@
 
     edit_plan(own, attributes, hair_group)   # [(attribute, value, rows)]: every edit and direction
     read_as(probabilities, value)            # share of a judge's readings that equal the target
+    real_faces_read_as(probabilities, truth, value, strata, source_strata)
+                                             # the same share on real faces that have the target
     identity_top1(input_features, edited_features, rows)
     table(result, judge)                     # a measurement's shares as a text table, one row per edit
 
@@ -46,6 +48,28 @@ def read_as(probabilities, value):
     return float(np.mean((probabilities > 0.5) == bool(value)))
 
 
+def real_faces_read_as(probabilities, truth, value, strata, source_strata):
+    """How often a judge reads real faces that have the target (truth == value) as the target, weighted
+    to the edited faces' mix of another attribute: the share an edit could reach if it were as
+    readable as a real photograph. probabilities, truth and strata cover all the real faces (N,);
+    source_strata are the edited faces' own strata. E.g. for edits to blond hair, strata = sex: a
+    CelebA judge reads few real blond men as blond (they are 2% of CelebA's men), so blond edits of
+    men are held to that. A stratum without a real face that has the target is left out and the
+    others' weights renormalised. Returns (share, real faces used), or (None, 0) when none is left."""
+    probabilities, truth, strata = (np.asarray(a).ravel() for a in (probabilities, truth, strata))
+    if not len(probabilities) == len(truth) == len(strata):
+        raise ValueError(f"probabilities, truth and strata: one value per real face expected, got "
+                         f"{len(probabilities)}, {len(truth)} and {len(strata)}.")
+    with_target = truth == value
+    total, weight, used = 0.0, 0, 0
+    for stratum, count in zip(*np.unique(np.asarray(source_strata).ravel(), return_counts=True)):
+        real = with_target & (strata == stratum)
+        if real.any():
+            total += count * read_as(probabilities[real], value)
+            weight, used = weight + count, used + int(real.sum())
+    return (total / weight, used) if weight else (None, 0)
+
+
 def identity_top1(input_features, edited_features, rows):
     """The share of edits whose nearest input face (all of `input_features`) is their own:
     edited_features[i] was made from input rows[i]."""
@@ -58,19 +82,22 @@ def identity_top1(input_features, edited_features, rows):
 
 def table(result, judge):
     """The per-edit numbers of an attribute-edit measurement (evaluate._attribute_edits' keys) as a
-    text table, one row per edit: faces, % read as the target by `judge`, by the model's own D and
-    on the unedited inputs, identity_top1 and input_l1; then the edits' FID and reconstruction."""
+    text table, one row per edit: faces, % read as the target by `judge`, by the model's own D, on
+    the unedited inputs and on real faces that have the target (real_faces_read_as), identity_top1
+    and input_l1; then the edits' FID and reconstruction."""
     suffix = "/faces"
     edits = [key[: -len(suffix)] for key in result if key.endswith(suffix) and "/" not in key[: -len(suffix)]]
 
     def percent(key):
         return f"{100 * result[key]:.0f}" if key in result else "-"
 
-    lines = [f"{'edit':<14} {'faces':>5} {'judge %':>7} {'own D %':>7} {'inputs %':>8} {'identity':>8} {'input L1':>8}"]
+    lines = [f"{'edit':<14} {'faces':>5} {'judge %':>7} {'own D %':>7} {'inputs %':>8} {'real %':>6} "
+             f"{'identity':>8} {'input L1':>8}"]
     for edit in edits:
         lines.append(f"{edit:<14} {result[edit + suffix]:>5} {percent(f'{judge}/{edit}/read_as_target'):>7} "
                      f"{percent(f'own_classifier/{edit}/read_as_target'):>7} "
                      f"{percent(f'untranslated_{judge}/{edit}/read_as_target'):>8} "
+                     f"{percent(f'real_{judge}/{edit}/read_as_target'):>6} "
                      f"{result.get(edit + '/identity_top1', float('nan')):>8.3f} "
                      f"{result.get(edit + '/input_l1', float('nan')):>8.3f}")
     tail = [f"{name} {result[key]}" for name, key in (("edits FID", "edits_fid/celeba/train"),
