@@ -133,6 +133,13 @@ control restarted today read exactly its numbers at 1,008: a run repeats itself 
     teacher, d1,  8,000       80    50    89    85     82      94      61      218.2     0.109
     teacher, d1, aug, 8,000   78    55    91    88     85      93      41      228.4     0.124
     teacher, d1, 10,000       60    65    82    92     73      85      53      214.4     0.109
+    teacher, d1, 12,000       79    58    86    98     65      91      56      192.2     0.101
+    teacher, d1, 14,000       76    60    93    87     67      98      42      163.5     0.096
+    teacher, d1, 16,000       53    66    93    86     57      94      56      173.1     0.100
+    teacher, d1, 18,000       65    56    91    92     52      93      59      135.3     0.097
+    two teachers, 14,000      81    66    94    91     79      94      42      171.6     0.097
+    two teachers, 16,000      56    69    96    91     69      93      67      188.7     0.101
+    two teachers, 18,000      73    64    93    95     65      93      65      137.6     0.100
 
 (aug: from 6,000 with --stargan_augment_heads=classifier_and_edits, so that the teacher too
 reads G's edits shifted and cut out, runs/stargan_teacher_d1_eot, paused at 8,000.)
@@ -150,6 +157,27 @@ augmenting the edits for the teacher gave blond 55% and Young=0 41% (61) at 8,00
 plain run goes on. At 10,000 (paused there, 2026-12-05) the shares moved 5-20 points either way (black 60,
 blond 65, Male 92 / 73%): between snapshots they swing more than 200 faces' noise, so judge a run on
 several snapshots. Faces are still rough (edits FID 214; the GPU run had 103 at 15,000).
+Blond: the judge reads 79% of the held-out blond women as blond but 4 of the 13 blond men (blond
+men are 2% of CelebA's men), and at 14,000 (two teachers) it read 92% of the blond edits of women and
+43% of those of men; the real_ column of scripts/checkpoint_edits.py now gives, per edit, the judge's
+share on real held-out faces with the target, weighted to the edited faces' sex: 54% for blond, so
+the blond edits read at or above what real blond faces do; Male=0 (96% real) is the real gap. By 12,000
+G's edits also fooled the teacher (97% of blond edits read as blond, the judge 58%). A second teacher
+of another kind (--stargan_teachers=pooled,layout: the full-size face, four conv blocks and a dense
+head, which reads where things are; held-out balanced accuracy Black .846, Blond .798, Brown .685,
+Male .942, Young .722) read only 49% of those blond edits as blond, as the judge did; "two teachers"
+above went on from 12,500 with both (runs/stargan_teacher_d1_layout, the command above with
+--stargan_teachers=pooled,layout; 20% more time a step): at each of 14,000, 16,000 and 18,000 it read
+as many or more of nearly every edit as the target (2-13 points at 18,000, Male=0 65% against 52%),
+with edits FID 8-16 higher at the first two and equal at 18,000 (137.6 against 135.3), so the run that
+goes on is
+    python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=1 --steps=40000 \
+        --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier \
+        --stargan_teacher_weight=1 --stargan_teachers=pooled,layout --snapshot_every=2000 \
+        --output_dir=runs/stargan_teacher_d1_layout
+(a fresh start trains both teachers first, 4.5 and 13 minutes of one core, then G from step 0; this
+run's first 12,500 steps had the pooled teacher alone). Faces are still rough at 18,000 (a fine
+checkered texture on most edits; edits FID 137 at 200 faces, where the real inputs read 50).
 """
 
 from absl import app, flags
