@@ -137,9 +137,11 @@ control restarted today read exactly its numbers at 1,008: a run repeats itself 
     teacher, d1, 14,000       76    60    93    87     67      98      42      163.5     0.096
     teacher, d1, 16,000       53    66    93    86     57      94      56      173.1     0.100
     teacher, d1, 18,000       65    56    91    92     52      93      59      135.3     0.097
+    teacher, d1, 20,000       65    58    88    92     52      96      59      142.6     0.100
     two teachers, 14,000      81    66    94    91     79      94      42      171.6     0.097
     two teachers, 16,000      56    69    96    91     69      93      67      188.7     0.101
     two teachers, 18,000      73    64    93    95     65      93      65      137.6     0.100
+    two teachers, 20,000      72    58    93    96     64      94      64      140.3     0.098
 
 (aug: from 6,000 with --stargan_augment_heads=classifier_and_edits, so that the teacher too
 reads G's edits shifted and cut out, runs/stargan_teacher_d1_eot, paused at 8,000.)
@@ -167,10 +169,10 @@ of another kind (--stargan_teachers=pooled,layout: the full-size face, four conv
 head, which reads where things are; held-out balanced accuracy Black .846, Blond .798, Brown .685,
 Male .942, Young .722) read only 49% of those blond edits as blond, as the judge did; "two teachers"
 above went on from 12,500 with both (runs/stargan_teacher_d1_layout, the command above with
---stargan_teachers=pooled,layout; 20% more time a step): at each of 14,000, 16,000 and 18,000 it read
-as many or more of nearly every edit as the target (2-13 points at 18,000, Male=0 65% against 52%),
-with edits FID 8-16 higher at the first two and equal at 18,000 (137.6 against 135.3), so the run that
-goes on is
+--stargan_teachers=pooled,layout; 20% more time a step): at each of 14,000 to 20,000 it read as many
+or more of nearly every edit as the target (Male=0 64-65% against 52% at 18,000 and 20,000), with
+edits FID 8-16 higher at the first two and equal from 18,000 (140.3 against 142.6 at 20,000; the
+one-teacher run was set aside at 21,000), so the run that goes on is
     python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=1 --steps=40000 \
         --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier \
         --stargan_teacher_weight=1 --stargan_teachers=pooled,layout --snapshot_every=2000 \
