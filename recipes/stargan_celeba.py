@@ -142,6 +142,7 @@ control restarted today read exactly its numbers at 1,008: a run repeats itself 
     two teachers, 16,000      56    69    96    91     69      93      67      188.7     0.101
     two teachers, 18,000      73    64    93    95     65      93      65      137.6     0.100
     two teachers, 20,000      72    58    93    96     64      94      64      140.3     0.098
+    two teachers, 22,000      69    71    89    93     68      96      60      122.3     0.094
 
 (aug: from 6,000 with --stargan_augment_heads=classifier_and_edits, so that the teacher too
 reads G's edits shifted and cut out, runs/stargan_teacher_d1_eot, paused at 8,000.)
