@@ -169,16 +169,12 @@ G's edits also fooled the teacher (97% of blond edits read as blond, the judge 5
 of another kind (--stargan_teachers=pooled,layout: the full-size face, four conv blocks and a dense
 head, which reads where things are; held-out balanced accuracy Black .846, Blond .798, Brown .685,
 Male .942, Young .722) read only 49% of those blond edits as blond, as the judge did; "two teachers"
-above went on from 12,500 with both (runs/stargan_teacher_d1_layout, the command above with
---stargan_teachers=pooled,layout; 20% more time a step): at each of 14,000 to 20,000 it read as many
+above went on from 12,500 with both (the command above with --stargan_teachers=pooled,layout
+--output_dir=runs/stargan_teacher_d1_layout; 20% more time a step): at each of 14,000 to 20,000 it read as many
 or more of nearly every edit as the target (Male=0 64-65% against 52% at 18,000 and 20,000), with
 edits FID 8-16 higher at the first two and equal from 18,000 (140.3 against 142.6 at 20,000; the
-one-teacher run was set aside at 21,000), so the run that goes on is
-    python recipes/stargan_celeba.py --stargan_width=32 --stargan_d_steps=1 --steps=40000 \
-        --mixed_precision=bfloat16 --augment=translation,cutout --stargan_augment_heads=classifier \
-        --stargan_teacher_weight=1 --stargan_teachers=pooled,layout --snapshot_every=2000 \
-        --output_dir=runs/stargan_teacher_d1_layout
-(a fresh start trains both teachers first, 4.5 and 13 minutes of one core, then G from step 0; this
+one-teacher run was set aside at 21,000), so it is the run that goes on (a fresh start of that
+command trains both teachers first, 4.5 and 13 minutes of one core, then G from step 0; this
 run's first 12,500 steps had the pooled teacher alone). Faces are still rough at 18,000 (a fine
 checkered texture on most edits; edits FID 137 at 200 faces, where the real inputs read 50).
 """

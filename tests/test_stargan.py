@@ -572,7 +572,8 @@ def test_the_edit_table_shows_each_edits_shares_in_percent_with_a_dash_where_one
 
     result = {"step": 5, "edited_faces": 3, "Male=1/faces": 2, "judge/Male=1/read_as_target": 0.5,
               "own_classifier/Male=1/read_as_target": 1.0, "untranslated_judge/Male=1/read_as_target": 0.0,
-              "real_judge/Male=1/read_as_target": 0.75, "Male=1/real_faces": 8, "Male=1/identity_top1": 0.5, "Male=1/input_l1": 0.1234, "Young=0/faces": 1,
+              "real_judge/Male=1/read_as_target": 0.75, "Male=1/real_faces": 8, "Male=1/identity_top1": 0.5,
+              "Male=1/input_l1": 0.1234, "Young=0/faces": 1,
               "judge/Young=0/read_as_target": 0.25, "judge/Young/balanced_accuracy": 0.8, "edits_fid/celeba/train": 99.5}
     header, male, young, tail = table(result, "judge").splitlines()
     assert header.split() == ["edit", "faces", "judge", "%", "own", "D", "%", "inputs", "%", "real", "%", "identity",
