@@ -202,6 +202,8 @@ flags.DEFINE_list("stargan_teachers", ["pooled"], "Kinds of those classifiers, c
 flags.register_validator("stargan_teachers", lambda kinds: kinds and set(kinds) <= {"pooled", "layout"},
                          "--stargan_teachers: one or more of pooled, layout (comma-separated).")
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for that classifier.", lower_bound=1)
+flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
+                     "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
 FLAGS = flags.FLAGS
 ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
 HAIR_GROUP = ATTRIBUTES[:3]
@@ -240,7 +242,10 @@ def attribute_teacher(output_dir, kind):
         teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)
         teacher.load_weights(saved)
         return teacher
-    teacher = train_attribute_teacher(*faces_and_attributes(FLAGS.data_dir, FLAGS.source),
+    faces, attributes = faces_and_attributes(FLAGS.data_dir, FLAGS.source)
+    faces, attributes = faces[: FLAGS.stargan_teacher_faces], attributes[: FLAGS.stargan_teacher_faces]  # None: all
+    training_faces = len(faces)
+    teacher = train_attribute_teacher(faces, attributes,
                                       epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed, kind=kind)
     faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
     logits = teacher.predict(from_uint8(faces), batch_size=250, verbose=0)
@@ -249,7 +254,8 @@ def attribute_teacher(output_dir, kind):
     output_dir.mkdir(parents=True, exist_ok=True)
     teacher.save_weights(saved)
     (output_dir / f"attribute_teacher_{kind}.json").write_text(json.dumps(
-        {"epochs": FLAGS.stargan_teacher_epochs, "held_out_balanced_accuracy": scores}, indent=2))
+        {"epochs": FLAGS.stargan_teacher_epochs, "training_faces": training_faces,
+         "held_out_balanced_accuracy": scores}, indent=2))
     return teacher
 
 

@@ -473,7 +473,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout", "--stargan_teacher_epochs=1",
-            f"--output_dir={tmp_path / 'run'}",
+            "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -489,7 +489,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     for kind in ("pooled", "layout"):  # kept for resumed legs
         taught = json.loads((tmp_path / "run" / f"attribute_teacher_{kind}.json").read_text())
         assert (tmp_path / "run" / f"attribute_teacher_{kind}.weights.h5").exists()
-        assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES)
+        assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
 
 
 def test_the_recipe_names_the_teacher_kinds_when_given_another():
