@@ -202,6 +202,9 @@ flags.DEFINE_list("stargan_teachers", ["pooled"], "Kinds of those classifiers, c
 flags.register_validator("stargan_teachers", lambda kinds: kinds and set(kinds) <= {"pooled", "layout"},
                          "--stargan_teachers: one or more of pooled, layout (comma-separated).")
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for that classifier.", lower_bound=1)
+flags.DEFINE_float("stargan_teacher_epsilon", 0.0, "Train those classifiers on faces moved by at most this much per "
+                   "pixel (in [-1, 1] units) against their reading (stargan.adversarial_faces; 0: plain faces).",
+                   lower_bound=0.0)
 flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
                      "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
 FLAGS = flags.FLAGS
@@ -237,8 +240,12 @@ def attribute_teacher(output_dir, kind):
     from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
-    saved = output_dir / f"attribute_teacher_{kind}.weights.h5"
+    saved, record = (output_dir / f"attribute_teacher_{kind}.{ending}" for ending in ("weights.h5", "json"))
     if saved.exists():
+        taught_with = json.loads(record.read_text()).get("epsilon", 0.0) if record.exists() else 0.0
+        if taught_with != FLAGS.stargan_teacher_epsilon:
+            raise SystemExit(f"{saved} was trained with --stargan_teacher_epsilon={taught_with}, not "
+                             f"{FLAGS.stargan_teacher_epsilon}: resume with that value, or start another --output_dir.")
         teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)
         teacher.load_weights(saved)
         return teacher
@@ -246,15 +253,16 @@ def attribute_teacher(output_dir, kind):
     faces, attributes = faces[: FLAGS.stargan_teacher_faces], attributes[: FLAGS.stargan_teacher_faces]  # None: all
     training_faces = len(faces)
     teacher = train_attribute_teacher(faces, attributes,
-                                      epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed, kind=kind)
+                                      epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed, kind=kind,
+                                      epsilon=FLAGS.stargan_teacher_epsilon)
     faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
     logits = teacher.predict(from_uint8(faces), batch_size=250, verbose=0)
     scores = {name: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4) for i, name in enumerate(ATTRIBUTES)}
     print(f"attribute teacher ({kind}): held-out balanced accuracy {scores}")
     output_dir.mkdir(parents=True, exist_ok=True)
     teacher.save_weights(saved)
-    (output_dir / f"attribute_teacher_{kind}.json").write_text(json.dumps(
-        {"epochs": FLAGS.stargan_teacher_epochs, "training_faces": training_faces,
+    record.write_text(json.dumps(
+        {"epochs": FLAGS.stargan_teacher_epochs, "epsilon": FLAGS.stargan_teacher_epsilon, "training_faces": training_faces,
          "held_out_balanced_accuracy": scores}, indent=2))
     return teacher
 

@@ -18,8 +18,8 @@ from ganzoo import images, paired
 from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
-from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, attribute_classification_loss, build_attribute_teacher,
-                                     random_target_attributes, train_attribute_teacher)
+from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
+                                     build_attribute_teacher, random_target_attributes, train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
 CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
@@ -197,17 +197,33 @@ def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out
         tiny_stargan(lambda_teacher=-1)
 
 
-@pytest.mark.parametrize("kind", ["pooled", "layout"])
-def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind):
+@pytest.mark.parametrize("kind, epsilon", [("pooled", 0.0), ("layout", 0.0), ("pooled", 0.1)])
+def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind, epsilon):
     rng = np.random.default_rng(0)
     red = rng.integers(0, 2, 256)  # attribute 0: a reddish face; attribute 1: always off
     faces_ = rng.integers(0, 120, (256, 16, 16, 3)).astype(np.uint8)
     faces_[..., 0] += (red * 130).astype(np.uint8)[:, None, None]
     teacher = train_attribute_teacher(faces_, np.stack([red, np.zeros_like(red)], axis=1), epochs=30,
-                                      batch_size=16, width=4, kind=kind)
+                                      batch_size=16, width=4, kind=kind, epsilon=epsilon)
     logits = numpy(teacher(images.from_uint8(faces_), training=False))
     assert not teacher.trainable
     assert np.mean((logits[:, 0] > 0) == red) >= 0.9 and np.mean(logits[:, 1] < 0) >= 0.9
+
+
+def test_adversarial_faces_move_each_pixel_against_a_linear_teachers_reading_within_epsilon():
+    # a linear teacher reads logit = w . x: for a face whose attribute is on, the loss rises fastest
+    # along -sign(w), so from any start within epsilon one step of 1.25 epsilon ends at least 0.25
+    # epsilon along it, and the result never leaves the epsilon box around the face
+    weights = np.random.default_rng(1).choice([-1.0, 1.0], size=(16 * 16 * 3, 1)).astype(np.float32)
+    teacher = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Flatten(), keras.layers.Dense(1, use_bias=False)])
+    teacher.layers[-1].set_weights([weights * 1e-3])
+    clean = np.random.default_rng(2).uniform(-0.5, 0.5, (3, 16, 16, 3)).astype(np.float32)
+    moved = numpy(adversarial_faces(teacher, clean, np.ones((3, 1), np.float32), 0.05, seed=0)) - clean
+    along = moved.reshape(3, -1) * -weights[:, 0]
+    assert np.all(np.abs(moved) <= 0.05 + 1e-6) and np.all(along >= 0.25 * 0.05 - 1e-6)
+    # kept inside [-1, 1]: a white face moved towards more white stays white
+    white = np.ones((1, 16, 16, 3), np.float32)
+    assert numpy(adversarial_faces(teacher, white, np.ones((1, 1), np.float32), 0.05, seed=0)).max() <= 1.0
 
 
 def flipping_twin(model, **config):
@@ -473,7 +489,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout", "--stargan_teacher_epochs=1",
-            "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
+            "--stargan_teacher_faces=64", "--stargan_teacher_epsilon=0.05", f"--output_dir={tmp_path / 'run'}",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -490,6 +506,12 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
         taught = json.loads((tmp_path / "run" / f"attribute_teacher_{kind}.json").read_text())
         assert (tmp_path / "run" / f"attribute_teacher_{kind}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
+        assert taught["epsilon"] == 0.05
+    # a resumed leg asking for teachers trained another way is refused, not given the old ones
+    args[args.index("--stargan_teacher_epsilon=0.05")] = "--stargan_teacher_epsilon=0"
+    again = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
+                           text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert again.returncode != 0 and "--stargan_teacher_epsilon=0.05, not 0.0" in again.stderr
 
 
 def test_the_recipe_names_the_teacher_kinds_when_given_another():

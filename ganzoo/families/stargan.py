@@ -43,7 +43,7 @@ from keras import layers, ops
 from ganzoo import images as image_utils
 from ganzoo.core.gan import GAN, check_parameter_budget, check_positive_int, no_grad, scale_images
 from ganzoo.core.layers import instance_norm
-from ganzoo.core.objectives import gradient_penalty
+from ganzoo.core.objectives import gradient_penalty, input_gradients
 from ganzoo.families import register_family
 from ganzoo.families.cyclegan import decaying_learning_rates
 
@@ -145,14 +145,46 @@ def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
                        name=f"attribute_teacher_{kind}")
 
 
-def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32, kind="pooled"):
+def adversarial_faces(teacher, faces, attributes, epsilon, seed=None):
+    """Faces in [-1, 1] moved at most `epsilon` per pixel (L-inf) the way that most raises the
+    teacher's attribute_classification_loss against their own attributes: one signed-gradient step
+    of 1.25 epsilon from a random start (FGSM with a random start, Wong et al. 2020), kept in [-1, 1]."""
+    faces = ops.convert_to_tensor(faces, "float32")
+    attributes = ops.convert_to_tensor(attributes, "float32")
+    start = faces + keras.random.uniform(ops.shape(faces), -epsilon, epsilon, seed=seed)
+    grads = input_gradients(lambda x: attribute_classification_loss(teacher(x, training=False), attributes), start)
+    moved = ops.clip(start + 1.25 * epsilon * ops.sign(ops.stop_gradient(grads)) - faces, -epsilon, epsilon)
+    return ops.stop_gradient(ops.clip(faces + moved, -1.0, 1.0))
+
+
+def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32, kind="pooled",
+                            epsilon=0.0):
     """build_attribute_teacher trained on uint8 faces (N, r, r, 3) and their 0/1 attributes (N, A) with
-    attribute_classification_loss, then frozen."""
+    attribute_classification_loss, then frozen. epsilon > 0 trains it on adversarial_faces instead
+    (adversarial training): a classifier that small changes cannot move, whose gradients G then
+    follows towards changes a person would also see (Santurkar et al. 2019), not towards a pattern that
+    fools this classifier alone."""
     keras.utils.set_random_seed(seed)
     teacher = build_attribute_teacher(faces.shape[1], attributes.shape[1], width, kind)
     teacher.compile(keras.optimizers.Adam(1e-3), lambda truth, logits: attribute_classification_loss(logits, truth))
-    teacher.fit(image_utils.from_uint8(faces), np.asarray(attributes, np.float32), batch_size=batch_size,
-                epochs=epochs, shuffle=True, verbose=2)
+    faces, attributes = image_utils.from_uint8(faces), np.asarray(attributes, np.float32)
+    if not epsilon:
+        teacher.fit(faces, attributes, batch_size=batch_size, epochs=epochs, shuffle=True, verbose=2)
+    else:
+        rng, seeds, attack = np.random.default_rng(seed), keras.random.SeedGenerator(seed), adversarial_faces
+        if keras.backend.backend() == "tensorflow":  # a traced attack takes half the time of an eager one
+            import tensorflow as tf
+
+            attack = tf.function(adversarial_faces, reduce_retracing=True)
+        batches = -(-len(faces) // batch_size)
+        for epoch in range(epochs):
+            print(f"Epoch {epoch + 1}/{epochs} (adversarial faces, epsilon {epsilon})")
+            bar, order = keras.utils.Progbar(batches, verbose=2), rng.permutation(len(faces))
+            for i in range(batches):
+                rows = order[i * batch_size : (i + 1) * batch_size]
+                moved = attack(teacher, faces[rows], attributes[rows], epsilon, seed=seeds)
+                loss = teacher.train_on_batch(moved, attributes[rows])
+                bar.update(i + 1, [("loss", float(loss))])
     teacher.trainable = False
     return teacher
 
