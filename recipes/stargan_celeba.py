@@ -197,14 +197,31 @@ flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each 
 flags.DEFINE_float("stargan_teacher_weight", 0.0, "Weight of frozen attribute classifiers' reading of G's edits "
                    "in G's loss (0: none, as the paper). Each is trained first on the training faces and kept in the "
                    "run folder (attribute_teacher_KIND.weights.h5) for resumed legs.", lower_bound=0.0)
-flags.DEFINE_list("stargan_teachers", ["pooled"], "Kinds of those classifiers, comma-separated: pooled, layout "
-                  "(stargan.build_attribute_teacher); G's term is their mean.")
-flags.register_validator("stargan_teachers", lambda kinds: kinds and set(kinds) <= {"pooled", "layout"},
-                         "--stargan_teachers: one or more of pooled, layout (comma-separated).")
-flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for that classifier.", lower_bound=1)
-flags.DEFINE_float("stargan_teacher_epsilon", 0.0, "Train those classifiers on faces moved by at most this much per "
-                   "pixel (in [-1, 1] units) against their reading (stargan.adversarial_faces; 0: plain faces).",
-                   lower_bound=0.0)
+flags.DEFINE_list("stargan_teachers", ["pooled"], "Those classifiers, comma-separated: pooled or layout "
+                  "(stargan.build_attribute_teacher), each as KIND or KIND:EPSILON for one trained on faces moved by "
+                  "at most EPSILON per pixel in [-1, 1] units against its reading (stargan.adversarial_faces), e.g. "
+                  "pooled,layout,layout:0.0627; G's term is their mean.")
+
+
+def teacher_spec(item):
+    """'layout' -> ('layout', 0.0); 'layout:0.0627' -> ('layout', 0.0627); ValueError otherwise."""
+    kind, _, epsilon = item.partition(":")
+    epsilon = float(epsilon) if epsilon else 0.0
+    if kind not in ("pooled", "layout") or not 0.0 <= epsilon < 1.0:
+        raise ValueError(item)
+    return kind, epsilon
+
+
+def _valid_teachers(items):
+    try:
+        return bool(items) and all(teacher_spec(item) for item in items)
+    except ValueError:
+        return False
+
+
+flags.register_validator("stargan_teachers", _valid_teachers, "--stargan_teachers: one or more of pooled, layout, "
+                         "each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
+flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for those classifiers.", lower_bound=1)
 flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
                      "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
 FLAGS = flags.FLAGS
@@ -230,9 +247,10 @@ def held_out(data_dir, source):
     return faces[index], attributes[index]
 
 
-def attribute_teacher(output_dir, kind):
+def attribute_teacher(output_dir, kind, epsilon):
     """A frozen classifier of --stargan_teacher_weight: loaded from output_dir, else trained on the
-    training faces and saved there with its held-out balanced accuracy (attribute_teacher_KIND.json)."""
+    training faces and saved there with its held-out balanced accuracy (attribute_teacher_KIND.json,
+    attribute_teacher_KIND_epsEPSILON.json for an adversarially trained one)."""
     import json
 
     from ganzoo import paired
@@ -240,12 +258,9 @@ def attribute_teacher(output_dir, kind):
     from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
-    saved, record = (output_dir / f"attribute_teacher_{kind}.{ending}" for ending in ("weights.h5", "json"))
+    name = f"attribute_teacher_{kind}" + (f"_eps{epsilon:g}" if epsilon else "")
+    saved, record = output_dir / f"{name}.weights.h5", output_dir / f"{name}.json"
     if saved.exists():
-        taught_with = json.loads(record.read_text()).get("epsilon", 0.0) if record.exists() else 0.0
-        if taught_with != FLAGS.stargan_teacher_epsilon:
-            raise SystemExit(f"{saved} was trained with --stargan_teacher_epsilon={taught_with}, not "
-                             f"{FLAGS.stargan_teacher_epsilon}: resume with that value, or start another --output_dir.")
         teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)
         teacher.load_weights(saved)
         return teacher
@@ -254,15 +269,15 @@ def attribute_teacher(output_dir, kind):
     training_faces = len(faces)
     teacher = train_attribute_teacher(faces, attributes,
                                       epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed, kind=kind,
-                                      epsilon=FLAGS.stargan_teacher_epsilon)
+                                      epsilon=epsilon)
     faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
     logits = teacher.predict(from_uint8(faces), batch_size=250, verbose=0)
     scores = {name: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4) for i, name in enumerate(ATTRIBUTES)}
-    print(f"attribute teacher ({kind}): held-out balanced accuracy {scores}")
+    print(f"attribute teacher ({name}): held-out balanced accuracy {scores}")
     output_dir.mkdir(parents=True, exist_ok=True)
     teacher.save_weights(saved)
     record.write_text(json.dumps(
-        {"epochs": FLAGS.stargan_teacher_epochs, "epsilon": FLAGS.stargan_teacher_epsilon, "training_faces": training_faces,
+        {"epochs": FLAGS.stargan_teacher_epochs, "epsilon": epsilon, "training_faces": training_faces,
          "held_out_balanced_accuracy": scores}, indent=2))
     return teacher
 
@@ -273,8 +288,8 @@ def main(argv):
     if FLAGS.stargan_teacher_weight:
         import keras
 
-        teachers = [attribute_teacher(recipe_flags.run_folder("stargan_celeba"), kind)
-                    for kind in dict.fromkeys(FLAGS.stargan_teachers)]
+        teachers = [attribute_teacher(recipe_flags.run_folder("stargan_celeba"), *spec)
+                    for spec in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers))]
 
         class AttachTeachers(keras.callbacks.Callback):  # every leg: the checkpoint does not hold them
             def on_train_begin(self, logs=None):

@@ -488,8 +488,8 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
-            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout", "--stargan_teacher_epochs=1",
-            "--stargan_teacher_faces=64", "--stargan_teacher_epsilon=0.05", f"--output_dir={tmp_path / 'run'}",
+            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05",
+            "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -502,23 +502,19 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
     assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
-    for kind in ("pooled", "layout"):  # kept for resumed legs
-        taught = json.loads((tmp_path / "run" / f"attribute_teacher_{kind}.json").read_text())
-        assert (tmp_path / "run" / f"attribute_teacher_{kind}.weights.h5").exists()
+    for name, epsilon in (("pooled", 0.0), ("layout_eps0.05", 0.05)):  # kept for resumed legs
+        taught = json.loads((tmp_path / "run" / f"attribute_teacher_{name}.json").read_text())
+        assert (tmp_path / "run" / f"attribute_teacher_{name}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
-        assert taught["epsilon"] == 0.05
-    # a resumed leg asking for teachers trained another way is refused, not given the old ones
-    args[args.index("--stargan_teacher_epsilon=0.05")] = "--stargan_teacher_epsilon=0"
-    again = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
-                           text=True, timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert again.returncode != 0 and "--stargan_teacher_epsilon=0.05, not 0.0" in again.stderr
+        assert taught["epsilon"] == epsilon
 
 
-def test_the_recipe_names_the_teacher_kinds_when_given_another():
-    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", "--stargan_teachers=pooled,dense"],
+@pytest.mark.parametrize("teachers", ["pooled,dense", "layout:1.5"])
+def test_the_recipe_names_the_teacher_kinds_when_given_another(teachers):
+    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", f"--stargan_teachers={teachers}"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert done.returncode != 0 and "one or more of pooled, layout" in done.stderr
+    assert done.returncode != 0 and "one or more of pooled, layout, each optionally :EPSILON" in done.stderr
 
 
 # --- the command line ----------------------------------------------------------------------------
