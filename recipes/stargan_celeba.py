@@ -143,6 +143,13 @@ control restarted today read exactly its numbers at 1,008: a run repeats itself 
     two teachers, 18,000      73    64    93    95     65      93      65      137.6     0.100
     two teachers, 20,000      72    58    93    96     64      94      64      140.3     0.098
     two teachers, 22,000      69    71    89    93     68      96      60      122.3     0.094
+    two teachers, 24,000      71    55    95    96     72      94      58      124.1     0.093
+    two teachers, 26,000      74    60    94    99     64      94      55      118.4     0.091
+    two teachers, 28,000      74    58    91    93     67      94      49      107.3     0.091
+    two teachers, 30,000      74    65    91    92     64      96      51      110.9     0.092
+    + adv. layout, 28,000     83    67    90    92     82     100      55      116.5     0.101
+    + adv. layout, 30,000     75    65    91    92     74      98      57      115.5     0.098
+    adv. only, 28,000         81    60    90    90     78      96      53      121.6     0.107
 
 (aug: from 6,000 with --stargan_augment_heads=classifier_and_edits, so that the teacher too
 reads G's edits shifted and cut out, runs/stargan_teacher_d1_eot, paused at 8,000.)
@@ -177,6 +184,18 @@ one-teacher run was set aside at 21,000), so it is the run that goes on (a fresh
 command trains both teachers first, 4.5 and 13 minutes of one core, then G from step 0; this
 run's first 12,500 steps had the pooled teacher alone). Faces are still rough at 18,000 (a fine
 checkered texture on most edits; edits FID 137 at 200 faces, where the real inputs read 50).
+Adversarially trained teachers (2026-12-05; KIND:EPSILON in --stargan_teachers, trained on faces moved
+by at most 0.0627 per pixel against their reading, stargan.adversarial_faces): moving 100 held-out men
+towards Male=0 by a teacher's gradient alone (10 steps, at most 0.15 a pixel), the judge read 43% of
+them as women for the adversarially trained layout teacher and 20% for the plain one (29% and 19% for
+the pooled kinds): its gradient points where another classifier sees the change too. Held-out balanced
+accuracy: layout Black .706, Blond .856, Brown .572, Male .897, Young .643 (34 minutes of one core
+beside other jobs); pooled .735 / .857 / .550 / .928 / .644. From the two-teacher run's 26,000, with
+both plain teachers and the adversarial layout one ("+ adv. layout", --stargan_teachers=pooled,layout,
+layout:0.0627 --output_dir=runs/stargan_robust_teachers) or with the two adversarial ones alone ("adv.
+only", pooled:0.0627,layout:0.0627, runs/stargan_robust_only, paused at 28,500): Male=0 rose 7-15
+points at equal steps, at 5-14 higher edits FID and a lower identity score; the checkered texture
+stays in all three. Male=0 is still short of 80% at 30,000.
 """
 
 from absl import app, flags
