@@ -145,7 +145,7 @@ control restarted today read exactly its numbers at 1,008: a run repeats itself 
     two teachers, 22,000      69    71    89    93     68      96      60      122.3     0.094
     two teachers, 24,000      71    55    95    96     72      94      58      124.1     0.093
     two teachers, 26,000      74    60    94    99     64      94      55      118.4     0.091
-    two teachers, 28,000      74    58    91    93     67      94      49      107.3     0.091
+    two teachers, 28,000      82    58    91    93     67      94      49      107.3     0.091
     two teachers, 30,000      74    65    91    92     64      96      51      110.9     0.092
     + adv. layout, 28,000     83    67    90    92     82     100      55      116.5     0.101
     + adv. layout, 30,000     75    65    91    92     74      98      57      115.5     0.098
