@@ -285,18 +285,18 @@ def attribute_teacher(output_dir, kind, epsilon):
         return teacher
     faces, attributes = faces_and_attributes(FLAGS.data_dir, FLAGS.source)
     faces, attributes = faces[: FLAGS.stargan_teacher_faces], attributes[: FLAGS.stargan_teacher_faces]  # None: all
-    training_faces = len(faces)
     teacher = train_attribute_teacher(faces, attributes,
                                       epochs=FLAGS.stargan_teacher_epochs, seed=FLAGS.seed, kind=kind,
                                       epsilon=epsilon)
-    faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
-    logits = teacher.predict(from_uint8(faces), batch_size=250, verbose=0)
-    scores = {name: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4) for i, name in enumerate(ATTRIBUTES)}
+    held_out_faces, truth = paired.celeba_attributes(ATTRIBUTES, "test", FLAGS.data_dir, FLAGS.source)
+    logits = teacher.predict(from_uint8(held_out_faces), batch_size=250, verbose=0)
+    scores = {attribute: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4)
+              for i, attribute in enumerate(ATTRIBUTES)}
     print(f"attribute teacher ({name}): held-out balanced accuracy {scores}")
     output_dir.mkdir(parents=True, exist_ok=True)
     teacher.save_weights(saved)
     record.write_text(json.dumps(
-        {"epochs": FLAGS.stargan_teacher_epochs, "epsilon": epsilon, "training_faces": training_faces,
+        {"epochs": FLAGS.stargan_teacher_epochs, "epsilon": epsilon, "training_faces": len(faces),
          "held_out_balanced_accuracy": scores}, indent=2))
     return teacher
 
