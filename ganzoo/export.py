@@ -209,7 +209,12 @@ def training_summary(training):
     start = (f" It began from the weights of the entry `{began['entry']}` of the time "
              f"({began.get('steps')} steps, made by `{began.get('command')}`; model.weights.h5 sha256 "
              f"{began.get('files', {}).get('model.weights.h5', '?')[:16]}...), so the steps add to those."
-             if began else "")
+             if began and "entry" in began else "")
+    if began and "snapshot" in began:  # a recipe's --init_snapshot: another run's weights, a changed config
+        fresh = "; ".join(f"{network}: {', '.join(names)}" for network, names in began.get("fresh_layers", {}).items())
+        start = (f" It began from the snapshot at step {began['steps']} of another run (`{began['snapshot']}`, "
+                 f"sha256 {began.get('sha256', '?')[:16]}...), so the steps add to those"
+                 + (f"; these layers, new in this config, started fresh: {fresh}." if fresh else "."))
     if began and began.get("discriminator_warmup"):  # an entry that had shipped its generator alone
         warmup = began["discriminator_warmup"]
         if training.get("steps") is not None and warmup >= training["steps"]:  # the discriminator alone trained

@@ -130,6 +130,35 @@ def load_checkpoint(output_dir, step=None):
     return model, int(keras.ops.convert_to_numpy(model.g_optimizer.iterations))
 
 
+def initialize_from_snapshot(model, output_dir, step):
+    """Copy the weights of another run's snapshot at `step` (load_checkpoint) into `model`, network by
+    network and layer by layer where the name and the weights' shapes agree: a run of a changed
+    architecture (a layer added) goes on from a trained one. The names of `model`'s layers that kept
+    their own weights, per network; a ValueError when the two have no layer in common."""
+    source, _ = load_checkpoint(output_dir, step)
+    targets = {"generator": model.generator, **model.training_networks()}
+    sources = {"generator": source.generator, **source.training_networks()}
+    fresh, copied = {}, 0
+    for name, network in targets.items():
+        if name not in sources:
+            fresh[name] = [layer.name for layer in network.layers if layer.weights]
+            continue
+        theirs = {layer.name: layer for layer in sources[name].layers}
+        for layer in network.layers:
+            if not layer.weights:
+                continue
+            match = theirs.get(layer.name)
+            values = match.get_weights() if match is not None else None
+            if values is None or [v.shape for v in values] != [tuple(w.shape) for w in layer.weights]:
+                fresh.setdefault(name, []).append(layer.name)
+                continue
+            layer.set_weights(values)
+            copied += 1
+    if not copied:
+        raise ValueError(f"{output_dir}'s snapshot at step {step} shares no layer (name and shapes) with this model.")
+    return fresh
+
+
 def _legs(previous, start_step, seconds):
     """{"wall_time_s_legs": [...]} when this run resumed where the last recorded one (`previous`,
     None if none) paused (a time limit): the times of all legs so far. A leg that was killed

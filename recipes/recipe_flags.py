@@ -49,6 +49,9 @@ flags.DEFINE_string("export_dir", None, "Where --export writes (default weights/
 flags.DEFINE_string("manifest", str(REPO_ROOT / "weights_manifest.json"), "Manifest --export updates.")
 flags.DEFINE_string("init_from", None, "Start a fresh run from this zoo entry's weights, discriminator included "
                     "(same family and config): more steps for a published entry without training from zero.")
+flags.DEFINE_string("init_snapshot", None, "Start a fresh run from another run's snapshot, RUN_DIR:STEP (its "
+                    "--snapshot_every copies): layers of the same name and shapes take its weights, the others (a layer "
+                    "the new config adds) start fresh; the optimizers and the learning-rate schedule start afresh.")
 flags.DEFINE_integer("discriminator_warmup", 0, "With --init_from an entry that shipped its generator alone: "
                      "this many first steps train only a new discriminator against the frozen generator (G's "
                      "learning rate 0), then the game goes on.", lower_bound=0)
@@ -136,8 +139,12 @@ def run(name, family, config, load_images, *, steps, batch_size, dataset, descri
                                              "top_k": FLAGS.top_k, "top_k_decay": FLAGS.top_k_decay}.items()
                            if v is not None}}
     output_dir = run_folder(name, run_dir)
+    if FLAGS.init_from and FLAGS.init_snapshot:
+        raise SystemExit("--init_from and --init_snapshot both say where a run starts: give one.")
     if FLAGS.init_from:
         initialize = _initialize_from(FLAGS.init_from, output_dir)
+    if FLAGS.init_snapshot:
+        initialize = _initialize_from_snapshot(FLAGS.init_snapshot, output_dir)
     if FLAGS.discriminator_warmup:
         from ganzoo.callbacks import DiscriminatorWarmup
         from ganzoo.families import get_family
@@ -214,6 +221,40 @@ def _initialize_from(entry_name, output_dir):
                   "files": {r["path"]: r["sha256"] for r in source_entry["files"] if r["path"].endswith(".h5")},
                   "steps": source_entry.get("training", {}).get("steps"),
                   **({"discriminator_warmup": FLAGS.discriminator_warmup} if FLAGS.discriminator_warmup else {})}
+        output_dir.mkdir(parents=True, exist_ok=True)
+        (output_dir / INITIALIZED_FROM).write_text(json.dumps(record, indent=2) + "\n")
+
+    return initialize
+
+
+def _initialize_from_snapshot(spec, output_dir):
+    """initialize(model) for --init_snapshot=RUN_DIR:STEP, recording the snapshot (its file's sha256, the
+    source run's command) and the layers that started fresh beside the run, for the export's card."""
+    import hashlib
+
+    from ganzoo import training
+
+    if (output_dir / INITIALIZED_FROM).exists():  # a resumed run: the checkpoint holds the weights
+        return None
+    run_dir, _, step = spec.rpartition(":")
+    if not run_dir or not step.isdigit():
+        raise SystemExit(f"--init_snapshot={spec}: expected RUN_DIR:STEP, e.g. runs/stargan_celeba:40000.")
+    snapshot = Path(run_dir) / training.SNAPSHOTS / f"step_{int(step):07d}.weights.h5"
+    if not snapshot.exists():
+        kept = training.snapshot_steps(run_dir) if Path(run_dir).is_dir() else []
+        raise SystemExit(f"--init_snapshot: {snapshot} does not exist"
+                         + (f"; {run_dir} has snapshots at steps {', '.join(map(str, kept))}." if kept else "."))
+
+    def initialize(model):
+        try:
+            fresh = training.initialize_from_snapshot(model, run_dir, int(step))
+        except ValueError as e:
+            raise SystemExit(f"--init_snapshot: {e}") from None
+        source_run = json.loads((Path(run_dir) / training.RUN_FILE).read_text())
+        record = {"snapshot": str(snapshot), "steps": int(step),
+                  "sha256": hashlib.sha256(snapshot.read_bytes()).hexdigest(),
+                  "config": source_run.get("config"), "fresh_layers": fresh}
+        print(f"started from {snapshot}; layers with fresh weights: {fresh or 'none'}")
         output_dir.mkdir(parents=True, exist_ok=True)
         (output_dir / INITIALIZED_FROM).write_text(json.dumps(record, indent=2) + "\n")
 

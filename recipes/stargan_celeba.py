@@ -210,6 +210,11 @@ flags.DEFINE_float("stargan_lambda_cls", 1.0, "Weight of the attribute classific
 flags.DEFINE_enum("stargan_augment_heads", "both", ["both", "classifier", "classifier_and_edits"],
                   "With --augment: DiffAugment before both of D's heads, augmented real faces for its attribute "
                   "classifier only, or those and G's edits augmented for its classification term.")
+flags.DEFINE_bool("stargan_edit_mask", False, "G draws a mask beside its image and keeps the input's pixels where "
+                  "the mask is 0 (GANimation's attention; not in the paper). With --init_snapshot of a run without "
+                  "one, the mask starts nearly 1 everywhere: that run's G.")
+flags.DEFINE_float("stargan_lambda_mask_tv", 1e-5, "With --stargan_edit_mask: weight of the mask's total variation "
+                   "(GANimation: 1e-5).", lower_bound=0.0)
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
                   "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")
@@ -321,7 +326,8 @@ def main(argv):
          "hair_group": HAIR_GROUP, "lambda_cls": FLAGS.stargan_lambda_cls, "lambda_rec": 10.0, "lambda_gp": 10.0,
          "d_steps": FLAGS.stargan_d_steps, "critic_batches": FLAGS.stargan_critic_batches,
          **({"lambda_teacher": FLAGS.stargan_teacher_weight} if FLAGS.stargan_teacher_weight else {}),
-         **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {})},
+         **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {}),
+         **({"edit_mask": True, "lambda_mask_tv": FLAGS.stargan_lambda_mask_tv} if FLAGS.stargan_edit_mask else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps}, callbacks=callbacks,
         # `ganzoo evaluate` (evaluate._attribute_edits): each edit and direction on the 1,000 held-out faces

@@ -19,7 +19,8 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
-                                     build_attribute_teacher, random_target_attributes, train_attribute_teacher)
+                                     build_attribute_teacher, masked_edit, random_target_attributes, total_variation,
+                                     train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
 CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
@@ -195,6 +196,61 @@ def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out
         build_attribute_teacher(16, 5, kind="dense")
     with pytest.raises(ValueError, match="lambda_teacher must be >= 0"):
         tiny_stargan(lambda_teacher=-1)
+
+
+def test_the_masked_edit_and_the_masks_total_variation_against_closed_forms():
+    drawn, image = np.full((1, 2, 2, 3), 0.8, np.float32), np.full((1, 2, 2, 3), -0.4, np.float32)
+    mask = np.array([0.0, 1.0, 0.25, 0.5], np.float32).reshape(1, 2, 2, 1)
+    expected = np.array([-0.4, 0.8, 0.25 * 0.8 - 0.75 * 0.4, 0.2], np.float32).reshape(1, 2, 2, 1) * np.ones(3)
+    np.testing.assert_allclose(numpy(masked_edit(mask, drawn, image)), expected, atol=1e-6)
+    dot = np.zeros((2, 3, 3, 1), np.float32)
+    dot[0, 1, 1] = 1.0  # one lit pixel: 2 differences across and 2 down; the second mask is flat
+    assert float(numpy(total_variation(dot))) == pytest.approx((4.0 + 0.0) / 2)
+    assert float(numpy(total_variation(np.full((1, 4, 4, 1), 0.7, np.float32)))) == 0.0
+
+
+def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):
+    keras.utils.set_random_seed(0)
+    gan = tiny_stargan(edit_mask=True, lambda_gp=0.0, lambda_mask_tv=0.5)
+    config = gan.get_config()
+    assert config["edit_mask"] is True and config["lambda_mask_tv"] == 0.5 and "edit_mask" not in tiny_stargan().get_config()
+    assert StarGAN.from_config(config).get_config() == config
+    mask_layer = gan.generator.get_layer("edit_mask")
+    assert len(gan.weights) == len(tiny_stargan().weights) + 2  # the mask's kernel and bias, once
+    x, wanted = images.from_uint8(faces(4)), np.roll(OWN, 1, axis=0)
+    drawn = keras.Model(gan.generator.inputs, gan.generator.get_layer("tanh").output)
+    # at the start the mask is sigmoid(3) everywhere: nearly G's own drawing
+    np.testing.assert_allclose(numpy(gan.generator([x, wanted])), numpy(masked_edit(
+        1 / (1 + np.exp(-3.0)), numpy(drawn([x, wanted])), x)), atol=1e-5)
+    # a mask of 0 hands the faces back untouched, whatever G draws
+    kernel, bias = mask_layer.get_weights()
+    mask_layer.set_weights([kernel, np.full_like(bias, -40.0)])
+    np.testing.assert_array_equal(gan.edit(faces(4), attributes=OWN, Young=0), faces(4))
+    mask_layer.set_weights([kernel, bias])
+    # G's loss is the paper's terms plus lambda_mask_tv x the mean of both passes' mask variation
+    tensor = keras.ops.convert_to_tensor
+    gan.random_targets = lambda attributes: tensor(wanted)
+    fake, mask = map(numpy, gan.generator_and_mask([x, wanted]))
+    back, back_mask = map(numpy, gan.generator_and_mask([fake, OWN]))
+    fake_src, fake_cls = map(numpy, gan.discriminator(fake))
+    variation = (float(numpy(total_variation(mask))) + float(numpy(total_variation(back_mask)))) / 2
+    expected = (-fake_src.mean() + classification(fake_cls, wanted) + 10.0 * np.abs(back - x).mean()
+                + 0.5 * variation)
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    assert float(numpy(gan.generator_loss(batch))) == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    del gan.random_targets
+    gan.compile()
+    history = gan.fit(faces(20), np.tile(OWN, (5, 1)), batch_size=2, epochs=2, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values())
+    assert all(0.0 < share < 1.0 for share in history["mask_share"]) and min(history["mask_variation"]) > 0.0
+    assert not np.array_equal(mask_layer.get_weights()[0], kernel)  # the mask learns
+    gan.save_weights(tmp_path / "masked.weights.h5")
+    again = StarGAN.from_config(config)
+    again.load_weights(tmp_path / "masked.weights.h5")
+    np.testing.assert_array_equal(again.edit(faces(2), attributes=OWN[:2], Young=0),
+                                  gan.edit(faces(2), attributes=OWN[:2], Young=0))
+    with pytest.raises(ValueError, match="edit_mask must be True or False"):
+        tiny_stargan(edit_mask="yes")
 
 
 @pytest.mark.parametrize("kind, epsilon", [("pooled", 0.0), ("layout", 0.0), ("pooled", 0.1)])
@@ -464,6 +520,28 @@ def test_config_round_trips_and_weights_save_and_load(model, tmp_path):
     np.testing.assert_array_equal(loaded.edit(faces(2), Young=0), model.edit(faces(2), Young=0))
 
 
+def test_a_run_goes_on_from_a_snapshot_of_another_config_layer_by_layer(tmp_path):
+    from ganzoo import training
+
+    keras.utils.set_random_seed(3)
+    plain = tiny_stargan()
+    plain.compile()  # a training run's snapshot holds its optimizers too
+    (tmp_path / "snapshots").mkdir()
+    plain.save_weights(tmp_path / "snapshots" / "step_0000005.weights.h5")
+    config = {k: v for k, v in plain.get_config().items() if k != "seed"}  # run.json keeps the seed apart
+    (tmp_path / "run.json").write_text(json.dumps({"family": "stargan", "config": config, "seed": 0}))
+    masked = tiny_stargan(edit_mask=True)
+    assert training.initialize_from_snapshot(masked, tmp_path, 5) == {"generator": ["edit_mask"]}
+    for network in ("generator", "discriminator"):
+        ours = {w.path: numpy(w) for w in getattr(masked, network).weights}
+        for w in getattr(plain, network).weights:
+            np.testing.assert_array_equal(ours[w.path], numpy(w))
+    with pytest.raises(FileNotFoundError, match="no snapshot at step 6; it has snapshots at steps 5"):
+        training.initialize_from_snapshot(masked, tmp_path, 6)
+    with pytest.raises(ValueError, match="shares no layer"):
+        training.initialize_from_snapshot(tiny_dcgan(), tmp_path, 5)
+
+
 # --- data ----------------------------------------------------------------------------------------
 def test_select_attributes_takes_the_named_columns_in_order():
     names = ["Bald", "Black_Hair", "Blond_Hair", "Male"]
@@ -490,6 +568,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05",
             "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
+            "--snapshot_every=2",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -507,6 +586,16 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
         assert (tmp_path / "run" / f"attribute_teacher_{name}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
         assert taught["epsilon"] == epsilon
+    # a run with G's edit mask goes on from that run's snapshot: every layer but the mask keeps its weights
+    masked = [*args[:5], "--stargan_edit_mask", f"--init_snapshot={tmp_path / 'run'}:2", f"--output_dir={tmp_path / 'masked'}",
+              "--export", f"--export_dir={tmp_path / 'weights' / 'masked'}", f"--manifest={tmp_path / 'manifest.json'}"]
+    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *masked], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads((tmp_path / "weights" / "masked" / "config.json").read_text())["config"]["edit_mask"] is True
+    began = json.loads((tmp_path / "manifest.json").read_text())["models"]["stargan_celeba"]["training"]["initialized_from"]
+    assert began["steps"] == 2 and began["fresh_layers"] == {"generator": ["edit_mask"]}
+    assert "began from the snapshot at step 2 of another run" in (tmp_path / "weights" / "masked" / "README.md").read_text()
 
 
 @pytest.mark.parametrize("teachers", ["pooled,dense", "layout:1.5"])

@@ -30,7 +30,10 @@ does not pass for the attribute (the teacher below reads them so too). lambda_te
 classification term frozen attribute classifiers' reading of its edits (build_attribute_teacher,
 attach_teacher): D's classifier learns beside G, and on a small training set G found edits that it reads
 as the target and a judge trained on real faces does not (the recipe's docstring); a classifier trained
-once on the real faces cannot be moved.
+once on the real faces cannot be moved. edit_mask=True (GANimation's attention, Pumarola et al. 2018) has G
+draw a one-channel mask m beside its image C and return m * C + (1 - m) * x: where m is 0 the input's own
+pixels pass unchanged, so what an edit does not touch keeps the input's detail instead of G's redrawing;
+G's loss adds lambda_mask_tv x the mask's total variation (GANimation's 1e-5) so that m is smooth.
 """
 
 import difflib
@@ -74,6 +77,20 @@ def random_target_attributes(attributes, hair_columns, seed=None):
     return targets * (1.0 - ops.sum(placement, axis=0)) + ops.matmul(hair, placement)
 
 
+def masked_edit(mask, drawn, image):
+    """mask * drawn + (1 - mask) * image: G's drawing where the mask is 1, the input where it is 0."""
+    return mask * drawn + (1.0 - mask) * image
+
+
+def total_variation(mask):
+    """The mean over images of the summed absolute differences between neighbouring mask values (N, H, W, 1)
+    (GANimation's smoothness term)."""
+    mask = ops.cast(mask, "float32")
+    across = ops.sum(ops.abs(mask[:, :, 1:] - mask[:, :, :-1]), axis=(1, 2, 3))
+    down = ops.sum(ops.abs(mask[:, 1:] - mask[:, :-1]), axis=(1, 2, 3))
+    return ops.mean(across + down)
+
+
 # --- networks -------------------------------------------------------------------------------------
 def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
@@ -82,7 +99,14 @@ def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
     return layers.ReLU()(instance_norm(f"{name}_norm")(x))
 
 
-def build_generator(resolution, attributes, width, blocks):
+class MaskedEdit(layers.Layer):
+    """[mask, drawn, image] -> masked_edit(mask, drawn, image)."""
+
+    def call(self, inputs):
+        return masked_edit(*inputs)
+
+
+def build_generator(resolution, attributes, width, blocks, edit_mask=False):
     image = keras.Input((resolution, resolution, 3), name="image")
     target = keras.Input((attributes,), name="attributes")
     # nearest upsampling of a 1x1 map tiles the vector over every pixel
@@ -97,8 +121,15 @@ def build_generator(resolution, attributes, width, blocks):
         x = layers.Add(name=f"res{i}")([x, instance_norm(f"res{i}_b_norm")(y)])
     for i in (1, 0):
         x = _conv_norm_relu(x, width * 2**i, 4, f"up{i}", strides=2, transpose=True)
-    x = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
-    return keras.Model([image, target], layers.Activation("tanh", dtype="float32", name="tanh")(x), name="generator")
+    drawn = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
+    drawn = layers.Activation("tanh", dtype="float32", name="tanh")(drawn)
+    if edit_mask:
+        # starts at m = sigmoid(3) = 0.95 everywhere: the paper's G (or a trained one's weights) nearly
+        # unchanged, from which the mask learns where the input can stay
+        mask = layers.Conv2D(1, 7, padding="same", activation="sigmoid", kernel_initializer="zeros",
+                             bias_initializer=keras.initializers.Constant(3.0), dtype="float32", name="edit_mask")(x)
+        drawn = MaskedEdit(dtype="float32", name="masked_edit")([mask, drawn, image])
+    return keras.Model([image, target], drawn, name="generator")
 
 
 def discriminator_layers(resolution):
@@ -239,7 +270,8 @@ class StarGAN(GAN):
 
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
-                 augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, **kwargs):
+                 augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
+                 lambda_mask_tv=1e-5, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -267,20 +299,27 @@ class StarGAN(GAN):
                              f"them at a time), got {self.hair_group!r}.")
         self.hair_columns = [self.attributes.index(name) for name in self.hair_group]
         for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp),
-                            ("lambda_teacher", lambda_teacher)):
+                            ("lambda_teacher", lambda_teacher), ("lambda_mask_tv", lambda_mask_tv)):
             if not float(value) >= 0.0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.lambda_cls, self.lambda_rec, self.lambda_gp = float(lambda_cls), float(lambda_rec), float(lambda_gp)
         self.lambda_teacher = float(lambda_teacher)
+        if not isinstance(edit_mask, bool):
+            raise ValueError(f"edit_mask must be True or False, got {edit_mask!r}.")
+        self.edit_mask, self.lambda_mask_tv = edit_mask, float(lambda_mask_tv)
         self.d_steps = check_positive_int(d_steps, "d_steps")
         sizes = dict(resolution=self.resolution, attributes=len(self.attributes), width=self.width, blocks=self.blocks)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = (self.resolution, self.resolution, 3)
-        self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks)
+        self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks, edit_mask)
+        if edit_mask:  # the same layers, the mask as a second output for G's loss; untracked like the teachers
+            object.__setattr__(self, "generator_and_mask", keras.Model(
+                self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output]))
         self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
-                                      *(("teacher_classification",) if self.lambda_teacher else ()))}
+                                      *(("teacher_classification",) if self.lambda_teacher else ()),
+                                      *(("mask_share", "mask_variation") if edit_mask else ()))}
         self.build()
 
     teachers = ()  # training only, never in the model's weights: attach_teacher
@@ -312,7 +351,8 @@ class StarGAN(GAN):
                 "seed": self.seed,
                 **({} if self.augmenter is None else self.augmenter.gan_config()),
                 **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads}),
-                **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {})}
+                **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {}),
+                **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
@@ -375,7 +415,12 @@ class StarGAN(GAN):
     def generator_loss(self, batch):
         real, original = batch["images"], batch["attributes"]
         targets = self.random_targets(original)
-        fake = self.generator([real, targets], training=True)
+        if self.edit_mask:
+            fake, mask = self.generator_and_mask([real, targets], training=True)
+            back, back_mask = self.generator_and_mask([fake, original], training=True)
+        else:
+            fake = self.generator([real, targets], training=True)
+            back = self.generator([fake, original], training=True)
         classified = fake  # what G's classification terms read
         if self.augment_heads == "both":
             fake_logits, fake_classes = self.discriminate(fake)
@@ -385,10 +430,15 @@ class StarGAN(GAN):
                 classified = self.augmenter.augment(fake)
                 _, fake_classes = self.discriminator(classified, training=True)
         classification = attribute_classification_loss(fake_classes, targets)
-        reconstruction = ops.mean(ops.abs(self.generator([fake, original], training=True) - real))
+        reconstruction = ops.mean(ops.abs(back - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
         self.trackers["reconstruction"].update_state(ops.stop_gradient(reconstruction))
         loss = self.g_objective(fake_logits) + self.lambda_cls * classification + self.lambda_rec * reconstruction
+        if self.edit_mask:  # both passes' masks kept smooth, as GANimation's
+            variation = (total_variation(mask) + total_variation(back_mask)) / 2.0
+            self.trackers["mask_share"].update_state(ops.stop_gradient(ops.mean(ops.cast(mask, "float32"))))
+            self.trackers["mask_variation"].update_state(ops.stop_gradient(variation))
+            loss = loss + self.lambda_mask_tv * variation
         if not self.lambda_teacher:
             return loss
         if not self.teachers:
