@@ -19,7 +19,7 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
-                                     build_attribute_teacher, masked_edit, random_target_attributes, total_variation,
+                                     binomial_blur, build_attribute_teacher, masked_edit, random_target_attributes, total_variation,
                                      train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
@@ -207,6 +207,35 @@ def test_the_masked_edit_and_the_masks_total_variation_against_closed_forms():
     dot[0, 1, 1] = 1.0  # one lit pixel: 2 differences across and 2 down; the second mask is flat
     assert float(numpy(total_variation(dot))) == pytest.approx((4.0 + 0.0) / 2)
     assert float(numpy(total_variation(np.full((1, 4, 4, 1), 0.7, np.float32)))) == 0.0
+
+
+def test_the_binomial_blur_flattens_a_checkerboard_and_keeps_a_flat_image():
+    rows, cols = np.indices((6, 8))
+    checkers = np.where((rows + cols) % 2 == 0, 1.0, -1.0).astype(np.float32)[None, :, :, None] * [1.0, 0.5]
+    flat = np.full((1, 6, 8, 2), 0.3, np.float32)
+    np.testing.assert_allclose(numpy(binomial_blur(flat)), flat, atol=1e-6)
+    # reflected edges continue the pattern, so the period-2 part vanishes everywhere
+    np.testing.assert_allclose(numpy(binomial_blur(checkers + flat)), flat, atol=1e-6)
+    ramp = np.broadcast_to(np.arange(8, dtype=np.float32)[None, None, :, None], (1, 6, 8, 1))
+    np.testing.assert_allclose(numpy(binomial_blur(ramp))[0, :, 1:-1, 0], ramp[0, :, 1:-1, 0], atol=1e-5)
+
+
+def test_upsample_blur_follows_each_transposed_convolution_and_adds_no_weights():
+    keras.utils.set_random_seed(0)
+    blurred, plain = tiny_stargan(upsample_blur=True), tiny_stargan()
+    assert blurred.get_config()["upsample_blur"] is True and "upsample_blur" not in plain.get_config()
+    assert StarGAN.from_config(blurred.get_config()).upsample_blur
+    assert len(blurred.weights) == len(plain.weights)
+    blurred.set_weights(plain.get_weights())  # the same weights draw differently: the blur is in the path
+    x = images.from_uint8(faces(2))
+    assert not np.allclose(numpy(blurred.generator([x, OWN[:2]])), numpy(plain.generator([x, OWN[:2]])), atol=1e-3)
+    g = blurred.generator
+    for name in ("up1", "up0"):
+        up, after = keras.Model(g.inputs, [g.get_layer(name).output, g.get_layer(f"{name}_blur").output])([x, OWN[:2]])
+        np.testing.assert_allclose(numpy(after), numpy(binomial_blur(up)), atol=1e-5)
+        assert g.get_layer(f"{name}_norm").input is g.get_layer(f"{name}_blur").output  # blurred, then normalised
+    with pytest.raises(ValueError, match="upsample_blur must be True or False"):
+        tiny_stargan(upsample_blur=1)
 
 
 def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):

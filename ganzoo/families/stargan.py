@@ -34,6 +34,9 @@ once on the real faces cannot be moved. edit_mask=True (GANimation's attention, 
 draw a one-channel mask m beside its image C and return m * C + (1 - m) * x: where m is 0 the input's own
 pixels pass unchanged, so what an edit does not touch keeps the input's detail instead of G's redrawing;
 G's loss adds lambda_mask_tv x the mask's total variation (GANimation's 1e-5) so that m is smooth.
+upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G's stride-2 transposed
+convolutions (as StyleGAN's upsampling does): their four output phases have kernels of their own, which
+draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016).
 """
 
 import difflib
@@ -91,11 +94,30 @@ def total_variation(mask):
     return ops.mean(across + down)
 
 
+def binomial_blur(images):
+    """Each channel of (N, H, W, C) convolved with [1, 2, 1] x [1, 2, 1] / 16, edges reflected: a pattern
+    of period 2 (a checkerboard) becomes flat, a flat image stays as it is."""
+    channels = images.shape[-1]
+    taps = np.array([1.0, 2.0, 1.0])
+    kernel = np.tile((np.outer(taps, taps) / 16.0)[:, :, None, None], (1, 1, channels, 1))
+    padded = ops.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="reflect")
+    return ops.depthwise_conv(padded, ops.cast(kernel, images.dtype), strides=1, padding="valid")
+
+
+class BinomialBlur(layers.Layer):
+    """binomial_blur as a layer (no weights)."""
+
+    def call(self, images):
+        return binomial_blur(images)
+
+
 # --- networks -------------------------------------------------------------------------------------
-def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False):
+def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False, blur=False):
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
     # no bias: instance norm subtracts it with the mean
     x = conv(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
+    if blur:
+        x = BinomialBlur(name=f"{name}_blur")(x)
     return layers.ReLU()(instance_norm(f"{name}_norm")(x))
 
 
@@ -106,7 +128,7 @@ class MaskedEdit(layers.Layer):
         return masked_edit(*inputs)
 
 
-def build_generator(resolution, attributes, width, blocks, edit_mask=False):
+def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsample_blur=False):
     image = keras.Input((resolution, resolution, 3), name="image")
     target = keras.Input((attributes,), name="attributes")
     # nearest upsampling of a 1x1 map tiles the vector over every pixel
@@ -120,7 +142,7 @@ def build_generator(resolution, attributes, width, blocks, edit_mask=False):
         y = layers.Conv2D(width * 4, 3, padding="same", use_bias=False, name=f"res{i}_b")(y)
         x = layers.Add(name=f"res{i}")([x, instance_norm(f"res{i}_b_norm")(y)])
     for i in (1, 0):
-        x = _conv_norm_relu(x, width * 2**i, 4, f"up{i}", strides=2, transpose=True)
+        x = _conv_norm_relu(x, width * 2**i, 4, f"up{i}", strides=2, transpose=True, blur=upsample_blur)
     drawn = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
     drawn = layers.Activation("tanh", dtype="float32", name="tanh")(drawn)
     if edit_mask:
@@ -271,7 +293,7 @@ class StarGAN(GAN):
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
-                 lambda_mask_tv=1e-5, **kwargs):
+                 lambda_mask_tv=1e-5, upsample_blur=False, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -307,11 +329,15 @@ class StarGAN(GAN):
         if not isinstance(edit_mask, bool):
             raise ValueError(f"edit_mask must be True or False, got {edit_mask!r}.")
         self.edit_mask, self.lambda_mask_tv = edit_mask, float(lambda_mask_tv)
+        if not isinstance(upsample_blur, bool):
+            raise ValueError(f"upsample_blur must be True or False, got {upsample_blur!r}.")
+        self.upsample_blur = upsample_blur
         self.d_steps = check_positive_int(d_steps, "d_steps")
         sizes = dict(resolution=self.resolution, attributes=len(self.attributes), width=self.width, blocks=self.blocks)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = (self.resolution, self.resolution, 3)
-        self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks, edit_mask)
+        self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks, edit_mask,
+                                         upsample_blur)
         if edit_mask:  # the same layers, the mask as a second output for G's loss; untracked like the teachers
             object.__setattr__(self, "generator_and_mask", keras.Model(
                 self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output]))
@@ -352,7 +378,8 @@ class StarGAN(GAN):
                 **({} if self.augmenter is None else self.augmenter.gan_config()),
                 **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads}),
                 **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {}),
-                **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {})}
+                **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {}),
+                **({"upsample_blur": True} if self.upsample_blur else {})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
