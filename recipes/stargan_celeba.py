@@ -218,6 +218,12 @@ command with --stargan_teacher_weight=2 --steps=4000 --snapshot_every=1000, from
 --init_snapshot=runs/stargan_mask:4000 --output_dir=runs/stargan_mask_t2):
 
     teachers x2,  +4,000+1,000  81  63    98    92     81     100      47       80.2     0.059   0.58-0.72
+    teachers x2,  +4,000+2,000  65  56    98    88     82     100      50       80.9     0.055   0.57-0.76
+    teachers x2,  +4,000+3,000  64  64    97    90     79      98      52       78.6     0.055   0.56-0.78
+
+Male=0 back at 79-82% (94 men; about 4 points of noise each), the other reliable edits (Male=1, Young=1)
+at 88-100%, at an edits FID 6-8 above the mask run's alone and still a fifth of the no-mask run's identity
+loss. The checkered texture where G draws is the blocker left (paused at 3,000, resumable).
 """
 
 from absl import app, flags
