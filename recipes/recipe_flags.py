@@ -229,7 +229,7 @@ def _initialize_from(entry_name, output_dir):
 
 def _initialize_from_snapshot(spec, output_dir):
     """initialize(model) for --init_snapshot=RUN_DIR:STEP, recording the snapshot (its file's sha256, the
-    source run's command) and the layers that started fresh beside the run, for the export's card."""
+    source run's config) and the layers that started fresh beside the run, for the export's card."""
     import hashlib
 
     from ganzoo import training
