@@ -223,7 +223,16 @@ command with --stargan_teacher_weight=2 --steps=4000 --snapshot_every=1000, from
 
 Male=0 back at 79-82% (94 men; about 4 points of noise each), the other reliable edits (Male=1, Young=1)
 at 88-100%, at an edits FID 6-8 above the mask run's alone (117 without a mask) and an identity score of
-0.56-0.78 (0.08-0.24 without a mask). The checkered texture where G draws is the blocker left (paused at 3,000, resumable).
+0.56-0.78 (0.08-0.24 without a mask). A fixed blur after G's transposed convolutions (--stargan_upsample_blur: no weights, so
+the same command with it goes on from that run's +3,000, --init_snapshot=runs/stargan_mask_t2:3000
+--output_dir=runs/stargan_mask_t2_blur) removes the checkered texture at once:
+
+    + blur,       +1,000      74    59    75    87     78      78      49       73.3     0.031   0.80-0.92
+    + blur,       +2,000      60    62    77    59     71      74      45       66.6     0.025   0.86-0.98
+
+but G, having to draw through the blur, draws less: the mask fell from 0.44 to 0.17-0.27 of the face,
+and with it Male and Young (Male=1 59% at +2,000); where it draws, the faces are soft with small pink and
+green blotches. The checkered texture where G draws is the blocker left (paused at 3,000, resumable).
 """
 
 from absl import app, flags
