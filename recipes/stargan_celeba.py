@@ -230,9 +230,10 @@ the same command with it goes on from that run's +3,000, --init_snapshot=runs/st
     + blur,       +1,000      74    59    75    87     78      78      49       73.3     0.031   0.80-0.92
     + blur,       +2,000      60    62    77    59     71      74      45       66.6     0.025   0.86-0.98
     + blur,       +3,000      65    58    79    70     65      72      49       64.7     0.024   0.86-0.97
+    + blur,       +4,000      67    58    76    64     62      70      47       63.1     0.023   0.89-0.98
 
 but G, having to draw through the blur, draws less: the mask fell from 0.44 to 0.17-0.27 of the face,
-and with it Male and Young (Male=1 59 / 70% at +2,000 / +3,000; paused at 3,000); where it draws, the faces are soft with small pink and
+and with it Male and Young (Male=1 59 / 70 / 64% at +2,000 / +3,000 / +4,000, where the run ends); where it draws, the faces are soft with small pink and
 green blotches. The checkered texture where G draws is the blocker left (paused at 3,000, resumable).
 """
 
