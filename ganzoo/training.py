@@ -103,19 +103,25 @@ def snapshot_steps(output_dir):
     return sorted(int(path.name[len("step_"):-len(".weights.h5")]) for path in folder.glob("step_*.weights.h5"))
 
 
+def snapshot_file(output_dir, step):
+    """The path of a run's snapshot at `step`, or a FileNotFoundError naming the steps it has."""
+    output_dir = Path(output_dir)
+    weights = output_dir / SNAPSHOTS / f"step_{int(step):07d}.weights.h5"
+    if not weights.exists():
+        kept = snapshot_steps(output_dir) if output_dir.is_dir() else []
+        raise FileNotFoundError(f"{output_dir} has no snapshot at step {step}; it has "
+                                + (f"snapshots at steps {', '.join(map(str, kept))}." if kept else
+                                   "none (train with snapshot_every, the recipes' --snapshot_every)."))
+    return weights
+
+
 def load_checkpoint(output_dir, step=None):
     """(model, generator steps trained) from the checkpoint a train() run keeps in output_dir,
     while it runs or after it stopped, e.g. to measure a long run on its way; with `step`, from
     its snapshot at that step instead (train(snapshot_every=...))."""
     output_dir = Path(output_dir)
-    run, weights = output_dir / RUN_FILE, output_dir / "backup" / "latest.weights.h5"
-    if step is not None:
-        weights = output_dir / SNAPSHOTS / f"step_{int(step):07d}.weights.h5"
-        if not weights.exists():
-            kept = snapshot_steps(output_dir)
-            raise FileNotFoundError(f"{output_dir} has no snapshot at step {step}; it has "
-                                    + (f"snapshots at steps {', '.join(map(str, kept))}." if kept else
-                                       "none (train with snapshot_every, the recipes' --snapshot_every)."))
+    run = output_dir / RUN_FILE
+    weights = output_dir / "backup" / "latest.weights.h5" if step is None else snapshot_file(output_dir, step)
     for path in (run, weights):
         if not path.exists():
             raise FileNotFoundError(f"{path} is missing: {output_dir} is not a train() output folder with a "

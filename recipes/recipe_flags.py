@@ -230,20 +230,18 @@ def _initialize_from(entry_name, output_dir):
 def _initialize_from_snapshot(spec, output_dir):
     """initialize(model) for --init_snapshot=RUN_DIR:STEP, recording the snapshot (its file's sha256, the
     source run's config) and the layers that started fresh beside the run, for the export's card."""
-    import hashlib
-
     from ganzoo import training
+    from ganzoo.hub import sha256_of
 
     if (output_dir / INITIALIZED_FROM).exists():  # a resumed run: the checkpoint holds the weights
         return None
     run_dir, _, step = spec.rpartition(":")
     if not run_dir or not step.isdigit():
         raise SystemExit(f"--init_snapshot={spec}: expected RUN_DIR:STEP, e.g. runs/stargan_celeba:40000.")
-    snapshot = Path(run_dir) / training.SNAPSHOTS / f"step_{int(step):07d}.weights.h5"
-    if not snapshot.exists():
-        kept = training.snapshot_steps(run_dir) if Path(run_dir).is_dir() else []
-        raise SystemExit(f"--init_snapshot: {snapshot} does not exist"
-                         + (f"; {run_dir} has snapshots at steps {', '.join(map(str, kept))}." if kept else "."))
+    try:
+        snapshot = training.snapshot_file(run_dir, step)
+    except FileNotFoundError as e:
+        raise SystemExit(f"--init_snapshot: {e}") from None
 
     def initialize(model):
         try:
@@ -252,7 +250,7 @@ def _initialize_from_snapshot(spec, output_dir):
             raise SystemExit(f"--init_snapshot: {e}") from None
         source_run = json.loads((Path(run_dir) / training.RUN_FILE).read_text())
         record = {"snapshot": str(snapshot), "steps": int(step),
-                  "sha256": hashlib.sha256(snapshot.read_bytes()).hexdigest(),
+                  "sha256": sha256_of(snapshot),
                   "config": source_run.get("config"), "fresh_layers": fresh}
         print(f"started from {snapshot}; layers with fresh weights: {fresh or 'none'}")
         output_dir.mkdir(parents=True, exist_ok=True)
