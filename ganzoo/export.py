@@ -107,12 +107,77 @@ def save_weights_folder(model, folder, *, generator_only=False, grid_seed=0, wei
     for file, dtype in [("model.weights.h5", weights_dtype), *((f, training_weights_dtype) for f in training_files)]:
         store_compressed(folder / file, float16=dtype == "float16")
         check_finite_weights_file(folder / file)  # beyond float16's range: infinite
-    model = _as_users_load_it(model, folder)  # the pictures show what users will load
-    grid = model.preview_grid(64, seed=grid_seed)
-    images.save_png(grid, folder / "samples.png", scale=2)
-    for name, picture in model.card_pictures().items():  # e.g. StyleGAN's mixing grid
-        images.save_png(picture, folder / name, scale=2)
+    save_pictures(_as_users_load_it(model, folder), folder, grid_seed)  # what users will load draws them
     return folder
+
+
+def save_pictures(model, folder, grid_seed=0):
+    """samples.png and the card's own pictures (e.g. StyleGAN's mixing grid), drawn by `model`."""
+    images.save_png(model.preview_grid(64, seed=grid_seed), Path(folder) / "samples.png", scale=2)
+    for name, picture in model.card_pictures().items():
+        images.save_png(picture, Path(folder) / name, scale=2)
+
+
+def store_entry_as_float16(name, entry, folder, *, training_files_too=True, n=1000, seed=0, max_level_change=1):
+    """Rewrite a shipped entry's weights as float16 (gzip-compressed), for room in the size budget,
+    where its samples barely change: `n` samples (seed `seed`) drawn from the stored folder before and
+    after may differ by at most `max_level_change` of 255, else a ValueError and the folder untouched.
+    The training files (the discriminator) go to float16 too unless `training_files_too` is False.
+    Redraws the pictures from the rewritten weights, records the check in entry["storage"] for the
+    card, and rewrites the card and file records; returns that record. Metrics measured on the
+    float32 weights are left for `ganzoo evaluate NAME --write` to measure again."""
+    import shutil
+
+    from ganzoo.hub import read_config
+    from ganzoo.zoo import load_folder
+
+    folder = Path(folder)
+    config = read_config(folder)
+    if config.get("weights_dtype", "float32") != "float32":
+        raise ValueError(f"{name}: model.weights.h5 is stored as {config['weights_dtype']} already.")
+    try:
+        drawn = load_folder(folder).sample(n, seed=seed).astype(np.int16)
+    except ValueError as e:  # image-to-image families draw from inputs, not from a seed
+        raise ValueError(f"{name}: this check compares samples drawn from noise, which a {entry['family']} "
+                         f"entry does not draw ({e}); re-export it from its recipe at float16 instead.") from None
+    work = folder.with_name(folder.name + ".float16")
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(folder, work)
+    training_files = config.get("training_files", [])
+    for file in ["model.weights.h5", *(training_files if training_files_too else [])]:
+        store_compressed(work / file, float16=True)
+        check_finite_weights_file(work / file)
+    config["weights_dtype"] = "float16"
+    if training_files and not training_files_too:
+        config["training_weights_dtype"] = "float32"
+    else:
+        config.pop("training_weights_dtype", None)
+    (work / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    after = load_folder(work)
+    change = np.abs(after.sample(n, seed=seed).astype(np.int16) - drawn)
+    if change.max() > max_level_change:
+        shutil.rmtree(work)
+        raise ValueError(f"{name}: at float16 its samples change by up to {change.max()} of 255 (more than "
+                         f"{max_level_change}); it stays float32.")
+    save_pictures(after, work)
+    entry["storage"] = {
+        "weights_dtype": "float16", "training_files_float16": bool(training_files and training_files_too),
+        "float32_sha256": sha256_of(folder / "model.weights.h5"), "n_samples": n, "seed": seed,
+        "max_level_change": int(change.max()), "identical_share": round(float((change == 0).mean()), 4),
+        "command": f"python scripts/store_float16.py {name}"}
+    refresh_card(name, entry, work)
+    shutil.rmtree(folder)
+    work.rename(folder)
+    return entry["storage"]
+
+
+def storage_summary(storage):
+    """The card's sentence for an entry rewritten by store_entry_as_float16."""
+    what = "The weights (generator and discriminator)" if storage["training_files_float16"] else "The weights"
+    return (f"{what} were then stored as float16 (`{storage['command']}`): {storage['n_samples']:,} samples "
+            f"(seed {storage['seed']}) differ from those of the float32 weights (model.weights.h5 sha256 "
+            f"{storage['float32_sha256'][:16]}...) by at most {storage['max_level_change']} of 255, "
+            f"{100 * storage['identical_share']:.2f}% of values identical.")
 
 
 def _as_users_load_it(model, folder):
@@ -338,6 +403,7 @@ def model_card(name, entry, pictures=()):
         "",
         training_summary(training),
         *([training["note"]] if training.get("note") else []),
+        *([storage_summary(entry["storage"])] if entry.get("storage") else []),
         "",
         "## Metrics",
         metrics_table(entry["metrics"]),
