@@ -144,14 +144,15 @@ def store_entry_as_float16(name, entry, folder, *, training_files_too=True, n=10
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(folder, work)
     training_files = config.get("training_files", [])
-    for file in ["model.weights.h5", *(training_files if training_files_too else [])]:
+    rewritten = ["model.weights.h5", *(training_files if training_files_too else [])]
+    for file in rewritten:
         store_compressed(work / file, float16=True)
         check_finite_weights_file(work / file)
+    training_dtype = "float16" if training_files_too else config.get("training_weights_dtype", "float32")
     config["weights_dtype"] = "float16"
-    if training_files and not training_files_too:
-        config["training_weights_dtype"] = "float32"
-    else:
-        config.pop("training_weights_dtype", None)
+    config.pop("training_weights_dtype", None)
+    if training_files and training_dtype != "float16":  # as write_folder_config: only where it differs
+        config["training_weights_dtype"] = training_dtype
     (work / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     after = load_folder(work)
     change = np.abs(after.sample(n, seed=seed).astype(np.int16) - drawn)
@@ -161,7 +162,7 @@ def store_entry_as_float16(name, entry, folder, *, training_files_too=True, n=10
                          f"{max_level_change}); it stays float32.")
     save_pictures(after, work)
     entry["storage"] = {
-        "weights_dtype": "float16", "training_files_float16": bool(training_files and training_files_too),
+        "weights_dtype": "float16", "rewritten": rewritten,
         "float32_sha256": sha256_of(folder / "model.weights.h5"), "n_samples": n, "seed": seed,
         "max_level_change": int(change.max()), "identical_share": round(float((change == 0).mean()), 4),
         "command": f"python scripts/store_float16.py {name}"}
@@ -173,8 +174,8 @@ def store_entry_as_float16(name, entry, folder, *, training_files_too=True, n=10
 
 def storage_summary(storage):
     """The card's sentence for an entry rewritten by store_entry_as_float16."""
-    what = "The weights (generator and discriminator)" if storage["training_files_float16"] else "The weights"
-    return (f"{what} were then stored as float16 (`{storage['command']}`): {storage['n_samples']:,} samples "
+    files = " and ".join(storage["rewritten"])
+    return (f"{files} {'were' if len(storage['rewritten']) > 1 else 'was'} then stored as float16 (`{storage['command']}`): {storage['n_samples']:,} samples "
             f"(seed {storage['seed']}) differ from those of the float32 weights (model.weights.h5 sha256 "
             f"{storage['float32_sha256'][:16]}...) by at most {storage['max_level_change']} of 255, "
             f"{100 * storage['identical_share']:.2f}% of values identical.")

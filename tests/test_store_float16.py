@@ -50,7 +50,9 @@ def test_the_script_halves_the_weights_and_records_how_little_samples_moved(priv
     assert storage["identical_share"] == round(float((moved == 0).mean()), 4)
     assert storage["float32_sha256"] == float32_sha and storage["n_samples"] == 200
     assert storage["command"] == "python scripts/store_float16.py squares"
-    assert "stored as float16 (`python scripts/store_float16.py squares`)" in (folder / "README.md").read_text()
+    assert storage["rewritten"] == ["model.weights.h5", "discriminator.weights.h5"]
+    assert ("model.weights.h5 and discriminator.weights.h5 were then stored as float16 "
+            "(`python scripts/store_float16.py squares`)") in (folder / "README.md").read_text()
     for record in entry["files"]:  # the manifest names the rewritten files
         assert hub.sha256_of(folder / record["path"]) == record["sha256"], record["path"]
     assert not (folder.parent / "squares.float16").exists()
@@ -75,8 +77,22 @@ def test_the_discriminator_can_stay_float32(private_entry):
     assert dtypes_of(folder / "model.weights.h5") == {"float16"}
     assert "float32" in dtypes_of(folder / "discriminator.weights.h5")
     assert json.loads((folder / "config.json").read_text())["training_weights_dtype"] == "float32"
-    assert storage["training_files_float16"] is False
-    assert export.storage_summary(storage).startswith("The weights were then stored as float16")
+    assert storage["rewritten"] == ["model.weights.h5"]
+    assert export.storage_summary(storage).startswith("model.weights.h5 was then stored as float16 (`python ")
+
+
+
+def test_a_discriminator_exported_at_float16_keeps_saying_so(tmp_path):
+    model = tiny_dcgan(width=64)
+    folder = export.save_weights_folder(model, tmp_path / "weights" / "squares", generator_only=True,
+                                        training_weights_dtype="float16")  # as dcgan_celeba's recipe exports
+    entry = export.build_entry("squares", model, folder, description="tiny", dataset=DATASET,
+                               recipe="recipes/dcgan_mnist.py", command="python recipes/dcgan_mnist.py",
+                               training={"steps": 0})
+    export.store_entry_as_float16("squares", entry, folder, n=50, training_files_too=False)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["weights_dtype"] == "float16" and "training_weights_dtype" not in config  # all float16
+    assert dtypes_of(folder / "discriminator.weights.h5") == {"float16"}
 
 
 def test_an_image_to_image_entry_is_sent_back_to_its_recipe(tmp_path):
