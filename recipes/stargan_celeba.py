@@ -249,11 +249,12 @@ it), the three teachers at weight 2, 30,000 steps (the learning rate held for 15
     read as the target (%)  Black Blond Brown Male=1 Male=0 Young=1 Young=0  edits FID  recon L1  identity
     from 0,        2,000      69    52    73    66     77      70      33       76.9     0.037   0.73-0.94
     from 0,        4,000      80    61    73    75     62      61      34       69.4     0.031   0.73-0.96
+    from 0,        6,000      78    54    82    85     66      74      33       69.3     0.030   0.81-0.94
 
 At 2,000 its edits are as clean (FID 77) as the chain's after 34,000 steps, and keep more of each face; the
 mask covers 0.19-0.30 of it (mostly the hair). Where G draws, the edits are still rough: soft, with pink and
-green horizontal streaks over the forehead of many hair edits at 4,000, and the reliable edits are short of
-80% (Male 75 / 62%, Young=1 61%): early, at 13% of its steps.
+green horizontal streaks over the forehead of many hair edits at 4,000 and 6,000, and the reliable edits are
+short of 80% but for Male=1 (85 / 66% at 6,000, Young=1 74%): early, at a fifth of its steps (paused at 6,500).
 """
 
 from absl import app, flags
