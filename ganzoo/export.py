@@ -165,7 +165,8 @@ def store_entry_as_float16(name, entry, folder, *, training_files_too=True, n=10
         "weights_dtype": "float16", "rewritten": rewritten,
         "float32_sha256": sha256_of(folder / "model.weights.h5"), "n_samples": n, "seed": seed,
         "max_level_change": int(change.max()), "identical_share": round(float((change == 0).mean()), 4),
-        "command": f"python scripts/store_float16.py {name}"}
+        "command": f"python scripts/store_float16.py {name}"
+                   + ("" if training_files_too or not training_files else " --keep_training_files_float32")}
     refresh_card(name, entry, work)
     shutil.rmtree(folder)
     work.rename(folder)
@@ -175,8 +176,8 @@ def store_entry_as_float16(name, entry, folder, *, training_files_too=True, n=10
 def storage_summary(storage):
     """The card's sentence for an entry rewritten by store_entry_as_float16."""
     files = " and ".join(storage["rewritten"])
-    return (f"{files} {'were' if len(storage['rewritten']) > 1 else 'was'} then stored as float16 (`{storage['command']}`): {storage['n_samples']:,} samples "
-            f"(seed {storage['seed']}) differ from those of the float32 weights (model.weights.h5 sha256 "
+    return (f"{files} {'were' if len(storage['rewritten']) > 1 else 'was'} then stored as float16 "
+            f"(`{storage['command']}`): {storage['n_samples']:,} samples (seed {storage['seed']}) differ from those of the float32 weights (model.weights.h5 sha256 "
             f"{storage['float32_sha256'][:16]}...) by at most {storage['max_level_change']} of 255, "
             f"{100 * storage['identical_share']:.2f}% of values identical.")
 

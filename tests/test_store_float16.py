@@ -78,6 +78,7 @@ def test_the_discriminator_can_stay_float32(private_entry):
     assert "float32" in dtypes_of(folder / "discriminator.weights.h5")
     assert json.loads((folder / "config.json").read_text())["training_weights_dtype"] == "float32"
     assert storage["rewritten"] == ["model.weights.h5"]
+    assert storage["command"] == "python scripts/store_float16.py squares --keep_training_files_float32"
     assert export.storage_summary(storage).startswith("model.weights.h5 was then stored as float16 (`python ")
 
 
