@@ -254,7 +254,7 @@ it), the three teachers at weight 2, 30,000 steps (the learning rate held for 15
 At 2,000 its edits are as clean (FID 77) as the chain's after 34,000 steps, and keep more of each face; the
 mask covers 0.19-0.30 of it (mostly the hair). Where G draws, the edits are still rough: soft, with pink and
 green horizontal streaks over the forehead of many hair edits at 4,000 and 6,000, and the reliable edits are
-short of 80% but for Male=1 (85 / 66% at 6,000, Young=1 74%): early, at a fifth of its steps (paused at 6,500).
+short of 80% but for Male=1 (85 / 66% at 6,000, Young=1 74%): early, at a fifth of its steps (paused at 7,500).
 """
 
 from absl import app, flags
