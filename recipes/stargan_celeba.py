@@ -307,6 +307,9 @@ def _valid_teachers(items):
 
 flags.register_validator("stargan_teachers", _valid_teachers, "--stargan_teachers: one or more of pooled, layout, "
                          "each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
+flags.DEFINE_float("stargan_teacher_min_accuracy", 0.0, "Each teacher teaches only the attributes it reads at "
+                   "this held-out balanced accuracy or above (its attribute_teacher_*.json); 0: all of them.",
+                   lower_bound=0.0, upper_bound=1.0)
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for those classifiers.", lower_bound=1)
 flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
                      "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
@@ -349,7 +352,7 @@ def attribute_teacher(output_dir, kind, epsilon):
     if saved.exists():
         teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)
         teacher.load_weights(saved)
-        return teacher
+        return teacher, json.loads(record.read_text())["held_out_balanced_accuracy"]
     faces, attributes = faces_and_attributes(FLAGS.data_dir, FLAGS.source)
     faces, attributes = faces[: FLAGS.stargan_teacher_faces], attributes[: FLAGS.stargan_teacher_faces]  # None: all
     teacher = train_attribute_teacher(faces, attributes,
@@ -365,7 +368,13 @@ def attribute_teacher(output_dir, kind, epsilon):
     record.write_text(json.dumps(
         {"epochs": FLAGS.stargan_teacher_epochs, "epsilon": epsilon, "training_faces": len(faces),
          "held_out_balanced_accuracy": scores}, indent=2))
-    return teacher
+    return teacher, scores
+
+
+def taught_attributes(scores, min_accuracy):
+    """The attributes a teacher with held-out balanced accuracies `scores` teaches: those read at
+    min_accuracy or above (all of them at 0)."""
+    return [attribute for attribute in ATTRIBUTES if scores[attribute] >= min_accuracy]
 
 
 def main(argv):
@@ -374,12 +383,21 @@ def main(argv):
     if FLAGS.stargan_teacher_weight:
         import keras
 
-        teachers = [attribute_teacher(recipe_flags.run_folder("stargan_celeba"), *spec)
-                    for spec in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers))]
+        teachers, taught = [], []
+        for spec in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers)):
+            teacher, scores = attribute_teacher(recipe_flags.run_folder("stargan_celeba"), *spec)
+            attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy)
+            print(f"teacher {':'.join(map(str, spec))} teaches {', '.join(attributes) or 'nothing'}")
+            if attributes:
+                teachers.append(teacher)
+                taught.append(attributes)
+        if not teachers:
+            raise app.UsageError(f"No teacher reads any attribute at --stargan_teacher_min_accuracy="
+                                 f"{FLAGS.stargan_teacher_min_accuracy} or above: lower it.")
 
         class AttachTeachers(keras.callbacks.Callback):  # every leg: the checkpoint does not hold them
             def on_train_begin(self, logs=None):
-                self.model.attach_teacher(*teachers)
+                self.model.attach_teacher(*teachers, taught=taught)
 
         callbacks = (AttachTeachers(),)
     recipe_flags.run(

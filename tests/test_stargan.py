@@ -99,6 +99,10 @@ def test_classification_loss_is_the_summed_bce_averaged_over_images():
     # log(1 - sigmoid(x)) as log(sigmoid(-x)): 1 - p loses the digits of p near 1
     bce = -(targets * np.log(1.0 / (1.0 + np.exp(-x))) + (1 - targets) * np.log(1.0 / (1.0 + np.exp(x))))
     assert float(numpy(attribute_classification_loss(logits, targets))) == pytest.approx(bce.sum(1).mean(), rel=1e-5)
+    # weighed per attribute: a 0 leaves that attribute's BCE out of the sum
+    weights = np.array([1, 0, 0.5, 0, 1], np.float32)
+    assert float(numpy(attribute_classification_loss(logits, targets, weights))) == pytest.approx(
+        (bce * weights).sum(1).mean(), rel=1e-5)
 
 
 def test_random_targets_permute_the_rows_and_keep_the_hair_one_hot():
@@ -190,6 +194,19 @@ def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out
     assert abs(taught_by_layout - taught) > 1e-3  # a different network reads differently
     g_expected += 0.5 * (taught_by_layout - taught) / 2
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    # each teacher teaching only some attributes: its term sums those alone
+    twin.attach_teacher(teacher, layout, taught=[None, ["Male", "Young"]])
+    layout_logits = numpy(layout(fake, training=False))
+    taught_by_layout_on_two = classification(layout_logits[:, 3:], fixed[:, 3:])
+    assert abs(taught_by_layout_on_two - taught_by_layout) > 1e-3
+    g_expected += 0.5 * (taught_by_layout_on_two - taught_by_layout) / 2
+    assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    with pytest.raises(ValueError, match="one list of attributes per teacher"):
+        twin.attach_teacher(teacher, layout, taught=[None])
+    with pytest.raises(ValueError, match="teaches no attribute"):
+        twin.attach_teacher(teacher, taught=[[]])
+    with pytest.raises(ValueError, match="Unknown attribute 'Old'"):
+        twin.attach_teacher(teacher, taught=[["Old"]])
     with pytest.raises(ValueError, match="at least one teacher"):
         twin.attach_teacher()
     with pytest.raises(ValueError, match="kind must be one of pooled, layout"):
@@ -596,7 +613,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05",
-            "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
+            "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
             "--snapshot_every=2",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
@@ -615,6 +632,10 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
         assert (tmp_path / "run" / f"attribute_teacher_{name}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
         assert taught["epsilon"] == epsilon
+        # each teaches the attributes it reads at --stargan_teacher_min_accuracy or above
+        reliable = [a for a in ATTRIBUTES if taught["held_out_balanced_accuracy"][a] >= 0.5]
+        spec = f"{name.split('_')[0]}:{epsilon}"
+        assert f"teacher {spec} teaches {', '.join(reliable) or 'nothing'}" in done.stdout
     # a run with G's edit mask goes on from that run's snapshot: every layer but the mask keeps its weights
     masked = [*args[:5], "--stargan_edit_mask", f"--init_snapshot={tmp_path / 'run'}:2", f"--output_dir={tmp_path / 'masked'}",
               "--export", f"--export_dir={tmp_path / 'weights' / 'masked'}", f"--manifest={tmp_path / 'manifest.json'}"]

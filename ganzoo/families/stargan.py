@@ -30,7 +30,8 @@ does not pass for the attribute (the teacher below reads them so too). lambda_te
 classification term frozen attribute classifiers' reading of its edits (build_attribute_teacher,
 attach_teacher): D's classifier learns beside G, and on a small training set G found edits that it reads
 as the target and a judge trained on real faces does not (the recipe's docstring); a classifier trained
-once on the real faces cannot be moved. edit_mask=True (GANimation's attention, Pumarola et al. 2018) has G
+once on the real faces cannot be moved; each teacher may teach only some attributes (attach_teacher's
+`taught`: those it reads reliably, so that G does not chase a reader near chance). edit_mask=True (GANimation's attention, Pumarola et al. 2018) has G
 draw a one-channel mask m beside its image C and return m * C + (1 - m) * x: where m is 0 the input's own
 pixels pass unchanged, so what an edit does not touch keeps the input's detail instead of G's redrawing;
 G's loss adds lambda_mask_tv x the mask's total variation (GANimation's 1e-5) so that m is smooth.
@@ -58,11 +59,15 @@ HAIR_GROUP = ("Black_Hair", "Blond_Hair", "Brown_Hair")
 
 
 # --- losses and targets: pure functions --------------------------------------------------------
-def attribute_classification_loss(logits, targets):
+def attribute_classification_loss(logits, targets, weights=None):
     """The mean over images of the summed per-attribute BCE of sigmoid(logits) against 0/1 targets
-    (the authors' binary_cross_entropy_with_logits(size_average=False) / batch size)."""
+    (the authors' binary_cross_entropy_with_logits(size_average=False) / batch size); `weights` (A,),
+    if given, weighs each attribute's BCE in the sum (0 leaves it out)."""
     logits, targets = ops.cast(logits, "float32"), ops.cast(targets, "float32")
-    return ops.mean(ops.sum(ops.softplus(logits) - logits * targets, axis=-1))
+    bce = ops.softplus(logits) - logits * targets
+    if weights is not None:
+        bce = bce * ops.cast(ops.convert_to_tensor(weights), "float32")
+    return ops.mean(ops.sum(bce, axis=-1))
 
 
 def random_target_attributes(attributes, hair_columns, seed=None):
@@ -348,14 +353,26 @@ class StarGAN(GAN):
                                       *(("mask_share", "mask_variation") if edit_mask else ()))}
         self.build()
 
-    teachers = ()  # training only, never in the model's weights: attach_teacher
+    teachers, teacher_weights = (), ()  # training only, never in the model's weights: attach_teacher
 
-    def attach_teacher(self, *teachers):
+    def attach_teacher(self, *teachers, taught=None):
         """Give G's classification term frozen attribute classifiers (train_attribute_teacher) whose mean
-        reading of the edits it adds, weighted lambda_teacher. Not tracked: checkpoints and shipped
-        weights hold G and D alone, so a resumed run attaches them again."""
+        reading of the edits it adds, weighted lambda_teacher. `taught`: for each teacher, the attributes
+        whose reading counts (None: all of them), e.g. only those it reads reliably on held-out faces, so
+        that G does not chase a reader near chance. Not tracked: checkpoints and shipped weights hold G
+        and D alone, so a resumed run attaches them again."""
         if not teachers:
             raise ValueError("attach_teacher needs at least one teacher (train_attribute_teacher).")
+        taught = [None] * len(teachers) if taught is None else list(taught)
+        if len(taught) != len(teachers):
+            raise ValueError(f"taught: one list of attributes per teacher ({len(teachers)}), got {len(taught)}.")
+        for names in taught:
+            if names is not None and not len(names):
+                raise ValueError("taught: a teacher that teaches no attribute adds nothing; leave it out.")
+            for name in names or ():
+                _check_name(name, self.attributes)
+        weights = tuple(None if names is None else np.array([name in names for name in self.attributes], np.float32)
+                        for names in taught)
         expected = (self.image_shape, (len(self.attributes),))
         for teacher in teachers:
             if (tuple(teacher.input.shape[1:]), tuple(teacher.output.shape[1:])) != expected:
@@ -364,6 +381,7 @@ class StarGAN(GAN):
                                  f"{teacher.output.shape}.")
             teacher.trainable = False
         object.__setattr__(self, "teachers", tuple(teachers))  # bypasses Keras' tracking of sub-models
+        object.__setattr__(self, "teacher_weights", weights)
 
     @property
     def metrics(self):
@@ -472,8 +490,8 @@ class StarGAN(GAN):
             raise ValueError("lambda_teacher > 0 trains G against a frozen attribute classifier: attach one first, "
                              "model.attach_teacher(train_attribute_teacher(faces, attributes)) (as "
                              "recipes/stargan_celeba.py --stargan_teacher_weight does).")
-        taught = sum(attribute_classification_loss(teacher(classified, training=False), targets)
-                     for teacher in self.teachers) / len(self.teachers)
+        taught = sum(attribute_classification_loss(teacher(classified, training=False), targets, weights)
+                     for teacher, weights in zip(self.teachers, self.teacher_weights)) / len(self.teachers)
         self.trackers["teacher_classification"].update_state(ops.stop_gradient(taught))
         return loss + self.lambda_teacher * taught
 
