@@ -31,8 +31,9 @@ classification term frozen attribute classifiers' reading of its edits (build_at
 attach_teacher): D's classifier learns beside G, and on a small training set G found edits that it reads
 as the target and a judge trained on real faces does not (the recipe's docstring); a classifier trained
 once on the real faces cannot be moved; each teacher may teach only some attributes (attach_teacher's
-`taught`: those it reads reliably, so that G does not chase a reader near chance). edit_mask=True (GANimation's attention, Pumarola et al. 2018) has G
-draw a one-channel mask m beside its image C and return m * C + (1 - m) * x: where m is 0 the input's own
+`taught`: those it reads reliably, so that G does not chase a reader near chance). edit_mask=True
+(GANimation's attention, Pumarola et al. 2018) has G draw a one-channel mask m beside its image C and
+return m * C + (1 - m) * x: where m is 0 the input's own
 pixels pass unchanged, so what an edit does not touch keeps the input's detail instead of G's redrawing;
 G's loss adds lambda_mask_tv x the mask's total variation (GANimation's 1e-5) so that m is smooth.
 upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G's stride-2 transposed
