@@ -298,6 +298,8 @@ flags.DEFINE_bool("stargan_edit_mask", False, "G draws a mask beside its image a
                   "one, the mask starts nearly 1 everywhere: that run's G.")
 flags.DEFINE_float("stargan_lambda_mask_tv", 1e-5, "With --stargan_edit_mask: weight of the mask's total variation "
                    "(GANimation: 1e-5).", lower_bound=0.0)
+flags.DEFINE_float("stargan_lambda_mask_decided", 0.0, "With --stargan_edit_mask: weight of the mask's mean "
+                   "m (1 - m), which pushes it to 0 or 1 (0: off).", lower_bound=0.0)
 flags.DEFINE_bool("stargan_upsample_blur", False, "A fixed [1, 2, 1] blur after each of G's transposed "
                   "convolutions, against their checkered pattern (not in the paper; adds no weights, so a run "
                   "can go on from a snapshot without it via --init_snapshot).")
@@ -432,6 +434,7 @@ def main(argv):
          **({"lambda_teacher": FLAGS.stargan_teacher_weight} if FLAGS.stargan_teacher_weight else {}),
          **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {}),
          **({"edit_mask": True, "lambda_mask_tv": FLAGS.stargan_lambda_mask_tv} if FLAGS.stargan_edit_mask else {}),
+         **({"lambda_mask_decided": FLAGS.stargan_lambda_mask_decided} if FLAGS.stargan_lambda_mask_decided else {}),
          **({"upsample_blur": True} if FLAGS.stargan_upsample_blur else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps}, callbacks=callbacks,

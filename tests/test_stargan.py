@@ -19,7 +19,7 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
-                                     binomial_blur, build_attribute_teacher, masked_edit, random_target_attributes, total_variation,
+                                     binomial_blur, build_attribute_teacher, mask_indecision, masked_edit, random_target_attributes, total_variation,
                                      train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
@@ -224,6 +224,9 @@ def test_the_masked_edit_and_the_masks_total_variation_against_closed_forms():
     dot[0, 1, 1] = 1.0  # one lit pixel: 2 differences across and 2 down; the second mask is flat
     assert float(numpy(total_variation(dot))) == pytest.approx((4.0 + 0.0) / 2)
     assert float(numpy(total_variation(np.full((1, 4, 4, 1), 0.7, np.float32)))) == 0.0
+    # indecision: the mean of m (1 - m), 0 for a mask of 0s and 1s
+    assert float(numpy(mask_indecision(mask))) == pytest.approx((0 + 0 + 0.1875 + 0.25) / 4)
+    assert float(numpy(mask_indecision(dot))) == 0.0
 
 
 def test_the_binomial_blur_flattens_a_checkerboard_and_keeps_a_flat_image():
@@ -284,6 +287,21 @@ def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_p
                 + 0.5 * variation)
     batch = {"images": tensor(x), "attributes": tensor(OWN)}
     assert float(numpy(gan.generator_loss(batch))) == pytest.approx(expected, rel=1e-4, abs=1e-5)
+    # and lambda_mask_decided x the mean of both passes' mask indecision
+    decided = StarGAN.from_config({**config, "lambda_mask_decided": 2.0})
+    assert decided.get_config()["lambda_mask_decided"] == 2.0 and "lambda_mask_decided" not in config
+    decided.set_weights(gan.get_weights())
+    decided.random_targets = gan.random_targets
+    indecision = (float(numpy(mask_indecision(mask))) + float(numpy(mask_indecision(back_mask)))) / 2
+    assert indecision > 1e-3
+    assert float(numpy(decided.generator_loss(batch))) == pytest.approx(expected + 2.0 * indecision, rel=1e-4,
+                                                                        abs=1e-5)
+    with pytest.raises(ValueError, match="needs edit_mask=True"):
+        tiny_stargan(lambda_mask_decided=1.0)
+    del decided.random_targets
+    decided.compile()
+    logged = decided.fit(faces(4), OWN, batch_size=2, epochs=1, verbose=0).history["mask_indecision"]
+    assert 0.0 < logged[0] <= 0.25
     del gan.random_targets
     gan.compile()
     history = gan.fit(faces(20), np.tile(OWN, (5, 1)), batch_size=2, epochs=2, verbose=0).history

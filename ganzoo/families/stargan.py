@@ -35,7 +35,9 @@ once on the real faces cannot be moved; each teacher may teach only some attribu
 (GANimation's attention, Pumarola et al. 2018) has G draw a one-channel mask m beside its image C and
 return m * C + (1 - m) * x: where m is 0 the input's own
 pixels pass unchanged, so what an edit does not touch keeps the input's detail instead of G's redrawing;
-G's loss adds lambda_mask_tv x the mask's total variation (GANimation's 1e-5) so that m is smooth.
+G's loss adds lambda_mask_tv x the mask's total variation (GANimation's 1e-5) so that m is smooth, and
+lambda_mask_decided x the mean of m (1 - m) (not in GANimation; 0 by default) so that m is 0 or 1 rather
+than in between, where a faint copy of G's drawing shows through.
 upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G's stride-2 transposed
 convolutions (as StyleGAN's upsampling does): their four output phases have kernels of their own, which
 draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016).
@@ -98,6 +100,13 @@ def total_variation(mask):
     across = ops.sum(ops.abs(mask[:, :, 1:] - mask[:, :, :-1]), axis=(1, 2, 3))
     down = ops.sum(ops.abs(mask[:, 1:] - mask[:, :-1]), axis=(1, 2, 3))
     return ops.mean(across + down)
+
+
+def mask_indecision(mask):
+    """The mean of m (1 - m) over a mask's values: 0 where each is 0 or 1 (G's drawing shown whole or not at
+    all), at most 0.25 (every value 0.5). Its gradient 1 - 2m pushes each value to the nearer of 0 and 1."""
+    mask = ops.cast(mask, "float32")
+    return ops.mean(mask * (1.0 - mask))
 
 
 def binomial_blur(images):
@@ -299,7 +308,7 @@ class StarGAN(GAN):
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
-                 lambda_mask_tv=1e-5, upsample_blur=False, **kwargs):
+                 lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -327,7 +336,8 @@ class StarGAN(GAN):
                              f"them at a time), got {self.hair_group!r}.")
         self.hair_columns = [self.attributes.index(name) for name in self.hair_group]
         for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp),
-                            ("lambda_teacher", lambda_teacher), ("lambda_mask_tv", lambda_mask_tv)):
+                            ("lambda_teacher", lambda_teacher), ("lambda_mask_tv", lambda_mask_tv),
+                            ("lambda_mask_decided", lambda_mask_decided)):
             if not float(value) >= 0.0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.lambda_cls, self.lambda_rec, self.lambda_gp = float(lambda_cls), float(lambda_rec), float(lambda_gp)
@@ -335,6 +345,9 @@ class StarGAN(GAN):
         if not isinstance(edit_mask, bool):
             raise ValueError(f"edit_mask must be True or False, got {edit_mask!r}.")
         self.edit_mask, self.lambda_mask_tv = edit_mask, float(lambda_mask_tv)
+        self.lambda_mask_decided = float(lambda_mask_decided)
+        if self.lambda_mask_decided and not edit_mask:
+            raise ValueError("lambda_mask_decided weighs the edit mask's indecision: it needs edit_mask=True.")
         if not isinstance(upsample_blur, bool):
             raise ValueError(f"upsample_blur must be True or False, got {upsample_blur!r}.")
         self.upsample_blur = upsample_blur
@@ -351,7 +364,8 @@ class StarGAN(GAN):
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
                                       *(("teacher_classification",) if self.lambda_teacher else ()),
-                                      *(("mask_share", "mask_variation") if edit_mask else ()))}
+                                      *(("mask_share", "mask_variation") if edit_mask else ()),
+                                      *(("mask_indecision",) if self.lambda_mask_decided else ()))}
         self.build()
 
     teachers, teacher_weights = (), ()  # training only, never in the model's weights: attach_teacher
@@ -398,6 +412,7 @@ class StarGAN(GAN):
                 **({} if self.augment_heads == "both" else {"augment_heads": self.augment_heads}),
                 **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {}),
                 **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {}),
+                **({"lambda_mask_decided": self.lambda_mask_decided} if self.lambda_mask_decided else {}),
                 **({"upsample_blur": True} if self.upsample_blur else {})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
@@ -485,6 +500,10 @@ class StarGAN(GAN):
             self.trackers["mask_share"].update_state(ops.stop_gradient(ops.mean(ops.cast(mask, "float32"))))
             self.trackers["mask_variation"].update_state(ops.stop_gradient(variation))
             loss = loss + self.lambda_mask_tv * variation
+        if self.lambda_mask_decided:  # a half-on mask shows a faint copy of G's drawing, which D barely sees
+            indecision = (mask_indecision(mask) + mask_indecision(back_mask)) / 2.0
+            self.trackers["mask_indecision"].update_state(ops.stop_gradient(indecision))
+            loss = loss + self.lambda_mask_decided * indecision
         if not self.lambda_teacher:
             return loss
         if not self.teachers:
