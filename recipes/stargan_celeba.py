@@ -303,6 +303,9 @@ flags.DEFINE_float("stargan_lambda_mask_decided", 0.0, "With --stargan_edit_mask
 flags.DEFINE_bool("stargan_upsample_blur", False, "A fixed [1, 2, 1] blur after each of G's transposed "
                   "convolutions, against their checkered pattern (not in the paper; adds no weights, so a run "
                   "can go on from a snapshot without it via --init_snapshot).")
+flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
+                  "38 px), which judges texture where it is; not in the paper. With --init_snapshot of a run "
+                  "without one, the head starts fresh.")
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
                   "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")
@@ -435,7 +438,8 @@ def main(argv):
          **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {}),
          **({"edit_mask": True, "lambda_mask_tv": FLAGS.stargan_lambda_mask_tv} if FLAGS.stargan_edit_mask else {}),
          **({"lambda_mask_decided": FLAGS.stargan_lambda_mask_decided} if FLAGS.stargan_lambda_mask_decided else {}),
-         **({"upsample_blur": True} if FLAGS.stargan_upsample_blur else {})},
+         **({"upsample_blur": True} if FLAGS.stargan_upsample_blur else {}),
+         **({"local_critic": True} if FLAGS.stargan_local_critic else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps}, callbacks=callbacks,
         # `ganzoo evaluate` (evaluate._attribute_edits): each edit and direction on the 1,000 held-out faces

@@ -19,8 +19,8 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
-                                     binomial_blur, build_attribute_teacher, mask_indecision, masked_edit, random_target_attributes, total_variation,
-                                     train_attribute_teacher)
+                                     binomial_blur, build_attribute_teacher, combined_critic, mask_indecision,
+                                     masked_edit, random_target_attributes, total_variation, train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
 CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
@@ -160,6 +160,43 @@ def test_the_players_losses_are_their_terms_weighted(model):
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
 
 
+
+def test_the_local_critic_is_a_second_real_fake_head_on_a_finer_map_whose_losses_add():
+    keras.utils.set_random_seed(0)
+    local, plain = (tiny_stargan(resolution=32, lambda_gp=0.0, local_critic=flag) for flag in (True, False))
+    config = local.get_config()
+    assert config["local_critic"] is True and "local_critic" not in plain.get_config()
+    assert StarGAN.from_config(config).get_config() == config
+    assert len(local.weights) == len(plain.weights) + 1  # the head's kernel
+    tensor = keras.ops.convert_to_tensor
+    x, fixed = images.from_uint8(faces(4, 32)), np.roll(OWN, 1, axis=0)
+    assert [tuple(o.shape) for o in local.discriminator(x)] == [(4, 2, 2, 1), (4, 5), (4, 4, 4, 1)]  # 32 / 8
+    local.random_targets = lambda attributes: tensor(fixed)
+    fake = numpy(local.generator([x, fixed]))
+    (real_src, real_cls, real_local), (fake_src, fake_cls, fake_local) = (
+        map(numpy, local.discriminator(v)) for v in (x, fake))
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    d_expected = fake_src.mean() - real_src.mean() + fake_local.mean() - real_local.mean() + classification(real_cls, OWN)
+    assert float(numpy(local.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(local.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() - fake_local.mean() + classification(fake_cls, fixed) + 10.0 * rec
+    assert float(numpy(local.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    # the gradient penalty's critic: the heads' means summed, at the whole-face head's scale (its 4 patches)
+    np.testing.assert_allclose(numpy(combined_critic([tensor(real_src), tensor(real_local)])),
+                               4 * (real_src.mean(axis=(1, 2, 3)) + real_local.mean(axis=(1, 2, 3))), rtol=1e-5)
+    np.testing.assert_array_equal(numpy(combined_critic([tensor(real_src)])), real_src)  # one head: as before
+    del local.random_targets
+    trained = StarGAN.from_config({**config, "lambda_gp": 10.0})
+    trained.set_weights(local.get_weights())
+    head = trained.discriminator.get_layer("local_patch_logits")
+    before = head.get_weights()[0]
+    trained.compile()
+    history = trained.fit(faces(8, 32), np.tile(OWN, (2, 1)), batch_size=4, epochs=2, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values()) and history["gradient_penalty"][-1] > 0
+    assert not np.allclose(head.get_weights()[0], before)  # the local head learns
+    assert trained.read_attributes(faces(2, 32)).shape == (2, 5)
+    with pytest.raises(ValueError, match="local_critic must be True or False"):
+        tiny_stargan(local_critic=1)
 
 def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out_of_the_weights(model):
     tensor = keras.ops.convert_to_tensor

@@ -41,6 +41,10 @@ than in between, where a faint copy of G's drawing shows through.
 upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G's stride-2 transposed
 convolutions (as StyleGAN's upsampling does): their four output phases have kernels of their own, which
 draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016).
+local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
+about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
+over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
+add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution.
 """
 
 import difflib
@@ -174,16 +178,35 @@ def discriminator_layers(resolution):
     return resolution.bit_length() - 2
 
 
-def build_discriminator(resolution, attributes, width):
+LOCAL_CRITIC_LAYER = 2  # the local critic reads the map after the third stride-2 layer: resolution / 8
+
+
+def build_discriminator(resolution, attributes, width, local_critic=False):
+    """[patch logits (N, 2, 2, 1), attribute logits (N, A)], and with local_critic a third output:
+    real/fake logits on the finer resolution/8 map (each sees about 38 px: texture, not the whole face)."""
     image = keras.Input((resolution, resolution, 3), name="image")
-    x = image
+    x, outputs = image, []
     for i in range(discriminator_layers(resolution)):
         x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", name=f"conv{i}")(x)
         x = layers.LeakyReLU(0.01)(x)
+        if local_critic and i == LOCAL_CRITIC_LAYER:
+            outputs.append(layers.Conv2D(1, 3, padding="same", use_bias=False, dtype="float32",
+                                         name="local_patch_logits")(x))
     patches = layers.Conv2D(1, 3, padding="same", use_bias=False, dtype="float32", name="patch_logits")(x)
     classes = layers.Conv2D(attributes, 2, use_bias=False, dtype="float32", name="attribute_conv")(x)
     classes = layers.Reshape((attributes,), name="attribute_logits")(classes)
-    return keras.Model(image, [patches, classes], name="discriminator")
+    return keras.Model(image, [patches, classes, *outputs], name="discriminator")
+
+
+def combined_critic(heads):
+    """One critic score map per example from D's real/fake heads [(N, h_i, w_i, 1)]: each head's
+    mean, summed, times the first head's patch count. With one head this is its sum, which the
+    gradient penalty has always read; with the local head, the critic whose Wasserstein loss is the
+    heads' losses summed (each a mean over its patches), at the scale of the first."""
+    if len(heads) == 1:
+        return heads[0]
+    patches = float(np.prod(heads[0].shape[1:]))
+    return patches * sum(ops.mean(head, axis=(1, 2, 3)) for head in heads)
 
 
 TEACHER_KINDS = ("pooled", "layout")
@@ -308,7 +331,7 @@ class StarGAN(GAN):
     def __init__(self, resolution=128, width=64, blocks=6, attributes=ATTRIBUTES, hair_group=HAIR_GROUP,
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
-                 lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, **kwargs):
+                 lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -351,6 +374,9 @@ class StarGAN(GAN):
         if not isinstance(upsample_blur, bool):
             raise ValueError(f"upsample_blur must be True or False, got {upsample_blur!r}.")
         self.upsample_blur = upsample_blur
+        if not isinstance(local_critic, bool):
+            raise ValueError(f"local_critic must be True or False, got {local_critic!r}.")
+        self.local_critic = local_critic
         self.d_steps = check_positive_int(d_steps, "d_steps")
         sizes = dict(resolution=self.resolution, attributes=len(self.attributes), width=self.width, blocks=self.blocks)
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
@@ -360,7 +386,7 @@ class StarGAN(GAN):
         if edit_mask:  # the same layers, the mask as a second output for G's loss; untracked like the teachers
             object.__setattr__(self, "generator_and_mask", keras.Model(
                 self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output]))
-        self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width)
+        self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width, local_critic)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
                                       *(("teacher_classification",) if self.lambda_teacher else ()),
@@ -413,7 +439,8 @@ class StarGAN(GAN):
                 **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {}),
                 **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {}),
                 **({"lambda_mask_decided": self.lambda_mask_decided} if self.lambda_mask_decided else {}),
-                **({"upsample_blur": True} if self.upsample_blur else {})}
+                **({"upsample_blur": True} if self.upsample_blur else {}),
+                **({"local_critic": True} if self.local_critic else {})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
         """As GAN.compile; total_steps (the length of training) turns on the paper's schedule:
@@ -453,23 +480,31 @@ class StarGAN(GAN):
     def random_targets(self, attributes):
         return random_target_attributes(attributes, self.hair_columns, self.seed_generator)
 
+    @staticmethod
+    def real_fake_heads(outputs):
+        """D's real/fake logits among its outputs: the whole-face patches, and the local ones if any."""
+        return [outputs[0], *outputs[2:]]
+
     def discriminator_loss(self, batch):
         real, original = batch["images"], batch["attributes"]
         fake = ops.stop_gradient(self.generator([real, self.random_targets(original)], training=True))
         if self.augment_heads != "both":  # the real/fake game on plain images, as the paper's
-            real_logits, _ = self.discriminator(real, training=True)
-            _, real_classes = self.discriminator(self.augmenter.augment(real), training=True)
-            fake_logits, _ = self.discriminator(fake, training=True)
+            real_outputs = self.discriminator(real, training=True)
+            real_classes = self.discriminator(self.augmenter.augment(real), training=True)[1]
+            fake_outputs = self.discriminator(fake, training=True)
         else:
-            real_logits, real_classes = self.discriminate(real, real=True)
-            fake_logits, _ = self.discriminate(fake)
+            real_outputs = self.discriminate(real, real=True)
+            real_classes, fake_outputs = real_outputs[1], self.discriminate(fake)
         classification = attribute_classification_loss(real_classes, original)
         self.trackers["d_classification"].update_state(ops.stop_gradient(classification))
-        loss = self.d_objective(real_logits, fake_logits) + self.lambda_cls * classification
+        adversarial = sum(self.d_objective(real_logits, fake_logits) for real_logits, fake_logits in
+                          zip(self.real_fake_heads(real_outputs), self.real_fake_heads(fake_outputs)))
+        loss = adversarial + self.lambda_cls * classification
         if not self.lambda_gp:  # a second backward pass saved
             return loss
         alpha = keras.random.uniform((ops.shape(real)[0], 1, 1, 1), seed=self.seed_generator)
-        penalty = gradient_penalty(lambda x: self.discriminator(x, training=True)[0], real, fake, alpha)
+        penalty = gradient_penalty(
+            lambda x: combined_critic(self.real_fake_heads(self.discriminator(x, training=True))), real, fake, alpha)
         self.trackers["gradient_penalty"].update_state(ops.stop_gradient(penalty))
         return loss + self.lambda_gp * penalty
 
@@ -484,17 +519,19 @@ class StarGAN(GAN):
             back = self.generator([fake, original], training=True)
         classified = fake  # what G's classification terms read
         if self.augment_heads == "both":
-            fake_logits, fake_classes = self.discriminate(fake)
+            fake_outputs = self.discriminate(fake)
         else:
-            fake_logits, fake_classes = self.discriminator(fake, training=True)
-            if self.augment_heads == "classifier_and_edits":
-                classified = self.augmenter.augment(fake)
-                _, fake_classes = self.discriminator(classified, training=True)
+            fake_outputs = self.discriminator(fake, training=True)
+        fake_classes = fake_outputs[1]
+        if self.augment_heads == "classifier_and_edits":
+            classified = self.augmenter.augment(fake)
+            fake_classes = self.discriminator(classified, training=True)[1]
         classification = attribute_classification_loss(fake_classes, targets)
         reconstruction = ops.mean(ops.abs(back - real))
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
         self.trackers["reconstruction"].update_state(ops.stop_gradient(reconstruction))
-        loss = self.g_objective(fake_logits) + self.lambda_cls * classification + self.lambda_rec * reconstruction
+        adversarial = sum(self.g_objective(logits) for logits in self.real_fake_heads(fake_outputs))
+        loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
         if self.edit_mask:  # both passes' masks kept smooth, as GANimation's
             variation = (total_variation(mask) + total_variation(back_mask)) / 2.0
             self.trackers["mask_share"].update_state(ops.stop_gradient(ops.mean(ops.cast(mask, "float32"))))
