@@ -303,6 +303,9 @@ flags.DEFINE_float("stargan_lambda_mask_decided", 0.0, "With --stargan_edit_mask
 flags.DEFINE_bool("stargan_upsample_blur", False, "A fixed [1, 2, 1] blur after each of G's transposed "
                   "convolutions, against their checkered pattern (not in the paper; adds no weights, so a run "
                   "can go on from a snapshot without it via --init_snapshot).")
+flags.DEFINE_bool("stargan_reconstruction_through_mask_only", False, "With --stargan_edit_mask: the way back's "
+                  "L1 reaches the first pass through its mask only (its drawing held constant), so that G has no "
+                  "reason to hide a code for the way back in its drawing (not in the paper).")
 flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
                   "38 px), which judges texture where it is; not in the paper. With --init_snapshot of a run "
                   "without one, the head starts fresh.")
@@ -439,7 +442,8 @@ def main(argv):
          **({"edit_mask": True, "lambda_mask_tv": FLAGS.stargan_lambda_mask_tv} if FLAGS.stargan_edit_mask else {}),
          **({"lambda_mask_decided": FLAGS.stargan_lambda_mask_decided} if FLAGS.stargan_lambda_mask_decided else {}),
          **({"upsample_blur": True} if FLAGS.stargan_upsample_blur else {}),
-         **({"local_critic": True} if FLAGS.stargan_local_critic else {})},
+         **({"local_critic": True} if FLAGS.stargan_local_critic else {}),
+         **({"reconstruction_through_mask_only": True} if FLAGS.stargan_reconstruction_through_mask_only else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps}, callbacks=callbacks,
         # `ganzoo evaluate` (evaluate._attribute_edits): each edit and direction on the 1,000 held-out faces

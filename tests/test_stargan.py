@@ -354,6 +354,46 @@ def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_p
         tiny_stargan(edit_mask="yes")
 
 
+def test_reconstruction_through_mask_only_keeps_the_loss_and_stops_its_gradient_at_the_first_drawing():
+    from ganzoo.core.gan import value_and_grad
+
+    keras.utils.set_random_seed(0)
+    # the reconstruction alone: no critic, classifier or mask terms, so the gradients are its own
+    plain = tiny_stargan(edit_mask=True, lambda_gp=0.0, lambda_cls=0.0, lambda_mask_tv=0.0)
+    plain.discriminator.get_layer("patch_logits").set_weights([np.zeros((3, 3, 16, 1), np.float32)])
+    config = {**plain.get_config(), "reconstruction_through_mask_only": True}
+    cut = StarGAN.from_config(config)
+    assert StarGAN.from_config(config).get_config() == config
+    assert "reconstruction_through_mask_only" not in plain.get_config()
+    cut.set_weights(plain.get_weights())
+    tensor = keras.ops.convert_to_tensor
+    x, wanted = images.from_uint8(faces(4)), np.roll(OWN, 1, axis=0)
+    for gan in (plain, cut):
+        gan.random_targets = lambda attributes: tensor(wanted)
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    variables = plain.generator.trainable_variables
+    plain_loss, plain_grads = value_and_grad(lambda: plain.generator_loss(batch), variables)
+    cut_loss, cut_grads = value_and_grad(lambda: cut.generator_loss(batch), cut.generator.trainable_variables)
+    value = lambda v: numpy(keras.ops.stop_gradient(v))  # noqa: E731  (torch hands back tensors that need grad)
+    assert float(value(cut_loss)) == pytest.approx(float(value(plain_loss)), rel=1e-5)  # the same edit, the same loss
+    # the expected gradient: the first pass's drawing handed in as a constant, its mask still G's
+    drawing = numpy(keras.Model(plain.generator.inputs, plain.generator.get_layer("tanh").output)([x, wanted]))
+
+    def drawing_held():
+        _, mask = plain.generator_and_mask([tensor(x), tensor(wanted)], training=True)
+        back = plain.generator([masked_edit(mask, tensor(drawing), tensor(x)), tensor(OWN)], training=True)
+        return 10.0 * keras.ops.mean(keras.ops.abs(back - tensor(x)))
+
+    expected_loss, expected = value_and_grad(drawing_held, variables)
+    assert float(value(expected_loss)) == pytest.approx(float(value(cut_loss)), rel=1e-5)
+    for got, want in zip(cut_grads, expected):
+        np.testing.assert_allclose(value(got), value(want), rtol=1e-3, atol=1e-6)
+    assert not all(np.allclose(value(a), value(b), rtol=1e-3, atol=1e-6) for a, b in zip(cut_grads, plain_grads))
+    with pytest.raises(ValueError, match="needs edit_mask=True"):
+        tiny_stargan(reconstruction_through_mask_only=True)
+    with pytest.raises(ValueError, match="must be True or False"):
+        tiny_stargan(edit_mask=True, reconstruction_through_mask_only="yes")
+
 @pytest.mark.parametrize("kind, epsilon", [("pooled", 0.0), ("layout", 0.0), ("pooled", 0.1)])
 def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind, epsilon):
     rng = np.random.default_rng(0)
