@@ -46,11 +46,10 @@ about 38 px), beside the paper's on the 2x2 map that sees the whole face: textur
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
 add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution.
 reconstruction_through_mask_only=True (with edit_mask; not in the paper): the reconstruction's gradient
-reaches the first pass through its mask only, G's drawing there being a constant. With it, G learnt to hide
-what the way back needs in faint horizontal bands over the face (CycleGAN's steganography, Chu et al.
-2017): blurring an edit's change down the columns raised the way back's L1 by 4-18% and the same blur
-along the rows did not (recipe docstring); a drawing that gets no gradient from the way back has no reason
-to carry a code, while the mask still learns to keep what the edit need not touch.
+reaches the first pass through its mask only, G's drawing there being a constant: a drawing that gets no
+gradient from the way back has no reason to hide a code for it (CycleGAN's steganography, Chu et al. 2017),
+while the mask still learns to keep what an edit need not touch. A test of whether faint bands that G
+drew over faces were such a code (the recipe's docstring).
 """
 
 import difflib
