@@ -306,6 +306,9 @@ flags.DEFINE_bool("stargan_upsample_blur", False, "A fixed [1, 2, 1] blur after 
 flags.DEFINE_bool("stargan_reconstruction_through_mask_only", False, "With --stargan_edit_mask: the way back's "
                   "L1 reaches the first pass through its mask only (its drawing held constant), so that G has no "
                   "reason to hide a code for the way back in its drawing (not in the paper).")
+flags.DEFINE_bool("stargan_resize_upsample", False, "G doubles its maps by nearest neighbours and a 3x3 "
+                  "convolution instead of transposed convolutions (no checkered pattern, nothing blurred; not in "
+                  "the paper; instead of --stargan_upsample_blur).")
 flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
                   "38 px), which judges texture where it is; not in the paper. With --init_snapshot of a run "
                   "without one, the head starts fresh.")
@@ -442,6 +445,7 @@ def main(argv):
          **({"edit_mask": True, "lambda_mask_tv": FLAGS.stargan_lambda_mask_tv} if FLAGS.stargan_edit_mask else {}),
          **({"lambda_mask_decided": FLAGS.stargan_lambda_mask_decided} if FLAGS.stargan_lambda_mask_decided else {}),
          **({"upsample_blur": True} if FLAGS.stargan_upsample_blur else {}),
+         **({"resize_upsample": True} if FLAGS.stargan_resize_upsample else {}),
          **({"local_critic": True} if FLAGS.stargan_local_critic else {}),
          **({"reconstruction_through_mask_only": True} if FLAGS.stargan_reconstruction_through_mask_only else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,

@@ -295,6 +295,25 @@ def test_upsample_blur_follows_each_transposed_convolution_and_adds_no_weights()
         tiny_stargan(upsample_blur=1)
 
 
+def test_resize_upsample_doubles_by_nearest_neighbours_then_convolves_3x3():
+    keras.utils.set_random_seed(0)
+    resized = tiny_stargan(resize_upsample=True)
+    assert resized.get_config()["resize_upsample"] is True and "resize_upsample" not in tiny_stargan().get_config()
+    assert StarGAN.from_config(resized.get_config()).get_config() == resized.get_config()
+    g = resized.generator
+    x = images.from_uint8(faces(2))
+    for name in ("up1", "up0"):
+        conv = g.get_layer(name)
+        assert isinstance(conv, keras.layers.Conv2D) and conv.kernel_size == (3, 3) and conv.strides == (1, 1)
+        resize = g.get_layer(f"{name}_resize")
+        assert conv.input is resize.output  # doubled, then convolved
+        before, doubled = keras.Model(g.inputs, [resize.input, resize.output])([x, OWN[:2]])
+        np.testing.assert_array_equal(numpy(doubled), np.repeat(np.repeat(numpy(before), 2, axis=1), 2, axis=2))
+    with pytest.raises(ValueError, match="give one of them"):
+        tiny_stargan(resize_upsample=True, upsample_blur=True)
+    with pytest.raises(ValueError, match="resize_upsample must be True or False"):
+        tiny_stargan(resize_upsample="yes")
+
 def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):
     keras.utils.set_random_seed(0)
     gan = tiny_stargan(edit_mask=True, lambda_gp=0.0, lambda_mask_tv=0.5)

@@ -40,7 +40,10 @@ lambda_mask_decided x the mean of m (1 - m) (not in GANimation; 0 by default) so
 than in between, where a faint copy of G's drawing shows through.
 upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G's stride-2 transposed
 convolutions (as StyleGAN's upsampling does): their four output phases have kernels of their own, which
-draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016).
+draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016); G then draws
+through the blur, and drew less (the recipe's docstring). resize_upsample=True instead doubles each map by
+nearest neighbours and convolves it 3x3 (Odena et al.'s resize-convolution): every output pixel has the
+same kernel, so there is no checkered pattern to remove, and nothing blurs what G draws.
 local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
@@ -136,8 +139,11 @@ class BinomialBlur(layers.Layer):
 
 
 # --- networks -------------------------------------------------------------------------------------
-def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False, blur=False):
+def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False, blur=False, resize=False):
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
+    if resize:  # nearest-neighbour doubling, then a 3x3 convolution: one kernel for every output pixel
+        x = layers.UpSampling2D(strides, interpolation="nearest", name=f"{name}_resize")(x)
+        conv, kernel, strides = layers.Conv2D, 3, 1
     # no bias: instance norm subtracts it with the mean
     x = conv(filters, kernel, strides=strides, padding="same", use_bias=False, name=name)(x)
     if blur:
@@ -152,7 +158,8 @@ class MaskedEdit(layers.Layer):
         return masked_edit(*inputs)
 
 
-def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsample_blur=False):
+def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsample_blur=False,
+                    resize_upsample=False):
     image = keras.Input((resolution, resolution, 3), name="image")
     target = keras.Input((attributes,), name="attributes")
     # nearest upsampling of a 1x1 map tiles the vector over every pixel
@@ -166,7 +173,8 @@ def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsa
         y = layers.Conv2D(width * 4, 3, padding="same", use_bias=False, name=f"res{i}_b")(y)
         x = layers.Add(name=f"res{i}")([x, instance_norm(f"res{i}_b_norm")(y)])
     for i in (1, 0):
-        x = _conv_norm_relu(x, width * 2**i, 4, f"up{i}", strides=2, transpose=True, blur=upsample_blur)
+        x = _conv_norm_relu(x, width * 2**i, 4, f"up{i}", strides=2, transpose=True, blur=upsample_blur,
+                            resize=resize_upsample)
     drawn = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
     drawn = layers.Activation("tanh", dtype="float32", name="tanh")(drawn)
     if edit_mask:
@@ -337,7 +345,7 @@ class StarGAN(GAN):
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
-                 reconstruction_through_mask_only=False, **kwargs):
+                 reconstruction_through_mask_only=False, resize_upsample=False, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -380,6 +388,12 @@ class StarGAN(GAN):
         if not isinstance(upsample_blur, bool):
             raise ValueError(f"upsample_blur must be True or False, got {upsample_blur!r}.")
         self.upsample_blur = upsample_blur
+        if not isinstance(resize_upsample, bool):
+            raise ValueError(f"resize_upsample must be True or False, got {resize_upsample!r}.")
+        if resize_upsample and upsample_blur:
+            raise ValueError("resize_upsample replaces the transposed convolutions whose pattern upsample_blur "
+                             "removes: give one of them.")
+        self.resize_upsample = resize_upsample
         if not isinstance(local_critic, bool):
             raise ValueError(f"local_critic must be True or False, got {local_critic!r}.")
         self.local_critic = local_critic
@@ -395,7 +409,7 @@ class StarGAN(GAN):
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = (self.resolution, self.resolution, 3)
         self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks, edit_mask,
-                                         upsample_blur)
+                                         upsample_blur, resize_upsample)
         if edit_mask:  # the same layers, the mask as a second output for G's loss; untracked like the teachers
             object.__setattr__(self, "generator_and_mask", keras.Model(
                 self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output]))
@@ -456,6 +470,7 @@ class StarGAN(GAN):
                 **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {}),
                 **({"lambda_mask_decided": self.lambda_mask_decided} if self.lambda_mask_decided else {}),
                 **({"upsample_blur": True} if self.upsample_blur else {}),
+                **({"resize_upsample": True} if self.resize_upsample else {}),
                 **({"local_critic": True} if self.local_critic else {}),
                 **({"reconstruction_through_mask_only": True} if self.reconstruction_through_mask_only else {})}
 
