@@ -335,8 +335,8 @@ def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_p
     # G's loss is the paper's terms plus lambda_mask_tv x the mean of both passes' mask variation
     tensor = keras.ops.convert_to_tensor
     gan.random_targets = lambda attributes: tensor(wanted)
-    fake, mask = map(numpy, gan.generator_and_mask([x, wanted]))
-    back, back_mask = map(numpy, gan.generator_and_mask([fake, OWN]))
+    fake, mask, _ = map(numpy, gan.generator_and_mask([x, wanted]))
+    back, back_mask, _ = map(numpy, gan.generator_and_mask([fake, OWN]))
     fake_src, fake_cls = map(numpy, gan.discriminator(fake))
     variation = (float(numpy(total_variation(mask))) + float(numpy(total_variation(back_mask)))) / 2
     expected = (-fake_src.mean() + classification(fake_cls, wanted) + 10.0 * np.abs(back - x).mean()
@@ -399,7 +399,7 @@ def test_reconstruction_through_mask_only_keeps_the_loss_and_stops_its_gradient_
     drawing = numpy(keras.Model(plain.generator.inputs, plain.generator.get_layer("tanh").output)([x, wanted]))
 
     def drawing_held():
-        _, mask = plain.generator_and_mask([tensor(x), tensor(wanted)], training=True)
+        _, mask, _ = plain.generator_and_mask([tensor(x), tensor(wanted)], training=True)
         back = plain.generator([masked_edit(mask, tensor(drawing), tensor(x)), tensor(OWN)], training=True)
         return 10.0 * keras.ops.mean(keras.ops.abs(back - tensor(x)))
 

@@ -410,12 +410,10 @@ class StarGAN(GAN):
         self.image_shape = (self.resolution, self.resolution, 3)
         self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks, edit_mask,
                                          upsample_blur, resize_upsample)
-        if edit_mask:  # the same layers, the mask as a second output for G's loss; untracked like the teachers
+        if edit_mask:  # the same layers; [edit, mask, G's drawing] for G's loss; untracked like the teachers
             object.__setattr__(self, "generator_and_mask", keras.Model(
-                self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output]))
-            object.__setattr__(self, "drawing_and_mask", keras.Model(
-                self.generator.inputs, [self.generator.get_layer("tanh").output,
-                                        self.generator.get_layer("edit_mask").output]))
+                self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output,
+                                        self.generator.get_layer("tanh").output]))
         self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width, local_critic)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
@@ -544,13 +542,12 @@ class StarGAN(GAN):
         real, original = batch["images"], batch["attributes"]
         targets = self.random_targets(original)
         if self.reconstruction_through_mask_only:  # the edit as it is, its drawing a constant on the way back
-            drawing, mask = self.drawing_and_mask([real, targets], training=True)
-            fake = masked_edit(mask, drawing, real)
-            back, back_mask = self.generator_and_mask(
+            fake, mask, drawing = self.generator_and_mask([real, targets], training=True)
+            back, back_mask, _ = self.generator_and_mask(
                 [masked_edit(mask, ops.stop_gradient(drawing), real), original], training=True)
         elif self.edit_mask:
-            fake, mask = self.generator_and_mask([real, targets], training=True)
-            back, back_mask = self.generator_and_mask([fake, original], training=True)
+            fake, mask, _ = self.generator_and_mask([real, targets], training=True)
+            back, back_mask, _ = self.generator_and_mask([fake, original], training=True)
         else:
             fake = self.generator([real, targets], training=True)
             back = self.generator([fake, original], training=True)
