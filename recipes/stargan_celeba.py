@@ -287,6 +287,8 @@ import recipe_flags
 from dcgan_celeba import CELEBA_DATASET
 
 flags.DEFINE_integer("stargan_width", 64, "Filters of G's first layer and D's (paper: 64).")
+flags.DEFINE_float("stargan_lambda_g_cls", None, "Weight of D's classifier in G's loss alone (default: "
+                   "--stargan_lambda_cls, as the paper; 0 leaves G to the frozen teachers).", lower_bound=0.0)
 flags.DEFINE_integer("stargan_blocks", 6, "Residual blocks of G (paper: 6 at 128 px).")
 flags.DEFINE_float("stargan_lambda_cls", 1.0, "Weight of the attribute classification terms (paper: 1).",
                    lower_bound=0.0)
@@ -441,6 +443,7 @@ def main(argv):
          "hair_group": HAIR_GROUP, "lambda_cls": FLAGS.stargan_lambda_cls, "lambda_rec": 10.0, "lambda_gp": 10.0,
          "d_steps": FLAGS.stargan_d_steps, "critic_batches": FLAGS.stargan_critic_batches,
          **({"lambda_teacher": FLAGS.stargan_teacher_weight} if FLAGS.stargan_teacher_weight else {}),
+         **({} if FLAGS.stargan_lambda_g_cls is None else {"lambda_g_cls": FLAGS.stargan_lambda_g_cls}),
          **({"augment_heads": FLAGS.stargan_augment_heads} if FLAGS.stargan_augment_heads != "both" else {}),
          **({"edit_mask": True, "lambda_mask_tv": FLAGS.stargan_lambda_mask_tv} if FLAGS.stargan_edit_mask else {}),
          **({"lambda_mask_decided": FLAGS.stargan_lambda_mask_decided} if FLAGS.stargan_lambda_mask_decided else {}),

@@ -158,6 +158,16 @@ def test_the_players_losses_are_their_terms_weighted(model):
     rec = np.abs(numpy(twin.generator([fake, OWN])) - x).mean()
     g_expected = -fake_src.mean() + 2.0 * cls(fake_cls, fixed) + 3.0 * rec
     assert float(numpy(twin.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    # lambda_g_cls weighs D's classifier in G's loss alone; D's own term keeps lambda_cls
+    apart = StarGAN.from_config({**twin.get_config(), "lambda_g_cls": 0.5})
+    assert apart.get_config()["lambda_g_cls"] == 0.5 and "lambda_g_cls" not in twin.get_config()
+    apart.set_weights(twin.get_weights())
+    apart.random_targets = twin.random_targets
+    g_apart = -fake_src.mean() + 0.5 * cls(fake_cls, fixed) + 3.0 * rec
+    assert float(numpy(apart.generator_loss(batch))) == pytest.approx(g_apart, rel=1e-4, abs=1e-5)
+    assert float(numpy(apart.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    with pytest.raises(ValueError, match="lambda_g_cls must be >= 0"):
+        tiny_stargan(lambda_g_cls=-1.0)
 
 
 

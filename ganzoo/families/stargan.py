@@ -48,6 +48,11 @@ local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 a
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
 add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution.
+lambda_g_cls (None: lambda_cls, the paper's one weight) weighs D's classifier in G's loss apart from D's own
+term: 0 leaves G to the frozen teachers, with D's classifier still trained (edit() reads a face's own
+attributes with it). D's classifier learns beside G, and G drew faint horizontal bands over faces that it
+read in part (blurring the bands away lowered its reading of the edits by 4-11 points more than the
+same blur along the rows; the teachers' and the judge's readings moved less: the recipe's docstring).
 reconstruction_through_mask_only=True (with edit_mask; not in the paper): the reconstruction's gradient
 reaches the first pass through its mask only, G's drawing there being a constant: a drawing that gets no
 gradient from the way back has no reason to hide a code for it (CycleGAN's steganography, Chu et al. 2017),
@@ -345,7 +350,7 @@ class StarGAN(GAN):
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
-                 reconstruction_through_mask_only=False, resize_upsample=False, **kwargs):
+                 reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -373,11 +378,14 @@ class StarGAN(GAN):
                              f"them at a time), got {self.hair_group!r}.")
         self.hair_columns = [self.attributes.index(name) for name in self.hair_group]
         for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp),
+                            ("lambda_g_cls", lambda_cls if lambda_g_cls is None else lambda_g_cls),
                             ("lambda_teacher", lambda_teacher), ("lambda_mask_tv", lambda_mask_tv),
                             ("lambda_mask_decided", lambda_mask_decided)):
             if not float(value) >= 0.0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.lambda_cls, self.lambda_rec, self.lambda_gp = float(lambda_cls), float(lambda_rec), float(lambda_gp)
+        # G's weight on D's classifier reading its edits: lambda_cls as in the paper, unless set apart
+        self.lambda_g_cls = None if lambda_g_cls is None else float(lambda_g_cls)
         self.lambda_teacher = float(lambda_teacher)
         if not isinstance(edit_mask, bool):
             raise ValueError(f"edit_mask must be True or False, got {edit_mask!r}.")
@@ -460,6 +468,7 @@ class StarGAN(GAN):
         return {"resolution": self.resolution, "width": self.width, "blocks": self.blocks,
                 "attributes": list(self.attributes), "hair_group": list(self.hair_group),
                 "lambda_cls": self.lambda_cls, "lambda_rec": self.lambda_rec, "lambda_gp": self.lambda_gp,
+                **({} if self.lambda_g_cls is None else {"lambda_g_cls": self.lambda_g_cls}),
                 "d_steps": self.d_steps, "critic_batches": self.critic_batches, "objective": self.objective,
                 "seed": self.seed,
                 **({} if self.augmenter is None else self.augmenter.gan_config()),
@@ -565,7 +574,8 @@ class StarGAN(GAN):
         self.trackers["g_classification"].update_state(ops.stop_gradient(classification))
         self.trackers["reconstruction"].update_state(ops.stop_gradient(reconstruction))
         adversarial = sum(self.g_objective(logits) for logits in self.real_fake_heads(fake_outputs))
-        loss = adversarial + self.lambda_cls * classification + self.lambda_rec * reconstruction
+        g_cls = self.lambda_cls if self.lambda_g_cls is None else self.lambda_g_cls
+        loss = adversarial + g_cls * classification + self.lambda_rec * reconstruction
         if self.edit_mask:  # both passes' masks kept smooth, as GANimation's
             variation = (total_variation(mask) + total_variation(back_mask)) / 2.0
             self.trackers["mask_share"].update_state(ops.stop_gradient(ops.mean(ops.cast(mask, "float32"))))
