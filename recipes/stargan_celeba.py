@@ -280,7 +280,7 @@ learning rate 3 times G's (--d_learning_rate=3e-4; a stronger critic at no cost 
 the bands: D x3 draws them on fewer faces at +2,000 and as many at +4,000; weight 1 on fewer again, with
 Male=0 at 87% and Male=1 down to 48%. The reliable shares sit where the run from 0 had them.
 A measure of the bands (runs/notes/band_energy.py): the power of an edit's change (edit - input) at
-vertical periods of 3-5 px over that at horizontal ones, on 200 held-out faces (real faces: 1.04-1.06).
+vertical periods of 3-5 px over that at horizontal ones, on 200 held-out faces (real faces: 1.02 on all 1,000 held-out faces, 1.05 on the first 200).
 runs/stargan_d3_t1 at 2,000: 1.23 for the blond edits, 1.65 for Male=0; the run from 0 at 8,000: 1.93,
 1.65. Branches from runs/stargan_d3_t1's 2,000 (2026-12-06), +2,000 each:
 - the mask pushed to 0 or 1 (--stargan_lambda_mask_decided=2, runs/stargan_decided): its mean m (1 - m)
