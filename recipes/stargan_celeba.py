@@ -279,8 +279,9 @@ learning rate 3 times G's (--d_learning_rate=3e-4; a stronger critic at no cost 
 (the last: teacher weight 1 instead of 2 from the D x3 branch's +2,000, runs/stargan_d3_t1.) None removes
 the bands: D x3 draws them on fewer faces at +2,000 and as many at +4,000; weight 1 on fewer again, with
 Male=0 at 87% and Male=1 down to 48%. The reliable shares sit where the run from 0 had them.
-A measure of the bands (runs/notes/band_energy.py): the power of an edit's change (edit - input) at
-vertical periods of 3-5 px over that at horizontal ones, on 200 held-out faces (real faces: 1.02 on all 1,000 held-out faces, 1.05 on the first 200).
+A measure of the bands (metrics.edits.band_ratio, in scripts/checkpoint_edits.py's table from now on): the
+power of an edit's change (edit - input) at vertical periods of 3-5 px over that at horizontal ones, on 200
+held-out faces (CelebA's own detail: 1.05 over those 200, 1.02 over all 1,000).
 runs/stargan_d3_t1 at 2,000: 1.23 for the blond edits, 1.65 for Male=0; the run from 0 at 8,000: 1.93,
 1.65. Branches from runs/stargan_d3_t1's 2,000 (2026-12-06), +2,000 each:
 - the mask pushed to 0 or 1 (--stargan_lambda_mask_decided=2, runs/stargan_decided): its mean m (1 - m)

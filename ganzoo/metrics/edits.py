@@ -86,8 +86,8 @@ def band_ratio(inputs, edited, periods=(3, 5)):
     horizontal bands than in vertical ones: the change's power at vertical periods of periods[0] to
     periods[1] px over its power at horizontal periods as fine, summed over the faces and channels (each
     face's mean change taken out). About 1 for a change without a direction (CelebA's own detail at 64 px:
-    1.02 on all 1,000 held-out faces, 1.05 on the first 200); faint horizontal bands drawn over a face push it up (StarGAN runs here: 1.2-1.9).
-    1.0 when nothing changed."""
+    1.02 over the 1,000 held-out faces, 1.05 over the first 200); faint horizontal bands drawn over a face
+    push it up (StarGAN runs here: 1.2-1.9). 1.0 when nothing changed."""
     inputs, edited = np.asarray(inputs, np.float64), np.asarray(edited, np.float64)
     if inputs.shape != edited.shape or inputs.ndim != 4:
         raise ValueError(f"inputs and edited: the same (N, H, W, C) shape expected, got {inputs.shape} and "
