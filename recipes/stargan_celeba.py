@@ -279,29 +279,32 @@ learning rate 3 times G's (--d_learning_rate=3e-4; a stronger critic at no cost 
 (the last: teacher weight 1 instead of 2 from the D x3 branch's +2,000, runs/stargan_d3_t1.) None removes
 the bands: D x3 draws them on fewer faces at +2,000 and as many at +4,000; weight 1 on fewer again, with
 Male=0 at 87% and Male=1 down to 48%. The reliable shares sit where the run from 0 had them.
-A measure of the bands (metrics.edits.band_ratio, in scripts/checkpoint_edits.py's table from now on): the
-power of an edit's change (edit - input) at vertical periods of 3-5 px over that at horizontal ones, on 200
-held-out faces (CelebA's own detail: 1.05 over those 200, 1.02 over all 1,000).
-runs/stargan_d3_t1 at 2,000: 1.23 for the blond edits, 1.65 for Male=0; the run from 0 at 8,000: 1.93,
-1.65. Branches from runs/stargan_d3_t1's 2,000 (2026-12-06), +2,000 each:
+A measure of the bands (metrics.edits.horizontal_bands, in scripts/checkpoint_edits.py's table from now on):
+the grey levels (0-255) of an edit's change at vertical periods of 3-5 px beyond its horizontal ones, over
+200 held-out faces' blond / Male=0 / Young=1 edits: the run from 0 at 2,000 5.8 / 2.0 / 2.7, at 8,000
+4.5 / 3.2 / 2.9; runs/stargan_d3_t1 at 2,000 2.3 / 3.2 / 2.0 (runs/notes/bands_table.py). Branches from
+runs/stargan_d3_t1's 2,000 (2026-12-06), +2,000 each:
 - the mask pushed to 0 or 1 (--stargan_lambda_mask_decided=2, runs/stargan_decided): its mean m (1 - m)
-  went from 0.042 to 0.039, bands as before (1.17, 1.56);
+  went from 0.042 to 0.039, bands as before (2.1 / 3.2 / 1.8);
 - a local critic (--stargan_local_critic: a second real/fake head on D's 8x8 map, each logit seeing about
   38 px; runs/stargan_local): read as the target 72 / 61 / 76 / 55 / 84 / 56 / 51%, edits FID 64.2,
-  reconstruction L1 0.024, identity 0.90-1.00 (the same script), bands as before (1.41, 1.69). Its mean
-  logit on real faces minus on their edits is 0.0-0.1 over the face (the whole-face head's 0.4-1.3): it
-  does not tell the bands from a face either.
+  reconstruction L1 0.024, identity 0.90-1.00 (the same script), bands as before (3.1 / 3.2 / 2.0). Its
+  mean logit on real faces minus on their edits is 0.0-0.1 over the face (the whole-face head's 0.4-1.3):
+  it does not tell the bands from a face either.
 Whether the bands carry what the way back needs (a code, as CycleGAN hides one): blurring an edit's change
 down the columns raised the reconstruction L1 of the way back by 4-18% at runs/stargan_decided's 2,000, by
 0-5% at runs/stargan_d3_t1's 2,000 and lowered it at the run from 0's 8,000 (runs/notes/recon_probe.py):
 no code that training keeps. D's own classifier reads them in part: blurred down the columns, its share of
-the edits read as the target fell by 4-11 points more than blurred along the rows at runs/stargan_d3_t1's
-2,000 (blond 90 / 80 / 86%, Male=1 74 / 63 / 68%, Male=0 85 / 77 / 83%), 2-6 at the run from 0's 8,000
-(runs/notes/own_reader_probe.py), where the teachers and the judge moved less. So next, G learns the
-attributes from the frozen teachers alone (--stargan_lambda_g_cls=0, D still trains its classifier;
-runs/stargan_gcls0, from runs/stargan_d3_t1's 2,000). And the bands are not the blur's: G with
-resize-convolutions in place of transposed convolutions and blur (--stargan_resize_upsample, the run from
-0's command otherwise, runs/stargan_resize) draws them from step 500 too, under a fine grid.
+the edits read as the target fell by up to 6 points more than blurred along the rows at runs/stargan_d3_t1's
+2,000 (blond 90 / 80 / 86%, Male=1 74 / 63 / 68%, Male=0 85 / 77 / 83%, Young=0 64 / 55 / 61%; hair
+black and brown 1-2 points), 0-6 at the run from 0's 8,000 (runs/notes/own_reader_probe.py). So G learns
+the attributes from the frozen teachers alone (--stargan_lambda_g_cls=0, D still trains its classifier;
+runs/stargan_gcls0, from runs/stargan_d3_t1's 2,000): by +500 the previews are nearly free of bands, and
+on 200 faces the bands are 1.7 / 2.1 / 1.6 with edits FID 60.1 and identity 0.95-1.00, but the edits are
+weaker (read as the target 65 / 42 / 39 / 45 / 37 / 48 / 22%): D's classifier had been half of G's pull
+towards the attributes. And the bands are not the blur's: G with resize-convolutions in place of transposed
+convolutions and blur (--stargan_resize_upsample, the run from 0's command otherwise, runs/stargan_resize)
+draws them from step 500 too, under a fine grid.
 """
 
 from absl import app, flags

@@ -848,25 +848,27 @@ def test_the_edit_plan_covers_each_attribute_both_ways_and_each_hair_colour_once
         edit_plan(OWN[:, :4], ATTRIBUTES)
 
 
-def test_band_ratio_weighs_horizontal_bands_in_a_change_against_vertical_ones():
-    from ganzoo.metrics.edits import band_ratio
+def test_horizontal_bands_are_the_grey_levels_of_fine_horizontal_stripes_in_a_change():
+    from ganzoo.metrics.edits import horizontal_bands
 
     rng = np.random.default_rng(0)
     faces_ = rng.integers(60, 196, (6, 64, 64, 3)).astype(np.uint8)
-    noise = rng.normal(0, 6, faces_.shape)  # a change without a direction
     rows = np.arange(64)[None, :, None, None]
-    fine = np.broadcast_to(np.where(rows % 4 < 2, 10.0, -10.0), faces_.shape)  # period 4 down the columns
+    fine = np.broadcast_to(np.where(rows % 4 < 2, 10, -10), faces_.shape)  # +-10 grey levels, period 4
+    assert horizontal_bands(faces_, (faces_ + fine).astype(np.uint8)) == pytest.approx(10.0, rel=1e-9)
+    assert horizontal_bands(faces_, (faces_ + np.swapaxes(fine, 1, 2)).astype(np.uint8)) == 0.0  # turned upright
+    noise = rng.normal(0, 6, faces_.shape)  # a change without a direction
+
+    def bands(change):
+        return horizontal_bands(faces_, np.clip(np.round(faces_ + change), 0, 255).astype(np.uint8))
+
+    assert bands(noise) < 0.5 and bands(noise + fine) == pytest.approx(10.0, abs=0.5)
     slow = np.broadcast_to(10 * np.sin(2 * np.pi * rows / 16), faces_.shape)  # period 16: not a fine band
-
-    def ratio(change):
-        return band_ratio(faces_, np.clip(np.round(faces_ + change), 0, 255).astype(np.uint8))
-
-    assert ratio(noise) == pytest.approx(1.0, abs=0.05)
-    assert ratio(noise + fine) > 3.0 and ratio(noise + np.swapaxes(fine, 1, 2)) < 1 / 3.0  # bands, turned upright
-    assert ratio(noise + slow) == pytest.approx(1.0, abs=0.05)
-    assert band_ratio(faces_, faces_) == 1.0
+    assert bands(noise + slow) < 0.5
+    assert horizontal_bands(faces_, faces_) == 0.0
     with pytest.raises(ValueError, match="the same"):
-        band_ratio(faces_, faces_[:2])
+        horizontal_bands(faces_, faces_[:2])
+
 
 def test_the_edit_table_shows_each_edits_shares_in_percent_with_a_dash_where_one_is_missing():
     from ganzoo.metrics.edits import table
@@ -874,12 +876,12 @@ def test_the_edit_table_shows_each_edits_shares_in_percent_with_a_dash_where_one
     result = {"step": 5, "edited_faces": 3, "Male=1/faces": 2, "judge/Male=1/read_as_target": 0.5,
               "own_classifier/Male=1/read_as_target": 1.0, "untranslated_judge/Male=1/read_as_target": 0.0,
               "real_judge/Male=1/read_as_target": 0.75, "Male=1/real_faces": 8, "Male=1/identity_top1": 0.5,
-              "Male=1/input_l1": 0.1234, "Male=1/band_ratio": 1.5, "Young=0/faces": 1,
+              "Male=1/input_l1": 0.1234, "Male=1/horizontal_bands": 2.5, "Young=0/faces": 1,
               "judge/Young=0/read_as_target": 0.25, "judge/Young/balanced_accuracy": 0.8, "edits_fid/celeba/train": 99.5}
     header, male, young, tail = table(result, "judge").splitlines()
     assert header.split() == ["edit", "faces", "judge", "%", "own", "D", "%", "inputs", "%", "real", "%", "identity",
                               "input", "L1", "bands"]
-    assert male.split() == ["Male=1", "2", "50", "100", "0", "75", "0.500", "0.123", "1.50"]
+    assert male.split() == ["Male=1", "2", "50", "100", "0", "75", "0.500", "0.123", "2.5"]
     assert young.split() == ["Young=0", "1", "25", "-", "-", "-", "nan", "nan", "nan"]
     assert tail == "edits FID 99.5"
 
@@ -994,7 +996,8 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
         assert results[f"{key}/real_faces"] == real_faces > len(rows)  # all the held-out faces, not the n edited
         assert 0.0 <= results[f"{key}/identity_top1"] <= 1.0
         assert results[f"{key}/input_l1"] == pytest.approx(np.abs(edited / 255 - faces[rows] / 255).mean(), abs=1e-4)
-        assert results[f"{key}/band_ratio"] == pytest.approx(edit_metrics.band_ratio(faces[rows], edited), abs=1e-3)
+        assert results[f"{key}/horizontal_bands"] == pytest.approx(edit_metrics.horizontal_bands(faces[rows], edited),
+                                                                   abs=0.01)
     assert results["tiny_judge/Young/balanced_accuracy"] == 0.8  # how far the judge is trusted, from its entry
     edits_call, inputs_call, *black2blond_calls = calls
     assert len(edits_call["samples"]) == len(edits_call["fake"]) == 12  # FID at the inputs' count

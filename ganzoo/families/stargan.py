@@ -51,8 +51,8 @@ add, and the gradient penalty reads their sum (combined_critic); the head costs 
 lambda_g_cls (None: lambda_cls, the paper's one weight) weighs D's classifier in G's loss apart from D's own
 term: 0 leaves G to the frozen teachers, with D's classifier still trained (edit() reads a face's own
 attributes with it). D's classifier learns beside G, and G drew faint horizontal bands over faces that it
-read in part (blurring the bands away lowered its reading of the edits by 4-11 points more than the
-same blur along the rows; the teachers' and the judge's readings moved less: the recipe's docstring).
+read in part (blurring the bands away lowered its reading of the edits by up to 6 points more than the
+same blur along the rows: the recipe's docstring).
 reconstruction_through_mask_only=True (with edit_mask; not in the paper): the reconstruction's gradient
 reaches the first pass through its mask only, G's drawing there being a constant: a drawing that gets no
 gradient from the way back has no reason to hide a code for it (CycleGAN's steganography, Chu et al. 2017),

@@ -5,7 +5,7 @@
     real_faces_read_as(probabilities, truth, value, strata, source_strata)
                                              # the same share on real faces that have the target
     identity_top1(input_features, edited_features, rows)
-    band_ratio(inputs, edited)               # horizontal bands in what the edits changed (1: none)
+    horizontal_bands(inputs, edited)         # grey levels of horizontal bands in what the edits changed
     table(result, judge)                     # a measurement's shares as a text table, one row per edit
 
 Identity: an edit counts as the same face when, among all the unedited held-out faces, its
@@ -81,34 +81,34 @@ def identity_top1(input_features, edited_features, rows):
     return float(np.mean(nearest == rows))
 
 
-def band_ratio(inputs, edited, periods=(3, 5)):
-    """How much more of what the edits changed (edited - inputs, uint8 (N, H, W, C) each) lies in
-    horizontal bands than in vertical ones: the change's power at vertical periods of periods[0] to
-    periods[1] px over its power at horizontal periods as fine, summed over the faces and channels (each
-    face's mean change taken out). About 1 for a change without a direction (CelebA's own detail at 64 px:
-    1.02 over the 1,000 held-out faces, 1.05 over the first 200); faint horizontal bands drawn over a face
-    push it up (StarGAN runs here: 1.2-1.9). 1.0 when nothing changed."""
+def horizontal_bands(inputs, edited, periods=(3, 5)):
+    """How strong the horizontal bands are in what the edits changed (edited - inputs, uint8 (N, H, W, C)
+    each), in grey levels (0-255): the root of the change's variance at vertical periods of periods[0] to
+    periods[1] px less its variance at horizontal periods as fine (each face's mean change taken out), 0
+    where the latter is the larger. A change without a direction scores about 0, bands of +-A grey levels
+    and period 4 score A; faint pink and green bands that StarGAN runs here drew over faces, 2-5 over
+    the whole image (more where they are)."""
     inputs, edited = np.asarray(inputs, np.float64), np.asarray(edited, np.float64)
     if inputs.shape != edited.shape or inputs.ndim != 4:
         raise ValueError(f"inputs and edited: the same (N, H, W, C) shape expected, got {inputs.shape} and "
                          f"{edited.shape}.")
-    change = (edited - inputs) / 255.0
+    change = edited - inputs
     change -= change.mean(axis=(1, 2), keepdims=True)
 
-    def power(axis):  # summed over the frequencies whose periods lie in [periods[0], periods[1]] px
+    def variance(axis):  # Parseval: a one-sided frequency below Nyquist holds half its two-sided power
         size = change.shape[axis]
-        band = slice(int(np.ceil(size / periods[1])), int(size // periods[0]) + 1)
-        return (np.abs(np.fft.rfft(change, axis=axis)) ** 2).sum(axis=tuple(a for a in range(4) if a != axis))[band].sum()
+        band = slice(max(int(np.ceil(size / periods[1])), 1), min(size // periods[0], (size - 1) // 2) + 1)
+        power = (np.abs(np.fft.rfft(change, axis=axis)) ** 2)[(slice(None),) * axis + (band,)]
+        return 2.0 * power.sum() / (size * change.size)
 
-    vertical, horizontal = power(1), power(2)
-    return 1.0 if vertical == horizontal == 0.0 else float(vertical / max(horizontal, 1e-30))
+    return float(np.sqrt(max(variance(1) - variance(2), 0.0)))
 
 
 def table(result, judge):
     """The per-edit numbers of an attribute-edit measurement (evaluate._attribute_edits' keys) as a
     text table, one row per edit: faces, % read as the target by `judge`, by the model's own D, on
     the unedited inputs and on real faces that have the target (real_faces_read_as), identity_top1
-    input_l1 and band_ratio; then the edits' FID and reconstruction."""
+    input_l1 and horizontal_bands; then the edits' FID and reconstruction."""
     suffix = "/faces"
     edits = [key[: -len(suffix)] for key in result if key.endswith(suffix) and "/" not in key[: -len(suffix)]]
 
@@ -124,7 +124,7 @@ def table(result, judge):
                      f"{percent(f'real_{judge}/{edit}/read_as_target'):>6} "
                      f"{result.get(edit + '/identity_top1', float('nan')):>8.3f} "
                      f"{result.get(edit + '/input_l1', float('nan')):>8.3f} "
-                     f"{result.get(edit + '/band_ratio', float('nan')):>5.2f}")
+                     f"{result.get(edit + '/horizontal_bands', float('nan')):>5.1f}")
     tail = [f"{name} {result[key]}" for name, key in (("edits FID", "edits_fid/celeba/train"),
                                                      ("inputs FID", "untranslated_fid/celeba/train"),
                                                      ("reconstruction L1", "reconstruction_l1")) if key in result]
