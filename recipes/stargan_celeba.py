@@ -294,7 +294,9 @@ runs/stargan_d3_t1's 2,000 (2026-12-06), +2,000 each:
 Whether the bands carry what the way back needs (a code, as CycleGAN hides one): blurring an edit's change
 down the columns raised the reconstruction L1 of the way back by 4-18% at runs/stargan_decided's 2,000, by
 0-5% at runs/stargan_d3_t1's 2,000 and lowered it at the run from 0's 8,000 (runs/notes/recon_probe.py):
-no code that training keeps. D's own classifier reads them in part: blurred down the columns, its share of
+no code that training keeps (a branch whose way back reached the first pass through its mask only,
+--stargan_reconstruction_through_mask_only, runs/stargan_maskrec, was set aside at +500 for it). D's own
+classifier reads them in part: blurred down the columns, its share of
 the edits read as the target fell by up to 6 points more than blurred along the rows at runs/stargan_d3_t1's
 2,000 (blond 90 / 80 / 86%, Male=1 74 / 63 / 68%, Male=0 85 / 77 / 83%, Young=0 64 / 55 / 61%; hair
 black and brown 1-2 points), 0-6 at the run from 0's 8,000 (runs/notes/own_reader_probe.py). So G learns

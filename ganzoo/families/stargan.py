@@ -42,12 +42,14 @@ upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G'
 convolutions (as StyleGAN's upsampling does): their four output phases have kernels of their own, which
 draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016); G then draws
 through the blur, and drew less (the recipe's docstring). resize_upsample=True instead doubles each map by
-nearest neighbours and convolves it 3x3 (Odena et al.'s resize-convolution): every output pixel has the
-same kernel, so there is no checkered pattern to remove, and nothing blurs what G draws.
+nearest neighbours and convolves it 3x3 (Odena et al.'s resize-convolution): no output phase has a kernel
+of its own, and nothing blurs what G draws (from step 0 here it still drew a fine grid by step 1,500, and the
+bands below: the recipe's docstring).
 local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
-add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution.
+add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution. Added
+to a trained run, it did not tell G's faint bands from faces within 2,000 steps (the recipe's docstring).
 lambda_g_cls (None: lambda_cls, the paper's one weight) weighs D's classifier in G's loss apart from D's own
 term: 0 leaves G to the frozen teachers, with D's classifier still trained (edit() reads a face's own
 attributes with it). D's classifier learns beside G, and G drew faint horizontal bands over faces that it
@@ -56,8 +58,8 @@ same blur along the rows: the recipe's docstring).
 reconstruction_through_mask_only=True (with edit_mask; not in the paper): the reconstruction's gradient
 reaches the first pass through its mask only, G's drawing there being a constant: a drawing that gets no
 gradient from the way back has no reason to hide a code for it (CycleGAN's steganography, Chu et al. 2017),
-while the mask still learns to keep what an edit need not touch. A test of whether faint bands that G
-drew over faces were such a code (the recipe's docstring).
+while the mask still learns to keep what an edit need not touch. Built to test whether faint bands that G
+drew over faces were such a code; a probe found none that training keeps (the recipe's docstring).
 """
 
 import difflib
