@@ -304,9 +304,12 @@ the attributes from the frozen teachers alone (--stargan_lambda_g_cls=0, D still
 runs/stargan_gcls0, from runs/stargan_d3_t1's 2,000): by +500 the previews are nearly free of bands, and
 on 200 faces the bands are 1.7 / 2.1 / 1.6 with edits FID 60.1 and identity 0.95-1.00, but the edits are
 weaker (read as the target 65 / 42 / 39 / 45 / 37 / 48 / 22%): D's classifier had been half of G's pull
-towards the attributes. And the bands are not the blur's: G with resize-convolutions in place of transposed
-convolutions and blur (--stargan_resize_upsample, the run from 0's command otherwise, runs/stargan_resize)
-draws them from step 500 too, under a fine grid.
+towards the attributes. At +1,000 the bands are 1.1 / 2.3 / 1.7, the fewest yet, though a few thin pink and
+blue lines are back on the Male=0 previews (paused there). And the bands are not the blur's: G with
+resize-convolutions in place of transposed convolutions and blur (--stargan_resize_upsample, the run from
+0's command otherwise, runs/stargan_resize) draws them from step 500 too, under a fine grid; at 2,000 it
+reads as the run from 0 did (65 / 60 / 80 / 66 / 78 / 76 / 49%, edits FID 78.1, identity 0.71-0.93,
+bands 5.7 / 2.7 / 3.1; the run from 0: 69 / 52 / 73 / 66 / 77 / 70 / 33%, 76.9, 0.73-0.94, 5.8 / 2.0 / 2.7).
 """
 
 from absl import app, flags
