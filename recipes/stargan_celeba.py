@@ -304,8 +304,8 @@ the attributes from the frozen teachers alone (--stargan_lambda_g_cls=0, D still
 runs/stargan_gcls0, from runs/stargan_d3_t1's 2,000): by +500 the previews are nearly free of bands, and
 on 200 faces the bands are 1.7 / 2.1 / 1.6 with edits FID 60.1 and identity 0.95-1.00, but the edits are
 weaker (read as the target 65 / 42 / 39 / 45 / 37 / 48 / 22%): D's classifier had been half of G's pull
-towards the attributes. At +1,000 the bands are 1.1 / 2.3 / 1.7, the fewest yet, though a few thin pink and
-blue lines are back on the Male=0 previews (paused there). And the bands are not the blur's: G with
+towards the attributes. At +1,000 / +1,500 the bands are 1.1 / 2.3 / 1.7 and 1.6 / 2.1 / 1.4, the fewest
+yet, though a few thin pink and blue lines are back on the Male=0 previews (paused at +1,500). And the bands are not the blur's: G with
 resize-convolutions in place of transposed convolutions and blur (--stargan_resize_upsample, the run from
 0's command otherwise, runs/stargan_resize) draws them from step 500 too, under a fine grid; at 2,000 it
 reads as the run from 0 did (65 / 60 / 80 / 66 / 78 / 76 / 49%, edits FID 78.1, identity 0.71-0.93,
