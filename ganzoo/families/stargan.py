@@ -310,6 +310,11 @@ def parameter_estimate(resolution, attributes, width, blocks):
     return generator + discriminator
 
 
+def _check_bool(value, name):
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be True or False, got {value!r}.")
+
+
 def _check_name(name, names, what="attribute"):
     if name not in names:
         close = difflib.get_close_matches(str(name), list(names), n=3)
@@ -389,27 +394,21 @@ class StarGAN(GAN):
         # G's weight on D's classifier reading its edits: lambda_cls as in the paper, unless set apart
         self.lambda_g_cls = None if lambda_g_cls is None else float(lambda_g_cls)
         self.lambda_teacher = float(lambda_teacher)
-        if not isinstance(edit_mask, bool):
-            raise ValueError(f"edit_mask must be True or False, got {edit_mask!r}.")
+        _check_bool(edit_mask, "edit_mask")
         self.edit_mask, self.lambda_mask_tv = edit_mask, float(lambda_mask_tv)
         self.lambda_mask_decided = float(lambda_mask_decided)
         if self.lambda_mask_decided and not edit_mask:
             raise ValueError("lambda_mask_decided weighs the edit mask's indecision: it needs edit_mask=True.")
-        if not isinstance(upsample_blur, bool):
-            raise ValueError(f"upsample_blur must be True or False, got {upsample_blur!r}.")
+        _check_bool(upsample_blur, "upsample_blur")
         self.upsample_blur = upsample_blur
-        if not isinstance(resize_upsample, bool):
-            raise ValueError(f"resize_upsample must be True or False, got {resize_upsample!r}.")
+        _check_bool(resize_upsample, "resize_upsample")
         if resize_upsample and upsample_blur:
             raise ValueError("resize_upsample replaces the transposed convolutions whose pattern upsample_blur "
                              "removes: give one of them.")
         self.resize_upsample = resize_upsample
-        if not isinstance(local_critic, bool):
-            raise ValueError(f"local_critic must be True or False, got {local_critic!r}.")
+        _check_bool(local_critic, "local_critic")
         self.local_critic = local_critic
-        if not isinstance(reconstruction_through_mask_only, bool):
-            raise ValueError(f"reconstruction_through_mask_only must be True or False, got "
-                             f"{reconstruction_through_mask_only!r}.")
+        _check_bool(reconstruction_through_mask_only, "reconstruction_through_mask_only")
         if reconstruction_through_mask_only and not edit_mask:
             raise ValueError("reconstruction_through_mask_only stops the reconstruction's gradient at G's drawing "
                              "and lets it through the edit mask: it needs edit_mask=True.")

@@ -107,7 +107,7 @@ def horizontal_bands(inputs, edited, periods=(3, 5)):
 def table(result, judge):
     """The per-edit numbers of an attribute-edit measurement (evaluate._attribute_edits' keys) as a
     text table, one row per edit: faces, % read as the target by `judge`, by the model's own D, on
-    the unedited inputs and on real faces that have the target (real_faces_read_as), identity_top1
+    the unedited inputs and on real faces that have the target (real_faces_read_as), identity_top1,
     input_l1 and horizontal_bands; then the edits' FID and reconstruction."""
     suffix = "/faces"
     edits = [key[: -len(suffix)] for key in result if key.endswith(suffix) and "/" not in key[: -len(suffix)]]
