@@ -19,8 +19,9 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
-                                     binomial_blur, build_attribute_teacher, combined_critic, mask_indecision,
-                                     masked_edit, random_target_attributes, total_variation, train_attribute_teacher)
+                                     LUMA_WEIGHTS, binomial_blur, build_attribute_teacher, chroma_blur, combined_critic,
+                                     mask_indecision, masked_edit, random_target_attributes, total_variation,
+                                     train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
 CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
@@ -323,6 +324,44 @@ def test_resize_upsample_doubles_by_nearest_neighbours_then_convolves_3x3():
         tiny_stargan(resize_upsample=True, upsample_blur=True)
     with pytest.raises(ValueError, match="resize_upsample must be True or False"):
         tiny_stargan(resize_upsample="yes")
+
+def test_chroma_blur_keeps_the_luma_exactly_and_blurs_colour_as_a_gaussian_does():
+    rng = np.random.default_rng(0)
+    noise = rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)
+    luma = np.array(LUMA_WEIGHTS)
+    np.testing.assert_allclose(numpy(chroma_blur(noise, 1.5)) @ luma, noise @ luma, atol=1e-5)
+    grey = np.repeat(noise[..., :1], 3, axis=-1)  # no colour: nothing to blur
+    np.testing.assert_allclose(numpy(chroma_blur(grey, 1.5)), grey, atol=1e-5)
+    flat = np.broadcast_to(np.array([0.8, -0.2, 0.1], np.float32), (1, 16, 16, 3))
+    np.testing.assert_allclose(numpy(chroma_blur(flat, 1.5)), flat, atol=1e-5)
+    # pink and green stripes of period 4 rows without luma: a Gaussian of sigma s passes a sine of period P
+    # at exp(-2 pi^2 s^2 / P^2) (0.062 here; the reflected edges aside)
+    pink = np.array([1.0, 0.0, 1.0]) - np.array([1.0, 0.0, 1.0]) @ luma
+    stripes = (0.3 * np.sin(2 * np.pi * np.arange(32) / 4)[None, :, None, None] * pink).astype(np.float32)
+    stripes = np.broadcast_to(stripes, (1, 32, 32, 3))
+    blurred = numpy(chroma_blur(stripes, 1.5))[:, 8:24]
+    np.testing.assert_allclose(np.abs(blurred).max() / np.abs(stripes[:, 8:24]).max(),
+                               np.exp(-2 * np.pi**2 * 1.5**2 / 16), rtol=0.02)
+
+
+def test_chroma_sigma_blurs_the_colour_of_gs_drawing_before_the_mask_and_adds_no_weights():
+    keras.utils.set_random_seed(0)
+    soft, plain = tiny_stargan(chroma_sigma=1.0, edit_mask=True), tiny_stargan(edit_mask=True)
+    assert soft.get_config()["chroma_sigma"] == 1.0 and "chroma_sigma" not in plain.get_config()
+    assert StarGAN.from_config(soft.get_config()).get_config() == soft.get_config()
+    assert len(soft.weights) == len(plain.weights)
+    g = soft.generator
+    x = images.from_uint8(faces(2))
+    drawn, softened = keras.Model(g.inputs, [g.get_layer("tanh").output, g.get_layer("chroma_blur").output])(
+        [x, OWN[:2]])
+    np.testing.assert_allclose(numpy(softened), numpy(chroma_blur(drawn, 1.0)), atol=1e-5)
+    assert g.get_layer("masked_edit").input[1] is g.get_layer("chroma_blur").output  # blurred, then masked
+    _, _, drawing = soft.generator_and_mask([x, OWN[:2]])
+    np.testing.assert_allclose(numpy(drawing), numpy(softened), atol=1e-5)
+    for bad in (-1.0, 5.0, True, "1"):  # 16 px: at most 4
+        with pytest.raises(ValueError, match="chroma_sigma is the Gaussian blur"):
+            tiny_stargan(chroma_sigma=bad)
+
 
 def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):
     keras.utils.set_random_seed(0)

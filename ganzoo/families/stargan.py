@@ -45,6 +45,10 @@ through the blur, and drew less (the recipe's docstring). resize_upsample=True i
 nearest neighbours and convolves it 3x3 (Odena et al.'s resize-convolution): no output phase has a kernel
 of its own, and nothing blurs what G draws (from step 0 here it still drew a fine grid by step 1,500, and the
 bands below: the recipe's docstring).
+chroma_sigma > 0 (pixels) blurs the colour of G's drawing, not its brightness (chroma_blur: each channel minus
+the BT.601 luma, Gaussian-blurred, the luma added back unchanged): hair keeps its colour and the face its detail,
+while the thin pink, green and blue lines that G drew at eyes, brows and mouth and over the forehead, which are
+colour at a scale of a few pixels, cannot be drawn. No weights, so a run can go on from a snapshot without it.
 local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
@@ -145,6 +149,48 @@ class BinomialBlur(layers.Layer):
         return binomial_blur(images)
 
 
+# ITU-R BT.601's luma weights; they sum to 1, so an RGB image minus its luma has none
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+
+
+def gaussian_taps(sigma):
+    """A normalised Gaussian of standard deviation `sigma` pixels, cut at 3 sigma."""
+    radius = max(1, int(np.ceil(3.0 * sigma)))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    return taps / taps.sum()
+
+
+def chroma_blur(images, sigma):
+    """RGB images (N, H, W, 3) with their luma kept exactly and their colour (each channel minus the luma)
+    blurred by a Gaussian of `sigma` pixels, edges reflected: fine colour fringes fade, brightness detail and
+    flat colour stay. Natural images hold little colour at fine scales (JPEG stores it at half resolution)."""
+    images = ops.convert_to_tensor(images)
+    luma = ops.sum(images * ops.cast(np.array(LUMA_WEIGHTS), images.dtype), axis=-1, keepdims=True)
+    colour = images - luma
+    taps = gaussian_taps(sigma)
+    radius = len(taps) // 2
+    for kernel, padding in ((taps[:, None], [[0, 0], [radius, radius], [0, 0], [0, 0]]),
+                            (taps[None, :], [[0, 0], [0, 0], [radius, radius], [0, 0]])):
+        kernel = np.tile(kernel[:, :, None, None], (1, 1, 3, 1))
+        colour = ops.depthwise_conv(ops.pad(colour, padding, mode="reflect"), ops.cast(kernel, images.dtype),
+                                    strides=1, padding="valid")
+    return luma + colour
+
+
+class ChromaBlur(layers.Layer):
+    """chroma_blur(images, sigma) as a layer (no weights)."""
+
+    def __init__(self, sigma, **kwargs):
+        super().__init__(**kwargs)
+        self.sigma = float(sigma)
+
+    def call(self, images):
+        return chroma_blur(images, self.sigma)
+
+    def get_config(self):
+        return {**super().get_config(), "sigma": self.sigma}
+
+
 # --- networks -------------------------------------------------------------------------------------
 def _conv_norm_relu(x, filters, kernel, name, strides=1, transpose=False, blur=False, resize=False):
     conv = layers.Conv2DTranspose if transpose else layers.Conv2D
@@ -166,7 +212,7 @@ class MaskedEdit(layers.Layer):
 
 
 def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsample_blur=False,
-                    resize_upsample=False):
+                    resize_upsample=False, chroma_sigma=0.0):
     image = keras.Input((resolution, resolution, 3), name="image")
     target = keras.Input((attributes,), name="attributes")
     # nearest upsampling of a 1x1 map tiles the vector over every pixel
@@ -184,6 +230,8 @@ def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsa
                             resize=resize_upsample)
     drawn = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
     drawn = layers.Activation("tanh", dtype="float32", name="tanh")(drawn)
+    if chroma_sigma:
+        drawn = ChromaBlur(chroma_sigma, dtype="float32", name="chroma_blur")(drawn)
     if edit_mask:
         # starts at m = sigmoid(3) = 0.95 everywhere: the paper's G (or a trained one's weights) nearly
         # unchanged, from which the mask learns where the input can stay
@@ -357,7 +405,8 @@ class StarGAN(GAN):
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
-                 reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, **kwargs):
+                 reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, chroma_sigma=0.0,
+                 **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -406,6 +455,11 @@ class StarGAN(GAN):
             raise ValueError("resize_upsample replaces the transposed convolutions whose pattern upsample_blur "
                              "removes: give one of them.")
         self.resize_upsample = resize_upsample
+        if isinstance(chroma_sigma, bool) or not isinstance(chroma_sigma, numbers.Real) or \
+                not 0.0 <= chroma_sigma <= self.resolution / 4:
+            raise ValueError(f"chroma_sigma is the Gaussian blur of G's colour in pixels, from 0 (off) to "
+                             f"resolution / 4 = {self.resolution / 4:g}, got {chroma_sigma!r}.")
+        self.chroma_sigma = float(chroma_sigma)
         _check_bool(local_critic, "local_critic")
         self.local_critic = local_critic
         _check_bool(reconstruction_through_mask_only, "reconstruction_through_mask_only")
@@ -418,11 +472,11 @@ class StarGAN(GAN):
         check_parameter_budget(self.family, sizes, parameter_estimate(**sizes))
         self.image_shape = (self.resolution, self.resolution, 3)
         self.generator = build_generator(self.resolution, len(self.attributes), self.width, self.blocks, edit_mask,
-                                         upsample_blur, resize_upsample)
+                                         upsample_blur, resize_upsample, self.chroma_sigma)
         if edit_mask:  # the same layers; [edit, mask, G's drawing] for G's loss; untracked like the teachers
             object.__setattr__(self, "generator_and_mask", keras.Model(
                 self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output,
-                                        self.generator.get_layer("tanh").output]))
+                                        self.generator.get_layer("chroma_blur" if self.chroma_sigma else "tanh").output]))
         self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width, local_critic)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
@@ -479,6 +533,7 @@ class StarGAN(GAN):
                 **({"lambda_mask_decided": self.lambda_mask_decided} if self.lambda_mask_decided else {}),
                 **({"upsample_blur": True} if self.upsample_blur else {}),
                 **({"resize_upsample": True} if self.resize_upsample else {}),
+                **({"chroma_sigma": self.chroma_sigma} if self.chroma_sigma else {}),
                 **({"local_critic": True} if self.local_critic else {}),
                 **({"reconstruction_through_mask_only": True} if self.reconstruction_through_mask_only else {})}
 
