@@ -344,23 +344,25 @@ def test_chroma_blur_keeps_the_luma_exactly_and_blurs_colour_as_a_gaussian_does(
                                np.exp(-2 * np.pi**2 * 1.5**2 / 16), rtol=0.02)
 
 
-def test_chroma_sigma_blurs_the_colour_of_gs_drawing_before_the_mask_and_adds_no_weights():
+def test_chroma_sigma_blurs_the_colour_of_gs_change_after_the_mask_and_adds_no_weights():
     keras.utils.set_random_seed(0)
     soft, plain = tiny_stargan(chroma_sigma=1.0, edit_mask=True), tiny_stargan(edit_mask=True)
     assert soft.get_config()["chroma_sigma"] == 1.0 and "chroma_sigma" not in plain.get_config()
     assert StarGAN.from_config(soft.get_config()).get_config() == soft.get_config()
     assert len(soft.weights) == len(plain.weights)
     g = soft.generator
+    assert g.get_layer("chroma_blur").input[0] is g.get_layer("masked_edit").output  # masked, then blurred
     x = images.from_uint8(faces(2))
-    drawn, softened = keras.Model(g.inputs, [g.get_layer("tanh").output, g.get_layer("chroma_blur").output])(
-        [x, OWN[:2]])
-    np.testing.assert_allclose(numpy(softened), numpy(chroma_blur(drawn, 1.0)), atol=1e-5)
-    assert g.get_layer("masked_edit").input[1] is g.get_layer("chroma_blur").output  # blurred, then masked
-    _, _, drawing = soft.generator_and_mask([x, OWN[:2]])
-    np.testing.assert_allclose(numpy(drawing), numpy(softened), atol=1e-5)
+    masked, edited = keras.Model(g.inputs, [g.get_layer("masked_edit").output, g.output])([x, OWN[:2]])
+    x, masked, edited = numpy(x), numpy(masked), numpy(edited)
+    np.testing.assert_allclose(edited, x + numpy(chroma_blur(masked - x, 1.0)), atol=1e-5)
+    luma = np.array(LUMA_WEIGHTS)  # the change's brightness is G's own
+    np.testing.assert_allclose(edited @ luma, masked @ luma, atol=1e-5)
     for bad in (-1.0, 5.0, True, "1"):  # 16 px: at most 4
         with pytest.raises(ValueError, match="chroma_sigma is the Gaussian blur"):
             tiny_stargan(chroma_sigma=bad)
+    with pytest.raises(ValueError, match="give one of them"):
+        tiny_stargan(chroma_sigma=1.0, edit_mask=True, reconstruction_through_mask_only=True)
 
 
 def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):

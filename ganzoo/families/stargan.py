@@ -45,10 +45,13 @@ through the blur, and drew less (the recipe's docstring). resize_upsample=True i
 nearest neighbours and convolves it 3x3 (Odena et al.'s resize-convolution): no output phase has a kernel
 of its own, and nothing blurs what G draws (from step 0 here it still drew a fine grid by step 1,500, and the
 bands below: the recipe's docstring).
-chroma_sigma > 0 (pixels) blurs the colour of G's drawing, not its brightness (chroma_blur: each channel minus
-the BT.601 luma, Gaussian-blurred, the luma added back unchanged): hair keeps its colour and the face its detail,
-while the thin pink, green and blue lines that G drew at eyes, brows and mouth and over the forehead, which are
-colour at a scale of a few pixels, cannot be drawn. No weights, so a run can go on from a snapshot without it.
+chroma_sigma > 0 (pixels) blurs the colour of what G changes, not its brightness: G returns x + chroma_blur(edit - x)
+(each channel of the change minus its BT.601 luma Gaussian-blurred, the luma added back unchanged): hair keeps
+its colour and the face its detail, while the thin pink, green and blue lines that G drew at eyes, brows and
+mouth and over the forehead, which are colour at a scale of a few pixels, cannot be drawn. After the edit mask,
+not before: with the drawing alone blurred (the first try), such lines still showed 500 steps on, which sharp
+edges of the mask can draw. No weights, so a run
+can go on from a snapshot without it.
 local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
@@ -177,15 +180,17 @@ def chroma_blur(images, sigma):
     return luma + colour
 
 
-class ChromaBlur(layers.Layer):
-    """chroma_blur(images, sigma) as a layer (no weights)."""
+class ChromaBlurredChange(layers.Layer):
+    """[edited, image] -> image + chroma_blur(edited - image, sigma): the change's colour blurred, its luma
+    kept (no weights)."""
 
     def __init__(self, sigma, **kwargs):
         super().__init__(**kwargs)
         self.sigma = float(sigma)
 
-    def call(self, images):
-        return chroma_blur(images, self.sigma)
+    def call(self, inputs):
+        edited, image = inputs
+        return image + chroma_blur(edited - image, self.sigma)
 
     def get_config(self):
         return {**super().get_config(), "sigma": self.sigma}
@@ -230,14 +235,14 @@ def build_generator(resolution, attributes, width, blocks, edit_mask=False, upsa
                             resize=resize_upsample)
     drawn = layers.Conv2D(3, 7, padding="same", use_bias=False, name="to_image")(x)
     drawn = layers.Activation("tanh", dtype="float32", name="tanh")(drawn)
-    if chroma_sigma:
-        drawn = ChromaBlur(chroma_sigma, dtype="float32", name="chroma_blur")(drawn)
     if edit_mask:
         # starts at m = sigmoid(3) = 0.95 everywhere: the paper's G (or a trained one's weights) nearly
         # unchanged, from which the mask learns where the input can stay
         mask = layers.Conv2D(1, 7, padding="same", activation="sigmoid", kernel_initializer="zeros",
                              bias_initializer=keras.initializers.Constant(3.0), dtype="float32", name="edit_mask")(x)
         drawn = MaskedEdit(dtype="float32", name="masked_edit")([mask, drawn, image])
+    if chroma_sigma:  # after the mask: a sharp edge of the mask could otherwise draw a thin line of colour
+        drawn = ChromaBlurredChange(chroma_sigma, dtype="float32", name="chroma_blur")([drawn, image])
     return keras.Model([image, target], drawn, name="generator")
 
 
@@ -466,6 +471,9 @@ class StarGAN(GAN):
         if reconstruction_through_mask_only and not edit_mask:
             raise ValueError("reconstruction_through_mask_only stops the reconstruction's gradient at G's drawing "
                              "and lets it through the edit mask: it needs edit_mask=True.")
+        if reconstruction_through_mask_only and self.chroma_sigma:
+            raise ValueError("reconstruction_through_mask_only rebuilds the edit from the mask and G's drawing, "
+                             "which chroma_sigma's blur of the change does not keep: give one of them.")
         self.reconstruction_through_mask_only = reconstruction_through_mask_only
         self.d_steps = check_positive_int(d_steps, "d_steps")
         sizes = dict(resolution=self.resolution, attributes=len(self.attributes), width=self.width, blocks=self.blocks)
@@ -476,7 +484,7 @@ class StarGAN(GAN):
         if edit_mask:  # the same layers; [edit, mask, G's drawing] for G's loss; untracked like the teachers
             object.__setattr__(self, "generator_and_mask", keras.Model(
                 self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output,
-                                        self.generator.get_layer("chroma_blur" if self.chroma_sigma else "tanh").output]))
+                                        self.generator.get_layer("tanh").output]))
         self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width, local_critic)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
