@@ -342,7 +342,7 @@ flags.DEFINE_bool("stargan_reconstruction_through_mask_only", False, "With --sta
 flags.DEFINE_bool("stargan_resize_upsample", False, "G doubles its maps by nearest neighbours and a 3x3 "
                   "convolution instead of transposed convolutions (no checkered pattern, nothing blurred; not in "
                   "the paper; instead of --stargan_upsample_blur).")
-flags.DEFINE_float("stargan_chroma_sigma", 0.0, "Blur the colour (not the brightness) of G's drawing by a "
+flags.DEFINE_float("stargan_chroma_sigma", 0.0, "Blur the colour (not the brightness) of what G changes by a "
                    "Gaussian of this many pixels, against thin colour fringes (0: off; not in the paper; no weights, "
                    "so a run can go on from a snapshot without it).", lower_bound=0.0)
 flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
