@@ -310,6 +310,31 @@ resize-convolutions in place of transposed convolutions and blur (--stargan_resi
 0's command otherwise, runs/stargan_resize) draws them from step 500 too, under a fine grid; at 2,000 it
 reads as the run from 0 did (65 / 60 / 80 / 66 / 78 / 76 / 49%, edits FID 78.1, identity 0.71-0.93,
 bands 5.7 / 2.7 / 3.1; the run from 0: 69 / 52 / 73 / 66 / 77 / 70 / 33%, 76.9, 0.73-0.94, 5.8 / 2.0 / 2.7).
+Going on (2026-12-06; the same script, 200 faces; steps counted from runs/stargan_d3_t1's 2,000; bands are
+blond / Male=0 / Young=1):
+
+    read as the target (%)     Black Blond Brown Male=1 Male=0 Young=1 Young=0  edits FID  identity   bands
+    teachers alone,   +2,500     67    61    53    48     45      52      21       61.3   0.92-1.00  0.0 / 0.3 / 0.0
+    teachers x2,      +2,000     74    65    69    53     70      50      37       62.5   0.89-1.00  2.0 / 2.4 / 1.9
+      colour blurred after        69    62    64    49     63      52      37       59.9   0.90-1.00  1.7 / 2.2 / 1.8
+    teachers alone, colour
+      blurred, +2,000+500         67    43    41    37     39      54      25       58.9   0.95-1.00  1.2 / 2.1 / 1.1
+    teachers x2, colour
+      blurred, +2,000+500         83    57    68    50     65      61      33       61.0   0.88-1.00  1.1 / 2.2 / 1.4
+
+By +2,500 G taught by the teachers alone draws no bands by the measure, but its edits are weak (Male
+48 / 45%), and the previews show small blue, purple and pink blots at the eyes, nose and mouth: colour, not
+bands. With the teachers weighted 2 (runs/stargan_gcls0_tw2, from the same 2,000) the edits are stronger
+(Male=0 70%) and the bands are back: what the teachers pull G towards, G draws as bands too. Against the
+blots, a Gaussian blur of the colour of G's change, its luma kept exactly (--stargan_chroma_sigma=1.5, no
+weights; "colour blurred after": put into that G after training, runs/notes/chroma_post_edits.py): in the
+previews the blots become faint tints, the edits' FID falls by 2.6, the judge reads 0-7 points fewer. Trained
+with it (from runs/stargan_gcls0's 2,000, runs/stargan_gcls0_change_chroma, and from runs/stargan_gcls0_tw2's
+2,000, runs/stargan_gcls0_tw2_chroma), G draws the same blots wider within 500 steps: blurring the colour
+does not stop G drawing what the teachers read. (A first form blurred G's drawing before the mask, and lines
+still showed at +500: runs/stargan_gcls0_chroma_drawing, set aside.) Male=1 stays near 50% in every branch,
+as at runs/stargan_d3_t1's 2,000 with D's classifier (48%); the chain without the blur after G's transposed
+convolutions read 87-92% (teachers x2 above), and fell to 59-70% once G drew through the blur.
 """
 
 from absl import app, flags
