@@ -319,8 +319,10 @@ blond / Male=0 / Young=1):
       colour blurred after        69    62    64    49     63      52      37       59.9   0.90-1.00  1.7 / 2.2 / 1.8
     teachers alone, colour
       blurred, +2,000+500         67    43    41    37     39      54      25       58.9   0.95-1.00  1.2 / 2.1 / 1.1
+               +2,000+1,000       72    42    51    33     37      50      20       58.5   0.93-1.00  1.5 / 2.3 / 1.7
     teachers x2, colour
       blurred, +2,000+500         83    57    68    50     65      61      33       61.0   0.88-1.00  1.1 / 2.2 / 1.4
+               +2,000+1,000       83    57    62    50     64      65      21       60.1   0.87-1.00  0.0 / 1.6 / 1.3
 
 By +2,500 G taught by the teachers alone draws no bands by the measure, but its edits are weak (Male
 48 / 45%), and the previews show small blue, purple and pink blots at the eyes, nose and mouth: colour, not
@@ -330,8 +332,8 @@ blots, a Gaussian blur of the colour of G's change, its luma kept exactly (--sta
 weights; "colour blurred after": put into that G after training, runs/notes/chroma_post_edits.py): in the
 previews the blots become faint tints, the edits' FID falls by 2.6, the judge reads 0-7 points fewer. Trained
 with it (from runs/stargan_gcls0's 2,000, runs/stargan_gcls0_change_chroma, and from runs/stargan_gcls0_tw2's
-2,000, runs/stargan_gcls0_tw2_chroma), G draws the same blots wider within 500 steps: blurring the colour
-does not stop G drawing what the teachers read. (A first form blurred G's drawing before the mask, and lines
+2,000, runs/stargan_gcls0_tw2_chroma, both paused at +1,000), G draws the same blots wider within 500 steps:
+blurring the colour does not stop G drawing what the teachers read. (A first form blurred G's drawing before the mask, and lines
 still showed at +500: runs/stargan_gcls0_chroma_drawing, set aside.) Male=1 stays near 50% in every branch,
 as at runs/stargan_d3_t1's 2,000 with D's classifier (48%); the chain without the blur after G's transposed
 convolutions read 87-92% (teachers x2 above), and fell to 59-70% once G drew through the blur.
