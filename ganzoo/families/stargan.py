@@ -47,11 +47,11 @@ of its own, and nothing blurs what G draws (from step 0 here it still drew a fin
 bands below: the recipe's docstring).
 chroma_sigma > 0 (pixels) blurs the colour of what G changes, not its brightness: G returns x + chroma_blur(edit - x)
 (each channel of the change minus its BT.601 luma Gaussian-blurred, the luma added back unchanged): hair keeps
-its colour and the face its detail, while the thin pink, green and blue lines that G drew at eyes, brows and
-mouth and over the forehead, which are colour at a scale of a few pixels, cannot be drawn. After the edit mask,
-not before: with the drawing alone blurred (the first try), such lines still showed 500 steps on, which sharp
-edges of the mask can draw. No weights, so a run
-can go on from a snapshot without it.
+its colour and the face its detail, while thin lines of colour a few pixels wide, such as the pink, green and
+blue ones G drew at eyes, brows and mouth, cannot be drawn. After the edit mask, not before: with the drawing
+alone blurred (the first try), such lines still showed 500 steps on, which sharp edges of the mask can draw.
+Trained with it, G drew the same colours as wider blots (the recipe's docstring). No weights, so a run can go
+on from a snapshot without it.
 local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
