@@ -317,12 +317,14 @@ blond / Male=0 / Young=1):
     teachers alone,   +2,500     67    61    53    48     45      52      21       61.3   0.92-1.00  0.0 / 0.3 / 0.0
     teachers x2,      +2,000     74    65    69    53     70      50      37       62.5   0.89-1.00  2.0 / 2.4 / 1.9
       colour blurred after        69    62    64    49     63      52      37       59.9   0.90-1.00  1.7 / 2.2 / 1.8
+                      +2,500     81    65    77    77     66      67      32       62.9   0.88-1.00  2.3 / 1.6 / 1.5
     teachers alone, colour
       blurred, +2,000+500         67    43    41    37     39      54      25       58.9   0.95-1.00  1.2 / 2.1 / 1.1
                +2,000+1,000       72    42    51    33     37      50      20       58.5   0.93-1.00  1.5 / 2.3 / 1.7
     teachers x2, colour
       blurred, +2,000+500         83    57    68    50     65      61      33       61.0   0.88-1.00  1.1 / 2.2 / 1.4
                +2,000+1,000       83    57    62    50     64      65      21       60.1   0.87-1.00  0.0 / 1.6 / 1.3
+               +2,000+1,500       69    64    70    43     65      52      27       60.3   0.88-1.00  0.7 / 2.0 / 1.2
 
 By +2,500 G taught by the teachers alone draws no bands by the measure, but its edits are weak (Male
 48 / 45%), and the previews show small blue, purple and pink blots at the eyes, nose and mouth: colour, not
@@ -332,11 +334,13 @@ blots, a Gaussian blur of the colour of G's change, its luma kept exactly (--sta
 weights; "colour blurred after": put into that G after training, runs/notes/chroma_post_edits.py): in the
 previews the blots become faint tints, the edits' FID falls by 2.6, the judge reads 0-7 points fewer. Trained
 with it (from runs/stargan_gcls0's 2,000, runs/stargan_gcls0_change_chroma, and from runs/stargan_gcls0_tw2's
-2,000, runs/stargan_gcls0_tw2_chroma, both paused at +1,000), G draws the same blots wider within 500 steps:
-blurring the colour does not stop G drawing what the teachers read. (A first form blurred G's drawing before the mask, and lines
-still showed at +500: runs/stargan_gcls0_chroma_drawing, set aside.) Male=1 stays near 50% in every branch,
-as at runs/stargan_d3_t1's 2,000 with D's classifier (48%); the chain without the blur after G's transposed
-convolutions read 87-92% (teachers x2 above), and fell to 59-70% once G drew through the blur.
+2,000, runs/stargan_gcls0_tw2_chroma, paused at +1,000 and +1,500), G draws the same blots wider within 500
+steps: blurring the colour does not stop G drawing what the teachers read. (A first form blurred G's drawing before the mask, and lines
+still showed at +500: runs/stargan_gcls0_chroma_drawing, set aside.) Male=1 stays near 50% in every branch
+but the teachers x2 one at +2,500 (77%, after 53% at +2,000: snapshots swing), as at runs/stargan_d3_t1's
+2,000 with D's classifier (48%); the chain without the blur after G's transposed convolutions read 87-92%
+(teachers x2 above), and fell to 59-70% once G drew through the blur. runs/stargan_gcls0_tw2 (paused at
++2,500) is the branch that goes on.
 """
 
 from absl import app, flags
