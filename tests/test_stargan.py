@@ -325,6 +325,7 @@ def test_resize_upsample_doubles_by_nearest_neighbours_then_convolves_3x3():
     with pytest.raises(ValueError, match="resize_upsample must be True or False"):
         tiny_stargan(resize_upsample="yes")
 
+
 def test_chroma_blur_keeps_the_luma_exactly_and_blurs_colour_as_a_gaussian_does():
     rng = np.random.default_rng(0)
     noise = rng.uniform(-1, 1, (2, 16, 16, 3)).astype(np.float32)

@@ -135,14 +135,22 @@ def mask_indecision(mask):
     return ops.mean(mask * (1.0 - mask))
 
 
+def separable_blur(images, taps):
+    """Each channel of (N, H, W, C) convolved with the 1-D kernel `taps` (odd length) down the columns and along
+    the rows, edges reflected."""
+    channels, radius = images.shape[-1], len(taps) // 2
+    for kernel, padding in ((np.asarray(taps)[:, None], [[0, 0], [radius, radius], [0, 0], [0, 0]]),
+                            (np.asarray(taps)[None, :], [[0, 0], [0, 0], [radius, radius], [0, 0]])):
+        kernel = np.tile(kernel[:, :, None, None], (1, 1, channels, 1))
+        images = ops.depthwise_conv(ops.pad(images, padding, mode="reflect"), ops.cast(kernel, images.dtype),
+                                    strides=1, padding="valid")
+    return images
+
+
 def binomial_blur(images):
     """Each channel of (N, H, W, C) convolved with [1, 2, 1] x [1, 2, 1] / 16, edges reflected: a pattern
     of period 2 (a checkerboard) becomes flat, a flat image stays as it is."""
-    channels = images.shape[-1]
-    taps = np.array([1.0, 2.0, 1.0])
-    kernel = np.tile((np.outer(taps, taps) / 16.0)[:, :, None, None], (1, 1, channels, 1))
-    padded = ops.pad(images, [[0, 0], [1, 1], [1, 1], [0, 0]], mode="reflect")
-    return ops.depthwise_conv(padded, ops.cast(kernel, images.dtype), strides=1, padding="valid")
+    return separable_blur(ops.convert_to_tensor(images), np.array([1.0, 2.0, 1.0]) / 4.0)
 
 
 class BinomialBlur(layers.Layer):
@@ -169,15 +177,7 @@ def chroma_blur(images, sigma):
     flat colour stay. Natural images hold little colour at fine scales (JPEG stores it at half resolution)."""
     images = ops.convert_to_tensor(images)
     luma = ops.sum(images * ops.cast(np.array(LUMA_WEIGHTS), images.dtype), axis=-1, keepdims=True)
-    colour = images - luma
-    taps = gaussian_taps(sigma)
-    radius = len(taps) // 2
-    for kernel, padding in ((taps[:, None], [[0, 0], [radius, radius], [0, 0], [0, 0]]),
-                            (taps[None, :], [[0, 0], [0, 0], [radius, radius], [0, 0]])):
-        kernel = np.tile(kernel[:, :, None, None], (1, 1, 3, 1))
-        colour = ops.depthwise_conv(ops.pad(colour, padding, mode="reflect"), ops.cast(kernel, images.dtype),
-                                    strides=1, padding="valid")
-    return luma + colour
+    return luma + separable_blur(images - luma, gaussian_taps(sigma))
 
 
 class ChromaBlurredChange(layers.Layer):
