@@ -385,17 +385,20 @@ flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each 
 flags.DEFINE_float("stargan_teacher_weight", 0.0, "Weight of frozen attribute classifiers' reading of G's edits "
                    "in G's loss (0: none, as the paper). Each is trained first on the training faces and kept in the "
                    "run folder (attribute_teacher_KIND.weights.h5) for resumed legs.", lower_bound=0.0)
-flags.DEFINE_list("stargan_teachers", ["pooled"], "Those classifiers, comma-separated: pooled or layout "
-                  "(stargan.build_attribute_teacher), each as KIND or KIND:EPSILON for one trained on faces moved by "
+flags.DEFINE_list("stargan_teachers", ["pooled"], "Those classifiers, comma-separated: pooled, layout, "
+                  "pooled_luma or layout_luma (stargan.build_attribute_teacher; _luma: reads the brightness alone), "
+                  "each as KIND or KIND:EPSILON for one trained on faces moved by "
                   "at most EPSILON per pixel in [-1, 1] units against its reading (stargan.adversarial_faces), e.g. "
                   "pooled,layout,layout:0.0627; G's term is their mean.")
 
 
 def teacher_spec(item):
     """'layout' -> ('layout', 0.0); 'layout:0.0627' -> ('layout', 0.0627); ValueError otherwise."""
+    from ganzoo.families.stargan import TEACHER_KINDS
+
     kind, _, epsilon = item.partition(":")
     epsilon = float(epsilon) if epsilon else 0.0
-    if kind not in ("pooled", "layout") or not 0.0 <= epsilon < 1.0:
+    if kind not in TEACHER_KINDS or not 0.0 <= epsilon < 1.0:
         raise ValueError(item)
     return kind, epsilon
 
@@ -408,10 +411,16 @@ def _valid_teachers(items):
 
 
 flags.register_validator("stargan_teachers", _valid_teachers, "--stargan_teachers: one or more of pooled, layout, "
-                         "each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
+                         "pooled_luma, layout_luma, each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
 flags.DEFINE_float("stargan_teacher_min_accuracy", 0.0, "Each teacher teaches only the attributes it reads at "
                    "this held-out balanced accuracy or above (its attribute_teacher_*.json); 0: all of them.",
                    lower_bound=0.0, upper_bound=1.0)
+flags.DEFINE_list("stargan_colour_teacher_attributes", None, "The attributes a teacher that sees colour (not a "
+                  "_luma one) may teach, e.g. Black_Hair,Blond_Hair,Brown_Hair to leave sex and age to the _luma "
+                  "teachers, so that G cannot pass a colour blot for them (default: all).")
+flags.register_validator("stargan_colour_teacher_attributes", lambda names: names is None or (
+    bool(names) and set(names) <= set(ATTRIBUTES)),  # ATTRIBUTES: below, read when flags are parsed
+    "--stargan_colour_teacher_attributes: one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young.")
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for those classifiers.", lower_bound=1)
 flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
                      "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
@@ -473,10 +482,11 @@ def attribute_teacher(output_dir, kind, epsilon):
     return teacher, scores
 
 
-def taught_attributes(scores, min_accuracy):
-    """The attributes a teacher with held-out balanced accuracies `scores` teaches: those read at
-    min_accuracy or above (all of them at 0)."""
-    return [attribute for attribute in ATTRIBUTES if scores[attribute] >= min_accuracy]
+def taught_attributes(scores, min_accuracy, allowed=None):
+    """The attributes a teacher with held-out balanced accuracies `scores` teaches: those of `allowed`
+    (None: all) read at min_accuracy or above (all of them at 0)."""
+    return [attribute for attribute in ATTRIBUTES
+            if scores[attribute] >= min_accuracy and (allowed is None or attribute in allowed)]
 
 
 def main(argv):
@@ -488,7 +498,8 @@ def main(argv):
         teachers, taught = [], []
         for spec in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers)):
             teacher, scores = attribute_teacher(recipe_flags.run_folder("stargan_celeba"), *spec)
-            attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy)
+            attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy,
+                                           None if spec[0].endswith("_luma") else FLAGS.stargan_colour_teacher_attributes)
             print(f"teacher {':'.join(map(str, spec))} teaches {', '.join(attributes) or 'nothing'}")
             if attributes:
                 teachers.append(teacher)

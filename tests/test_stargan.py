@@ -478,6 +478,24 @@ def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind, epsi
     assert np.mean((logits[:, 0] > 0) == red) >= 0.9 and np.mean(logits[:, 1] < 0) >= 0.9
 
 
+@pytest.mark.parametrize("kind", ["pooled_luma", "layout_luma"])
+def test_a_luma_teacher_cannot_see_colour_but_learns_from_brightness(kind):
+    teacher = build_attribute_teacher(16, 2, width=4, kind=kind)
+    rng = np.random.default_rng(3)
+    faces_ = rng.uniform(-0.5, 0.5, (4, 16, 16, 3)).astype(np.float32)
+    tint = rng.uniform(-0.3, 0.3, (4, 16, 16, 3)).astype(np.float32)
+    tint -= (tint @ np.array(LUMA_WEIGHTS, np.float32))[..., None]  # colour with no luma: invisible to it
+    np.testing.assert_allclose(numpy(teacher(faces_ + tint, training=False)), numpy(teacher(faces_, training=False)),
+                               atol=1e-4)
+    # a brightness it reads: attribute 0 is a brighter face
+    bright = rng.integers(0, 2, 256)
+    faces_ = rng.integers(0, 120, (256, 16, 16, 3)).astype(np.uint8) + (bright * 130).astype(np.uint8)[:, None, None, None]
+    teacher = train_attribute_teacher(faces_, np.stack([bright, np.zeros_like(bright)], axis=1), epochs=30,
+                                      batch_size=16, width=4, kind=kind)
+    logits = numpy(teacher(images.from_uint8(faces_), training=False))
+    assert np.mean((logits[:, 0] > 0) == bright) >= 0.9
+
+
 def test_adversarial_faces_move_each_pixel_against_a_linear_teachers_reading_within_epsilon():
     # a linear teacher reads logit = w . x: for a face whose attribute is on, the loss rises fastest
     # along -sign(w), so from any start within epsilon one step of 1.25 epsilon ends at least 0.25
@@ -778,8 +796,8 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
-            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05",
-            "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
+            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05,pooled_luma",
+            "--stargan_colour_teacher_attributes=Black_Hair,Male", "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
             "--snapshot_every=2",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
@@ -793,14 +811,16 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
     assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
-    for name, epsilon in (("pooled", 0.0), ("layout_eps0.05", 0.05)):  # kept for resumed legs
+    for name, spec, epsilon in (("pooled", "pooled:0.0", 0.0), ("layout_eps0.05", "layout:0.05", 0.05),
+                                ("pooled_luma", "pooled_luma:0.0", 0.0)):  # kept for resumed legs
         taught = json.loads((tmp_path / "run" / f"attribute_teacher_{name}.json").read_text())
         assert (tmp_path / "run" / f"attribute_teacher_{name}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
         assert taught["epsilon"] == epsilon
-        # each teaches the attributes it reads at --stargan_teacher_min_accuracy or above
-        reliable = [a for a in ATTRIBUTES if taught["held_out_balanced_accuracy"][a] >= 0.5]
-        spec = f"{name.split('_')[0]}:{epsilon}"
+        # each teaches the attributes it reads at --stargan_teacher_min_accuracy or above; one that sees
+        # colour only those of --stargan_colour_teacher_attributes
+        reliable = [a for a in ATTRIBUTES if taught["held_out_balanced_accuracy"][a] >= 0.5
+                    and (name == "pooled_luma" or a in ("Black_Hair", "Male"))]
         assert f"teacher {spec} teaches {', '.join(reliable) or 'nothing'}" in done.stdout
     # a run with G's edit mask goes on from that run's snapshot: every layer but the mask keeps its weights
     masked = [*args[:5], "--stargan_edit_mask", f"--init_snapshot={tmp_path / 'run'}:2", f"--output_dir={tmp_path / 'masked'}",
@@ -819,7 +839,14 @@ def test_the_recipe_names_the_teacher_kinds_when_given_another(teachers):
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", f"--stargan_teachers={teachers}"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
-    assert done.returncode != 0 and "one or more of pooled, layout, each optionally :EPSILON" in done.stderr
+    assert done.returncode != 0 and "one or more of pooled, layout, pooled_luma, layout_luma, each optionally :EPSILON" in done.stderr
+
+
+def test_the_recipe_names_the_attributes_a_colour_teacher_may_teach_when_given_another():
+    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", "--stargan_colour_teacher_attributes=Blonde_Hair"],
+                          cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode != 0 and "one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young" in done.stderr
 
 
 # --- the command line ----------------------------------------------------------------------------

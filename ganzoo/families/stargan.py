@@ -171,13 +171,25 @@ def gaussian_taps(sigma):
     return taps / taps.sum()
 
 
+def luma(images):
+    """RGB images (N, H, W, 3) -> their BT.601 luma (N, H, W, 1): the brightness, no colour."""
+    images = ops.convert_to_tensor(images)
+    return ops.sum(images * ops.cast(np.array(LUMA_WEIGHTS), images.dtype), axis=-1, keepdims=True)
+
+
 def chroma_blur(images, sigma):
     """RGB images (N, H, W, 3) with their luma kept exactly and their colour (each channel minus the luma)
     blurred by a Gaussian of `sigma` pixels, edges reflected: fine colour fringes fade, brightness detail and
     flat colour stay. Natural images hold little colour at fine scales (JPEG stores it at half resolution)."""
-    images = ops.convert_to_tensor(images)
-    luma = ops.sum(images * ops.cast(np.array(LUMA_WEIGHTS), images.dtype), axis=-1, keepdims=True)
-    return luma + separable_blur(images - luma, gaussian_taps(sigma))
+    brightness = luma(images)
+    return brightness + separable_blur(ops.convert_to_tensor(images) - brightness, gaussian_taps(sigma))
+
+
+class Luma(layers.Layer):
+    """Faces (N, H, W, 3) -> their luma (N, H, W, 1), for a reader that must not see colour (no weights)."""
+
+    def call(self, images):
+        return luma(images)
 
 
 class ChromaBlurredChange(layers.Layer):
@@ -282,7 +294,7 @@ def combined_critic(heads):
     return patches * sum(ops.mean(head, axis=(1, 2, 3)) for head in heads)
 
 
-TEACHER_KINDS = ("pooled", "layout")
+TEACHER_KINDS = ("pooled", "layout", "pooled_luma", "layout_luma")
 
 
 def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
@@ -292,18 +304,22 @@ def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
     "layout" reads the full-size face through four conv blocks and a dense layer over the last map: where
     things are (hair around the face), as a classifier with a dense head does. Two different kinds
     together (attach_teacher) leave G fewer edits that fool them all and not another classifier.
+    "pooled_luma" and "layout_luma" read the face's luma alone: a teacher of sex and age that cannot see
+    colour, so that G cannot pass a colour blot for them (the judge reads them from shape and shading).
     RandomFlip and RandomTranslation act in training only (train_attribute_teacher)."""
     if kind not in TEACHER_KINDS:
         raise ValueError(f"kind must be one of {', '.join(TEACHER_KINDS)}, got {kind!r}.")
     image = keras.Input((resolution, resolution, 3), name="image")
     x = layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", name="shift")(layers.RandomFlip("horizontal")(image))
-    if kind == "pooled":
+    if kind.endswith("_luma"):
+        x = Luma(name="luma")(x)
+    if kind.startswith("pooled"):
         x = layers.AveragePooling2D(2, name="half_size")(x)
-    for i in range(3 if kind == "pooled" else 4):
+    for i in range(3 if kind.startswith("pooled") else 4):
         for j in "ab":
             x = layers.Conv2D(width * 2**i, 3, padding="same", activation="relu", name=f"conv{i}{j}")(x)
         x = layers.BatchNormalization(name=f"norm{i}")(layers.MaxPooling2D(name=f"pool{i}")(x))
-    x = layers.GlobalAveragePooling2D()(x) if kind == "pooled" else layers.Flatten()(x)
+    x = layers.GlobalAveragePooling2D()(x) if kind.startswith("pooled") else layers.Flatten()(x)
     x = layers.Dropout(0.3)(x)
     return keras.Model(image, layers.Dense(attributes, dtype="float32", name="attribute_logits")(x),
                        name=f"attribute_teacher_{kind}")
