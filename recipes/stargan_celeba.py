@@ -421,6 +421,11 @@ flags.DEFINE_list("stargan_colour_teacher_attributes", None, "The attributes a t
 flags.register_validator("stargan_colour_teacher_attributes", lambda names: names is None or (
     bool(names) and set(names) <= set(ATTRIBUTES)),  # ATTRIBUTES: below, read when flags are parsed
     "--stargan_colour_teacher_attributes: one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young.")
+flags.DEFINE_list("stargan_luma_teacher_attributes", None, "The attributes a _luma teacher may teach, e.g. "
+                  "Male,Young (default: all).")
+flags.register_validator("stargan_luma_teacher_attributes", lambda names: names is None or (
+    bool(names) and set(names) <= set(ATTRIBUTES)),
+    "--stargan_luma_teacher_attributes: one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young.")
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for those classifiers.", lower_bound=1)
 flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
                      "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
@@ -499,7 +504,8 @@ def main(argv):
         for spec in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers)):
             teacher, scores = attribute_teacher(recipe_flags.run_folder("stargan_celeba"), *spec)
             attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy,
-                                           None if spec[0].endswith("_luma") else FLAGS.stargan_colour_teacher_attributes)
+                                           FLAGS.stargan_luma_teacher_attributes if spec[0].endswith("_luma")
+                                           else FLAGS.stargan_colour_teacher_attributes)
             print(f"teacher {':'.join(map(str, spec))} teaches {', '.join(attributes) or 'nothing'}")
             if attributes:
                 teachers.append(teacher)

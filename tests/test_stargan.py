@@ -797,7 +797,8 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05,pooled_luma",
-            "--stargan_colour_teacher_attributes=Black_Hair,Male", "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
+            "--stargan_colour_teacher_attributes=Black_Hair,Male", "--stargan_luma_teacher_attributes=Male,Young",
+            "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
             "--snapshot_every=2",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
@@ -817,10 +818,10 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
         assert (tmp_path / "run" / f"attribute_teacher_{name}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
         assert taught["epsilon"] == epsilon
-        # each teaches the attributes it reads at --stargan_teacher_min_accuracy or above; one that sees
-        # colour only those of --stargan_colour_teacher_attributes
-        reliable = [a for a in ATTRIBUTES if taught["held_out_balanced_accuracy"][a] >= 0.5
-                    and (name == "pooled_luma" or a in ("Black_Hair", "Male"))]
+        # each teaches the attributes it reads at --stargan_teacher_min_accuracy or above, of those that
+        # --stargan_colour_teacher_attributes or --stargan_luma_teacher_attributes allow it
+        allowed = ("Male", "Young") if name == "pooled_luma" else ("Black_Hair", "Male")
+        reliable = [a for a in ATTRIBUTES if taught["held_out_balanced_accuracy"][a] >= 0.5 and a in allowed]
         assert f"teacher {spec} teaches {', '.join(reliable) or 'nothing'}" in done.stdout
     # a run with G's edit mask goes on from that run's snapshot: every layer but the mask keeps its weights
     masked = [*args[:5], "--stargan_edit_mask", f"--init_snapshot={tmp_path / 'run'}:2", f"--output_dir={tmp_path / 'masked'}",
@@ -842,8 +843,9 @@ def test_the_recipe_names_the_teacher_kinds_when_given_another(teachers):
     assert done.returncode != 0 and "one or more of pooled, layout, pooled_luma, layout_luma, each optionally :EPSILON" in done.stderr
 
 
-def test_the_recipe_names_the_attributes_a_colour_teacher_may_teach_when_given_another():
-    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", "--stargan_colour_teacher_attributes=Blonde_Hair"],
+@pytest.mark.parametrize("flag", ["stargan_colour_teacher_attributes", "stargan_luma_teacher_attributes"])
+def test_the_recipe_names_the_attributes_a_teacher_may_teach_when_given_another(flag):
+    done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", f"--{flag}=Blonde_Hair"],
                           cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode != 0 and "one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young" in done.stderr
