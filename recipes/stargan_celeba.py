@@ -339,8 +339,35 @@ steps: blurring the colour does not stop G drawing what the teachers read. (A fi
 still showed at +500: runs/stargan_gcls0_chroma_drawing, set aside.) Male=1 stays near 50% in every branch
 but the teachers x2 one at +2,500 (77%, after 53% at +2,000: snapshots swing), as at runs/stargan_d3_t1's
 2,000 with D's classifier (48%); the chain without the blur after G's transposed convolutions read 87-92%
-(teachers x2 above), and fell to 59-70% once G drew through the blur. runs/stargan_gcls0_tw2 (paused at
-+2,500) is the branch that goes on.
+(teachers x2 above), and fell to 59-70% once G drew through the blur. runs/stargan_gcls0_tw2 went on, and
+its +2,500 was a swing (the same script, 200 faces; 2026-12-06, stop 65):
+
+    read as the target (%)     Black Blond Brown Male=1 Male=0 Young=1 Young=0  edits FID  identity   bands
+    teachers x2,      +3,000     78    66    77    49     64      56      32       61.4   0.87-1.00  1.2 / 2.0 / 1.7
+                      +4,000     72    56    65    60     51      41      31       60.8   0.94-1.00  2.0 / 1.8 / 1.7
+
+Which reader reads the colour of G's change (runs/notes/colour_probe.py, that run at +2,000, 200 faces: each
+edit read as it is, with the colour of its change removed (the input plus the change's luma) and with its luma
+removed): the pooled and layout teachers read 93 and 87% of the Male=1 edits as men, 44 and 37% without the
+colour; the judge 53%, 32% without it. Colour carries part of what the judge reads and more of what the
+teachers read. Teachers that read the luma alone (kinds pooled_luma and layout_luma, 3.5 and 24 minutes of
+one core beside other jobs; held-out balanced accuracy Black .755 / .791, Blond .828 / .785, Brown .644 /
+.678, Male .923 / .941, Young .742 / .653: sex read as well as with colour) then taught sex and age, in two
+branches from runs/stargan_d3_t1's 2,000 with G's classification term from the teachers alone:
+"luma + colour": the three colour teachers teach hair alone (--stargan_colour_teacher_attributes=Black_Hair,
+Blond_Hair,Brown_Hair), the two luma teachers what they read at 0.7 (hair black and blond too), weight 5 over
+5 teachers (runs/stargan_luma_teachers); "split": hair from the pooled and layout colour teachers, sex and age
+from the luma ones alone (--stargan_teachers=pooled,layout,pooled_luma,layout_luma
+--stargan_luma_teacher_attributes=Male,Young --stargan_teacher_weight=4, runs/stargan_luma_split). The same
+script:
+
+    luma + colour,    +1,000     89    54    83    74     40      67      16       63.1   0.85-0.97  1.2 / 1.9 / 2.1
+    split,            +1,000     83    47    68    69     45      65      19       63.3   0.93-1.00  2.1 / 2.3 / 2.3
+
+The colour blots stay in the previews (a reader that cannot see colour gives G no reason to take away what its
+start drew) and Male=0 falls to 40-45%: the judge reads women in part by the colour of lipstick and eye
+shadow, which a luma teacher cannot teach; the pink lips and purple eyes of the Male=0 edits are crude makeup
+as much as a pattern that fools a reader.
 """
 
 from absl import app, flags
