@@ -363,12 +363,22 @@ script:
 
     luma + colour,    +1,000     89    54    83    74     40      67      16       63.1   0.85-0.97  1.2 / 1.9 / 2.1
     split,            +1,000     83    47    68    69     45      65      19       63.3   0.93-1.00  2.1 / 2.3 / 2.3
+                      +2,000     63    48    70    49     32      52      18       60.8   0.96-1.00  2.3 / 2.3 / 2.1
+    adversarial
+      layout alone,   +1,000     72    32    28    52     57      52      20       62.4   0.84-1.00  1.6 / 2.1 / 1.4
 
 The colour blots stay in the previews (a reader that cannot see colour gives G no reason to take away what its
 start drew) and Male=0 falls to 40-45%, though colour is not what the judge reads sex by on real faces: in
 grey it reads 93% of the held-out men and 93% of the women as such, against 94 and 96% in colour
 (runs/notes/grey_judge_probe.py, 1,000 faces). The pink lips and purple eyes of the Male=0 edits look like
-crude makeup; whatever the luma teachers read of women, G does not draw it yet at +1,000.
+crude makeup; whatever the luma teachers read of women, G does not draw it (split: 32% at +2,000, bands over
+the hair edits in the previews; set aside there). Of the three teachers, the adversarially trained layout one
+read G's edits nearest the judge (Male=1 68% against the judge's 53%, the plain ones 87-93%; colour_probe
+above), so it alone taught G in a third branch (--stargan_teachers=layout:0.0627 --stargan_teacher_min_accuracy=0.6
+--stargan_teacher_weight=2: Black, Blond, Male, Young; runs/stargan_robust_one, "adversarial layout alone"):
+weaker edits at +1,000 (brown, which nothing teaches, at 28%) and the same blots at eyes and mouth. No
+reader, colour or luma, plain or robust, has taken the blots away: they came with runs/stargan_d3_t1's G
+and no term of G's loss removes them.
 """
 
 from absl import app, flags
