@@ -366,6 +366,7 @@ script:
                       +2,000     63    48    70    49     32      52      18       60.8   0.96-1.00  2.3 / 2.3 / 2.1
     adversarial
       layout alone,   +1,000     72    32    28    52     57      52      20       62.4   0.84-1.00  1.6 / 2.1 / 1.4
+                      +1,500     51    39    27    45     70      52      28       61.9   0.87-1.00  2.2 / 2.8 / 1.6
 
 The colour blots stay in the previews (a reader that cannot see colour gives G no reason to take away what its
 start drew) and Male=0 falls to 40-45%, though colour is not what the judge reads sex by on real faces: in
@@ -376,9 +377,11 @@ the hair edits in the previews; set aside there). Of the three teachers, the adv
 read G's edits nearest the judge (Male=1 68% against the judge's 53%, the plain ones 87-93%; colour_probe
 above), so it alone taught G in a third branch (--stargan_teachers=layout:0.0627 --stargan_teacher_min_accuracy=0.6
 --stargan_teacher_weight=2: Black, Blond, Male, Young; runs/stargan_robust_one, "adversarial layout alone"):
-weaker edits at +1,000 (brown, which nothing teaches, at 28%) and the same blots at eyes and mouth. No
-reader, colour or luma, plain or robust, has taken the blots away: they came with runs/stargan_d3_t1's G
-and no term of G's loss removes them.
+weaker edits at +1,000 and +1,500 (brown, which nothing teaches, at 27-28%) and the same blots at eyes and
+mouth. No reader, colour or luma, plain or robust, has taken the blots away, and they are not only what
+runs/stargan_d3_t1's G learnt from D's classifier: G from step 0 with the teachers alone (the run-from-0
+command with --stargan_lambda_g_cls=0 --stargan_teacher_min_accuracy=0.7 --d_learning_rate=3e-4,
+runs/stargan_scratch_gcls0) draws colour blots at eyes and mouth and bands over the hair by step 500.
 """
 
 from absl import app, flags
