@@ -392,6 +392,9 @@ from absl import app, flags
 import recipe_flags
 from dcgan_celeba import CELEBA_DATASET
 
+ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
+HAIR_GROUP = ATTRIBUTES[:3]
+
 flags.DEFINE_integer("stargan_width", 64, "Filters of G's first layer and D's (paper: 64).")
 flags.DEFINE_float("stargan_lambda_g_cls", None, "Weight of D's classifier in G's loss alone (default: "
                    "--stargan_lambda_cls, as the paper; 0 leaves G to the frozen teachers).", lower_bound=0.0)
@@ -459,23 +462,22 @@ flags.register_validator("stargan_teachers", _valid_teachers, "--stargan_teacher
 flags.DEFINE_float("stargan_teacher_min_accuracy", 0.0, "Each teacher teaches only the attributes it reads at "
                    "this held-out balanced accuracy or above (its attribute_teacher_*.json); 0: all of them.",
                    lower_bound=0.0, upper_bound=1.0)
-flags.DEFINE_list("stargan_colour_teacher_attributes", None, "The attributes a teacher that sees colour (not a "
-                  "_luma one) may teach, e.g. Black_Hair,Blond_Hair,Brown_Hair to leave sex and age to the _luma "
-                  "teachers, so that G cannot pass a colour blot for them (default: all).")
-flags.register_validator("stargan_colour_teacher_attributes", lambda names: names is None or (
-    bool(names) and set(names) <= set(ATTRIBUTES)),  # ATTRIBUTES: below, read when flags are parsed
-    "--stargan_colour_teacher_attributes: one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young.")
-flags.DEFINE_list("stargan_luma_teacher_attributes", None, "The attributes a _luma teacher may teach, e.g. "
-                  "Male,Young (default: all).")
-flags.register_validator("stargan_luma_teacher_attributes", lambda names: names is None or (
-    bool(names) and set(names) <= set(ATTRIBUTES)),
-    "--stargan_luma_teacher_attributes: one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young.")
+def define_attribute_list(name, help_text):
+    """A flag naming some of ATTRIBUTES (None: all), refused with the valid names otherwise."""
+    flags.DEFINE_list(name, None, help_text)
+    flags.register_validator(name, lambda names: names is None or (bool(names) and set(names) <= set(ATTRIBUTES)),
+                             f"--{name}: one or more of {', '.join(ATTRIBUTES)}.")
+
+
+define_attribute_list("stargan_colour_teacher_attributes", "The attributes a teacher that sees colour (not a _luma "
+                      "one) may teach, e.g. Black_Hair,Blond_Hair,Brown_Hair to leave sex and age to the _luma "
+                      "teachers, so that G cannot pass a colour blot for them (default: all).")
+define_attribute_list("stargan_luma_teacher_attributes", "The attributes a _luma teacher may teach, e.g. Male,Young "
+                      "(default: all).")
 flags.DEFINE_integer("stargan_teacher_epochs", 12, "Passes over the training faces for those classifiers.", lower_bound=1)
 flags.DEFINE_integer("stargan_teacher_faces", None, "Train those classifiers on the first N training faces only "
                      "(default: all of them; a small N is for quick checks of the recipe).", lower_bound=1)
 FLAGS = flags.FLAGS
-ATTRIBUTES = ["Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young"]
-HAIR_GROUP = ATTRIBUTES[:3]
 
 
 def faces_and_attributes(data_dir, source):
