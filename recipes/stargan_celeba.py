@@ -423,6 +423,9 @@ flags.DEFINE_bool("stargan_resize_upsample", False, "G doubles its maps by neare
 flags.DEFINE_float("stargan_chroma_sigma", 0.0, "Blur the colour (not the brightness) of what G changes by a "
                    "Gaussian of this many pixels, against thin colour fringes (0: off; not in the paper; no weights, "
                    "so a run can go on from a snapshot without it).", lower_bound=0.0)
+flags.DEFINE_float("stargan_lambda_kept_colour", 0.0, "Weight of the mean absolute colour (not brightness) that G "
+                   "changes in edits that keep the face's hair colour (sex or age alone), against colour blots "
+                   "at eyes and mouth (0: off; not in the paper).", lower_bound=0.0)
 flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
                   "38 px), which judges texture where it is; not in the paper. With --init_snapshot of a run "
                   "without one, the head starts fresh.")
@@ -578,6 +581,7 @@ def main(argv):
          **({"upsample_blur": True} if FLAGS.stargan_upsample_blur else {}),
          **({"resize_upsample": True} if FLAGS.stargan_resize_upsample else {}),
          **({"chroma_sigma": FLAGS.stargan_chroma_sigma} if FLAGS.stargan_chroma_sigma else {}),
+         **({"lambda_kept_colour": FLAGS.stargan_lambda_kept_colour} if FLAGS.stargan_lambda_kept_colour else {}),
          **({"local_critic": True} if FLAGS.stargan_local_critic else {}),
          **({"reconstruction_through_mask_only": True} if FLAGS.stargan_reconstruction_through_mask_only else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,

@@ -20,8 +20,8 @@ from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
                                      LUMA_WEIGHTS, binomial_blur, build_attribute_teacher, chroma_blur, combined_critic,
-                                     mask_indecision, masked_edit, random_target_attributes, total_variation,
-                                     train_attribute_teacher)
+                                     kept_hair_colour_change, mask_indecision, masked_edit, random_target_attributes,
+                                     total_variation, train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
 CELEBA = {"name": "celeba", "split": "train", "license": "CelebA: non-commercial research purposes only"}
@@ -364,6 +364,44 @@ def test_chroma_sigma_blurs_the_colour_of_gs_change_after_the_mask_and_adds_no_w
             tiny_stargan(chroma_sigma=bad)
     with pytest.raises(ValueError, match="give one of them"):
         tiny_stargan(chroma_sigma=1.0, edit_mask=True, reconstruction_through_mask_only=True)
+
+
+def test_kept_hair_colour_change_counts_the_colour_of_edits_that_keep_the_hair_alone():
+    x = np.random.default_rng(0).uniform(-0.5, 0.5, (3, 8, 8, 3)).astype(np.float32)
+    red = x + np.array([0.2, 0.0, 0.0], np.float32)  # luma 0.299 x 0.2: colour |0.701|, |-0.299|, |-0.299| x 0.2
+    grey = x + 0.2  # brightness alone: no colour
+    hair = [0, 1, 2]
+    own = OWN[:3]  # black, blond, brown hair
+    kept_first = OWN[[0, 2, 0]]  # the first keeps black hair; the others change theirs
+    expected = 0.2 * (0.701 + 0.299 + 0.299) / 3 / 3  # the one kept edit's colour, averaged over 3
+    assert float(numpy(kept_hair_colour_change(red, x, own, kept_first, hair))) == pytest.approx(expected, rel=1e-4)
+    assert float(numpy(kept_hair_colour_change(grey, x, own, kept_first, hair))) == pytest.approx(0.0, abs=1e-6)
+    changed = OWN[[1, 2, 0]]  # every edit changes the hair colour: its colour is free
+    assert float(numpy(kept_hair_colour_change(red, x, own, changed, hair))) == 0.0
+    no_colour_listed = OWN[[3, 3, 3]]  # a face with none listed gets a drawn colour: a change
+    assert float(numpy(kept_hair_colour_change(red, x, no_colour_listed, own, hair))) == 0.0
+    # without a hair group every edit keeps the hair: all count
+    assert float(numpy(kept_hair_colour_change(red, x, own, changed, []))) == pytest.approx(3 * expected, rel=1e-4)
+
+
+def test_lambda_kept_colour_adds_the_weighted_colour_of_hair_keeping_edits_to_gs_loss(model):
+    tensor = keras.ops.convert_to_tensor
+    batch = {"images": tensor(images.from_uint8(faces(4))), "attributes": tensor(OWN)}
+    targets = OWN[[0, 0, 2, 1]]  # the first and third keep their hair colour
+    plain = StarGAN.from_config({**model.get_config(), "lambda_gp": 0.0})
+    weighted = StarGAN.from_config({**plain.get_config(), "lambda_kept_colour": 3.0})
+    assert weighted.get_config()["lambda_kept_colour"] == 3.0 and "lambda_kept_colour" not in plain.get_config()
+    for twin in (plain, weighted):
+        twin.set_weights(model.get_weights())
+        twin.random_targets = lambda attributes: tensor(targets)  # the random part, fixed
+    x = images.from_uint8(faces(4))
+    colour = float(numpy(kept_hair_colour_change(numpy(model.generator([x, targets])), x, OWN, targets, [0, 1, 2])))
+    assert colour > 0.0
+    difference = float(numpy(weighted.generator_loss(batch))) - float(numpy(plain.generator_loss(batch)))
+    assert difference == pytest.approx(3.0 * colour, rel=1e-3, abs=1e-5)
+    assert float(numpy(weighted.trackers["kept_colour"].result())) == pytest.approx(colour, rel=1e-4)
+    with pytest.raises(ValueError, match="lambda_kept_colour must be >= 0"):
+        tiny_stargan(lambda_kept_colour=-1.0)
 
 
 def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):
@@ -799,7 +837,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05,pooled_luma",
             "--stargan_colour_teacher_attributes=Black_Hair,Male", "--stargan_luma_teacher_attributes=Male,Young",
             "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
-            "--snapshot_every=2",
+            "--snapshot_every=2", "--stargan_lambda_kept_colour=2",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -812,6 +850,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
     assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
+    assert config["lambda_kept_colour"] == 2.0
     for name, spec, epsilon in (("pooled", "pooled:0.0", 0.0), ("layout_eps0.05", "layout:0.05", 0.05),
                                 ("pooled_luma", "pooled_luma:0.0", 0.0)):  # kept for resumed legs
         taught = json.loads((tmp_path / "run" / f"attribute_teacher_{name}.json").read_text())

@@ -185,6 +185,19 @@ def chroma_blur(images, sigma):
     return brightness + separable_blur(ops.convert_to_tensor(images) - brightness, gaussian_taps(sigma))
 
 
+def kept_hair_colour_change(edited, images, original, targets, hair_columns):
+    """The mean over a batch of the mean absolute colour (each channel minus the luma) by which `edited`
+    differs from `images`, counting only the edits whose target keeps the face's own hair colour (the
+    others count 0): an edit of sex or age alone needs no colour, so colour there is a blot."""
+    change = ops.convert_to_tensor(edited, "float32") - ops.convert_to_tensor(images, "float32")
+    colour = ops.mean(ops.abs(change - luma(change)), axis=(1, 2, 3))
+    original, targets = ops.cast(original, "float32"), ops.cast(targets, "float32")
+    if not hair_columns:  # no hair colour to change: every edit keeps it
+        return ops.mean(colour)
+    kept = ops.all(ops.take(targets, hair_columns, axis=1) == ops.take(original, hair_columns, axis=1), axis=1)
+    return ops.mean(colour * ops.cast(kept, "float32"))
+
+
 class Luma(layers.Layer):
     """Faces (N, H, W, 3) -> their luma (N, H, W, 1), for a reader that must not see colour (no weights)."""
 
@@ -427,7 +440,7 @@ class StarGAN(GAN):
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
                  reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, chroma_sigma=0.0,
-                 **kwargs):
+                 lambda_kept_colour=0.0, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -457,13 +470,14 @@ class StarGAN(GAN):
         for name, value in (("lambda_cls", lambda_cls), ("lambda_rec", lambda_rec), ("lambda_gp", lambda_gp),
                             ("lambda_g_cls", lambda_cls if lambda_g_cls is None else lambda_g_cls),
                             ("lambda_teacher", lambda_teacher), ("lambda_mask_tv", lambda_mask_tv),
-                            ("lambda_mask_decided", lambda_mask_decided)):
+                            ("lambda_mask_decided", lambda_mask_decided), ("lambda_kept_colour", lambda_kept_colour)):
             if not float(value) >= 0.0:
                 raise ValueError(f"{name} must be >= 0, got {value!r}.")
         self.lambda_cls, self.lambda_rec, self.lambda_gp = float(lambda_cls), float(lambda_rec), float(lambda_gp)
         # G's weight on D's classifier reading its edits: lambda_cls as in the paper, unless set apart
         self.lambda_g_cls = None if lambda_g_cls is None else float(lambda_g_cls)
         self.lambda_teacher = float(lambda_teacher)
+        self.lambda_kept_colour = float(lambda_kept_colour)
         _check_bool(edit_mask, "edit_mask")
         self.edit_mask, self.lambda_mask_tv = edit_mask, float(lambda_mask_tv)
         self.lambda_mask_decided = float(lambda_mask_decided)
@@ -506,7 +520,8 @@ class StarGAN(GAN):
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
                                       *(("teacher_classification",) if self.lambda_teacher else ()),
                                       *(("mask_share", "mask_variation") if edit_mask else ()),
-                                      *(("mask_indecision",) if self.lambda_mask_decided else ()))}
+                                      *(("mask_indecision",) if self.lambda_mask_decided else ()),
+                                      *(("kept_colour",) if self.lambda_kept_colour else ()))}
         self.build()
 
     teachers, teacher_weights = (), ()  # training only, never in the model's weights: attach_teacher
@@ -555,6 +570,7 @@ class StarGAN(GAN):
                 **({"lambda_teacher": self.lambda_teacher} if self.lambda_teacher else {}),
                 **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {}),
                 **({"lambda_mask_decided": self.lambda_mask_decided} if self.lambda_mask_decided else {}),
+                **({"lambda_kept_colour": self.lambda_kept_colour} if self.lambda_kept_colour else {}),
                 **({"upsample_blur": True} if self.upsample_blur else {}),
                 **({"resize_upsample": True} if self.resize_upsample else {}),
                 **({"chroma_sigma": self.chroma_sigma} if self.chroma_sigma else {}),
@@ -665,6 +681,10 @@ class StarGAN(GAN):
             indecision = (mask_indecision(mask) + mask_indecision(back_mask)) / 2.0
             self.trackers["mask_indecision"].update_state(ops.stop_gradient(indecision))
             loss = loss + self.lambda_mask_decided * indecision
+        if self.lambda_kept_colour:  # colour in an edit that keeps the hair's is a blot no reader should need
+            colour = kept_hair_colour_change(fake, real, original, targets, self.hair_columns)
+            self.trackers["kept_colour"].update_state(ops.stop_gradient(colour))
+            loss = loss + self.lambda_kept_colour * colour
         if not self.lambda_teacher:
             return loss
         if not self.teachers:
