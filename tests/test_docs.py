@@ -160,8 +160,9 @@ def _recipe_sources(script=None):
 
 
 def _commands(code):
-    """Each simple command of a bash block as tokens, comments and leading VAR=value dropped."""
-    for line in code.splitlines():
+    """Each simple command of a bash block as tokens, comments and leading VAR=value dropped; a line ending
+    in a backslash goes on on the next."""
+    for line in code.replace("\\\n", " ").splitlines():
         tokens = shlex.split(line, comments=True)
         command = []
         for token in tokens + [";"]:

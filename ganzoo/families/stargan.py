@@ -29,7 +29,7 @@ learnt from, and a change that only the plain image carries (a pattern a shift o
 does not pass for the attribute (the teacher below reads them so too). lambda_teacher > 0 adds to G's
 classification term frozen attribute classifiers' reading of its edits (build_attribute_teacher,
 attach_teacher): D's classifier learns beside G, and on a small training set G found edits that it reads
-as the target and a judge trained on real faces does not (the recipe's docstring); a classifier trained
+as the target and a judge trained on real faces does not (docs/stargan_runs.md); a classifier trained
 once on the real faces cannot be moved; each teacher may teach only some attributes (attach_teacher's
 `taught`: those it reads reliably, so that G does not chase a reader near chance). edit_mask=True
 (GANimation's attention, Pumarola et al. 2018) has G draw a one-channel mask m beside its image C and
@@ -41,32 +41,36 @@ than in between, where a faint copy of G's drawing shows through.
 upsample_blur=True puts a fixed [1, 2, 1] x [1, 2, 1] / 16 blur after each of G's stride-2 transposed
 convolutions (as StyleGAN's upsampling does): their four output phases have kernels of their own, which
 draw a checkered pattern of period 2 that the blur removes exactly (Odena et al. 2016); G then draws
-through the blur, and drew less (the recipe's docstring). resize_upsample=True instead doubles each map by
+through the blur, and drew less (docs/stargan_runs.md). resize_upsample=True instead doubles each map by
 nearest neighbours and convolves it 3x3 (Odena et al.'s resize-convolution): no output phase has a kernel
 of its own, and nothing blurs what G draws (from step 0 here it still drew a fine grid by step 1,500, and the
-bands below: the recipe's docstring).
+bands below: docs/stargan_runs.md).
 chroma_sigma > 0 (pixels) blurs the colour of what G changes, not its brightness: G returns x + chroma_blur(edit - x)
 (each channel of the change minus its BT.601 luma Gaussian-blurred, the luma added back unchanged): hair keeps
 its colour and the face its detail, while thin lines of colour a few pixels wide, such as the pink, green and
 blue ones G drew at eyes, brows and mouth, cannot be drawn. After the edit mask, not before: with the drawing
 alone blurred (the first try), such lines still showed 500 steps on, which sharp edges of the mask can draw.
-Trained with it, G drew the same colours as wider blots (the recipe's docstring). No weights, so a run can go
+Trained with it, G drew the same colours as wider blots (docs/stargan_runs.md). No weights, so a run can go
 on from a snapshot without it.
 local_critic=True gives D a second real/fake head on its resolution/8 map (8x8 at 64 px; each logit sees
 about 38 px), beside the paper's on the 2x2 map that sees the whole face: texture such as faint stripes
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
 add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution. Added
-to a trained run, it did not tell G's faint bands from faces within 2,000 steps (the recipe's docstring).
+to a trained run, it did not tell G's faint bands from faces within 2,000 steps (docs/stargan_runs.md).
 lambda_g_cls (None: lambda_cls, the paper's one weight) weighs D's classifier in G's loss apart from D's own
 term: 0 leaves G to the frozen teachers, with D's classifier still trained (edit() reads a face's own
 attributes with it). D's classifier learns beside G, and G drew faint horizontal bands over faces that it
 read in part (blurring the bands away lowered its reading of the edits by up to 6 points more than the
-same blur along the rows: the recipe's docstring).
+same blur along the rows: docs/stargan_runs.md).
 reconstruction_through_mask_only=True (with edit_mask; not in the paper): the reconstruction's gradient
 reaches the first pass through its mask only, G's drawing there being a constant: a drawing that gets no
 gradient from the way back has no reason to hide a code for it (CycleGAN's steganography, Chu et al. 2017),
 while the mask still learns to keep what an edit need not touch. Built to test whether faint bands that G
-drew over faces were such a code; a probe found none that training keeps (the recipe's docstring).
+drew over faces were such a code; a probe found none that training keeps (docs/stargan_runs.md).
+lambda_kept_colour > 0 (not in the paper) adds that weight x the mean absolute colour (each channel of the change
+minus its luma) of the edits whose target keeps the face's hair colour (kept_hair_colour_change): an edit of sex or
+age alone needs no colour (the judge reads sex nearly as well in grey), so colour there is a blot such as the pink
+lips and purple eyes G drew for its readers.
 """
 
 import difflib
