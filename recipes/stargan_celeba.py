@@ -62,6 +62,9 @@ flags.DEFINE_float("stargan_chroma_sigma", 0.0, "Blur the colour (not the bright
 flags.DEFINE_float("stargan_lambda_kept_colour", 0.0, "Weight of the mean absolute colour (not brightness) that G "
                    "changes in edits that keep the face's hair colour (sex or age alone), against colour blots "
                    "at eyes and mouth (0: off; not in the paper).", lower_bound=0.0)
+flags.DEFINE_list("stargan_kept_colour_box", None, "With --stargan_lambda_kept_colour: also the colour every edit "
+                  "changes in this box, top,bottom,left,right as fractions of the side (0.43,0.85,0.28,0.72: "
+                  "eyes, nose and mouth of CelebA's aligned 64x64 faces, where no hair grows).")
 flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
                   "38 px), which judges texture where it is; not in the paper. With --init_snapshot of a run "
                   "without one, the head starts fresh.")
@@ -218,6 +221,7 @@ def main(argv):
          **({"resize_upsample": True} if FLAGS.stargan_resize_upsample else {}),
          **({"chroma_sigma": FLAGS.stargan_chroma_sigma} if FLAGS.stargan_chroma_sigma else {}),
          **({"lambda_kept_colour": FLAGS.stargan_lambda_kept_colour} if FLAGS.stargan_lambda_kept_colour else {}),
+         **({"kept_colour_box": FLAGS.stargan_kept_colour_box} if FLAGS.stargan_kept_colour_box else {}),
          **({"local_critic": True} if FLAGS.stargan_local_critic else {}),
          **({"reconstruction_through_mask_only": True} if FLAGS.stargan_reconstruction_through_mask_only else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,

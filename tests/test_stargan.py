@@ -20,7 +20,7 @@ from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
                                      LUMA_WEIGHTS, binomial_blur, build_attribute_teacher, chroma_blur, combined_critic,
-                                     kept_hair_colour_change, mask_indecision, masked_edit, random_target_attributes,
+                                     box_mask, kept_hair_colour_change, mask_indecision, masked_edit, random_target_attributes,
                                      total_variation, train_attribute_teacher)
 from test_cli import fails_on_one_line, png_pixels, run
 
@@ -382,6 +382,11 @@ def test_kept_hair_colour_change_counts_the_colour_of_edits_that_keep_the_hair_a
     assert float(numpy(kept_hair_colour_change(red, x, no_colour_listed, own, hair))) == 0.0
     # without a hair group every edit keeps the hair: all count
     assert float(numpy(kept_hair_colour_change(red, x, own, changed, []))) == pytest.approx(3 * expected, rel=1e-4)
+    # with a face box, the edits that change the hair count inside it: rows 2-5, columns 0-3 of 8 (a quarter)
+    box = (0.25, 0.75, 0.0, 0.5)
+    np.testing.assert_array_equal(box_mask(8, box)[..., 0].sum(axis=1), [0, 0, 4, 4, 4, 4, 0, 0])
+    boxed = float(numpy(kept_hair_colour_change(red, x, own, kept_first, hair, face_box=box)))
+    assert boxed == pytest.approx(expected * (1 + 2 * 0.25), rel=1e-4)
 
 
 def test_lambda_kept_colour_adds_the_weighted_colour_of_hair_keeping_edits_to_gs_loss(model):
@@ -402,6 +407,21 @@ def test_lambda_kept_colour_adds_the_weighted_colour_of_hair_keeping_edits_to_gs
     assert float(numpy(weighted.trackers["kept_colour"].result())) == pytest.approx(colour, rel=1e-4)
     with pytest.raises(ValueError, match="lambda_kept_colour must be >= 0"):
         tiny_stargan(lambda_kept_colour=-1.0)
+    boxed = StarGAN.from_config({**weighted.get_config(), "kept_colour_box": [0.25, 0.75, 0.0, 0.5]})
+    assert StarGAN.from_config(boxed.get_config()).kept_colour_box == (0.25, 0.75, 0.0, 0.5)
+    boxed.set_weights(model.get_weights())
+    boxed.random_targets = plain.random_targets
+    in_box = float(numpy(kept_hair_colour_change(numpy(model.generator([x, targets])), x, OWN, targets, [0, 1, 2],
+                                                 face_box=(0.25, 0.75, 0.0, 0.5))))
+    assert in_box > colour  # the edits that change the hair count in the box too
+    difference = float(numpy(boxed.generator_loss(batch))) - float(numpy(plain.generator_loss(batch)))
+    assert difference == pytest.approx(3.0 * in_box, rel=1e-3, abs=1e-5)
+    for bad, match in (((0.5, 0.25, 0.0, 1.0), "top < bottom"), ((0.1, 0.2), "top, bottom, left, right"),
+                       ("face", "top, bottom, left, right")):
+        with pytest.raises(ValueError, match=match):
+            tiny_stargan(lambda_kept_colour=1.0, kept_colour_box=bad)
+    with pytest.raises(ValueError, match="needs lambda_kept_colour > 0"):
+        tiny_stargan(kept_colour_box=(0.25, 0.75, 0.0, 0.5))
 
 
 def test_the_edit_mask_passes_the_input_where_it_is_zero_and_trains_smooth(tmp_path):
@@ -837,7 +857,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
             "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05,pooled_luma",
             "--stargan_colour_teacher_attributes=Black_Hair,Male", "--stargan_luma_teacher_attributes=Male,Young",
             "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
-            "--snapshot_every=2", "--stargan_lambda_kept_colour=2",
+            "--snapshot_every=2", "--stargan_lambda_kept_colour=2", "--stargan_kept_colour_box=0.43,0.85,0.28,0.72",
             "--export", f"--export_dir={tmp_path / 'weights' / 'stargan_celeba'}", f"--manifest={tmp_path / 'manifest.json'}"]
     done = subprocess.run([sys.executable, "recipes/stargan_celeba.py", *args], cwd=REPO_ROOT, capture_output=True,
                           text=True, timeout=600, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
@@ -850,7 +870,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     config = json.loads((folder / "config.json").read_text())["config"]
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
     assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
-    assert config["lambda_kept_colour"] == 2.0
+    assert config["lambda_kept_colour"] == 2.0 and config["kept_colour_box"] == [0.43, 0.85, 0.28, 0.72]
     for name, spec, epsilon in (("pooled", "pooled:0.0", 0.0), ("layout_eps0.05", "layout:0.05", 0.05),
                                 ("pooled_luma", "pooled_luma:0.0", 0.0)):  # kept for resumed legs
         taught = json.loads((tmp_path / "run" / f"attribute_teacher_{name}.json").read_text())

@@ -70,7 +70,8 @@ drew over faces were such a code; a probe found none that training keeps (docs/s
 lambda_kept_colour > 0 (not in the paper) adds that weight x the mean absolute colour (each channel of the change
 minus its luma) of the edits whose target keeps the face's hair colour (kept_hair_colour_change): an edit of sex or
 age alone needs no colour (the judge reads sex nearly as well in grey), so colour there is a blot such as the pink
-lips and purple eyes G drew for its readers.
+lips and purple eyes G drew for its readers. kept_colour_box = (top, bottom, left, right), fractions of the side,
+adds the colour every edit changes in that box: on aligned faces, where eyes, nose and mouth are and no hair is.
 """
 
 import difflib
@@ -189,17 +190,31 @@ def chroma_blur(images, sigma):
     return brightness + separable_blur(ops.convert_to_tensor(images) - brightness, gaussian_taps(sigma))
 
 
-def kept_hair_colour_change(edited, images, original, targets, hair_columns):
-    """The mean over a batch of the mean absolute colour (each channel minus the luma) by which `edited`
-    differs from `images`, counting only the edits whose target keeps the face's own hair colour (the
-    others count 0): an edit of sex or age alone needs no colour, so colour there is a blot."""
+def box_mask(resolution, box):
+    """A (resolution, resolution, 1) float32 array: 1 inside `box` = (top, bottom, left, right) as fractions
+    of the image's side, rounded to whole pixels, 0 outside."""
+    top, bottom, left, right = (int(round(f * resolution)) for f in box)
+    mask = np.zeros((resolution, resolution, 1), np.float32)
+    mask[top:bottom, left:right] = 1.0
+    return mask
+
+
+def kept_hair_colour_change(edited, images, original, targets, hair_columns, face_box=None):
+    """The mean over a batch's pixels of the absolute colour (each channel minus the luma, averaged over the
+    channels) by which `edited` differs from `images`, counting the whole of each edit whose target keeps the
+    face's own hair colour, and of the others only what lies in `face_box` (top, bottom, left, right as
+    fractions; None: nothing): an edit of sex or age alone needs no colour, and where no hair grows (the eyes,
+    nose and mouth of an aligned face) neither does a hair colour's; colour there is a blot."""
     change = ops.convert_to_tensor(edited, "float32") - ops.convert_to_tensor(images, "float32")
-    colour = ops.mean(ops.abs(change - luma(change)), axis=(1, 2, 3))
+    colour = ops.mean(ops.abs(change - luma(change)), axis=-1, keepdims=True)  # (N, H, W, 1)
     original, targets = ops.cast(original, "float32"), ops.cast(targets, "float32")
-    if not hair_columns:  # no hair colour to change: every edit keeps it
-        return ops.mean(colour)
-    kept = ops.all(ops.take(targets, hair_columns, axis=1) == ops.take(original, hair_columns, axis=1), axis=1)
-    return ops.mean(colour * ops.cast(kept, "float32"))
+    if hair_columns:
+        kept = ops.all(ops.take(targets, hair_columns, axis=1) == ops.take(original, hair_columns, axis=1), axis=1)
+    else:  # no hair colour to change: every edit keeps it
+        kept = ops.ones((ops.shape(colour)[0],), "bool")
+    kept = ops.reshape(ops.cast(kept, "float32"), (-1, 1, 1, 1))
+    where = kept if face_box is None else kept + (1.0 - kept) * box_mask(int(colour.shape[1]), face_box)
+    return ops.mean(colour * where)
 
 
 class Luma(layers.Layer):
@@ -408,6 +423,19 @@ def _check_name(name, names, what="attribute"):
         raise ValueError(f"Unknown {what} {name!r}.{hint} This model edits: {', '.join(names)}.")
 
 
+def check_box(box, name):
+    """`box` as a tuple (top, bottom, left, right) of fractions of the image's side, or a ValueError."""
+    try:
+        top, bottom, left, right = (float(f) for f in box)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} is (top, bottom, left, right) as fractions of the image's side, "
+                         f"e.g. (0.43, 0.85, 0.28, 0.72), got {box!r}.") from None
+    if not (0.0 <= top < bottom <= 1.0 and 0.0 <= left < right <= 1.0):
+        raise ValueError(f"{name}: need 0 <= top < bottom <= 1 and 0 <= left < right <= 1 (fractions of the "
+                         f"image's side), got {box!r}.")
+    return top, bottom, left, right
+
+
 def check_targets(targets, attributes, hair_group):
     """Raise a ValueError unless {name: 0 or 1} names `attributes` and sets at most one hair colour, and
     does not clear one without setting another; the hair colours it sets to 1 (the CLI checks before loading)."""
@@ -444,7 +472,7 @@ class StarGAN(GAN):
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
                  reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, chroma_sigma=0.0,
-                 lambda_kept_colour=0.0, **kwargs):
+                 lambda_kept_colour=0.0, kept_colour_box=None, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
@@ -482,6 +510,10 @@ class StarGAN(GAN):
         self.lambda_g_cls = None if lambda_g_cls is None else float(lambda_g_cls)
         self.lambda_teacher = float(lambda_teacher)
         self.lambda_kept_colour = float(lambda_kept_colour)
+        self.kept_colour_box = None if kept_colour_box is None else check_box(kept_colour_box, "kept_colour_box")
+        if self.kept_colour_box is not None and not self.lambda_kept_colour:
+            raise ValueError("kept_colour_box extends lambda_kept_colour's term to every edit's box: it needs "
+                             "lambda_kept_colour > 0.")
         _check_bool(edit_mask, "edit_mask")
         self.edit_mask, self.lambda_mask_tv = edit_mask, float(lambda_mask_tv)
         self.lambda_mask_decided = float(lambda_mask_decided)
@@ -575,6 +607,7 @@ class StarGAN(GAN):
                 **({"edit_mask": True, "lambda_mask_tv": self.lambda_mask_tv} if self.edit_mask else {}),
                 **({"lambda_mask_decided": self.lambda_mask_decided} if self.lambda_mask_decided else {}),
                 **({"lambda_kept_colour": self.lambda_kept_colour} if self.lambda_kept_colour else {}),
+                **({"kept_colour_box": list(self.kept_colour_box)} if self.kept_colour_box else {}),
                 **({"upsample_blur": True} if self.upsample_blur else {}),
                 **({"resize_upsample": True} if self.resize_upsample else {}),
                 **({"chroma_sigma": self.chroma_sigma} if self.chroma_sigma else {}),
@@ -686,7 +719,7 @@ class StarGAN(GAN):
             self.trackers["mask_indecision"].update_state(ops.stop_gradient(indecision))
             loss = loss + self.lambda_mask_decided * indecision
         if self.lambda_kept_colour:  # colour in an edit that keeps the hair's is a blot no reader should need
-            colour = kept_hair_colour_change(fake, real, original, targets, self.hair_columns)
+            colour = kept_hair_colour_change(fake, real, original, targets, self.hair_columns, self.kept_colour_box)
             self.trackers["kept_colour"].update_state(ops.stop_gradient(colour))
             loss = loss + self.lambda_kept_colour * colour
         if not self.lambda_teacher:
