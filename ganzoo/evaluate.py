@@ -207,7 +207,8 @@ def _attribute_edits(model, ref, n, progress):
     target that it reads so, weighted to the edited faces' mix of ref["edits"]["strata"], by
     default Male: metrics.edits.real_faces_read_as, how far the judge can be trusted on such
     faces); identity_top1 (metrics.edits); input_l1; horizontal_bands (metrics.edits: grey levels of
-    faint horizontal bands drawn over the faces; 0 for none); and the judge's own
+    faint horizontal bands drawn over the faces; 0 for none); change_colour (metrics.edits: grey levels
+    of colour, not brightness, in what the edit changed); and the judge's own
     held-out balanced accuracy for that attribute (how far to trust it); own_classifier_, the share
     that the model's own attribute classifier (D's) reads as the target: far above the judge's, G has
     learnt to fool D's classifier rather than to change the attribute. Also the FID of a seeded
@@ -222,7 +223,8 @@ def _attribute_edits(model, ref, n, progress):
     from ganzoo import data, paired
     from ganzoo.metrics import classifier as clf
     from ganzoo.metrics import fid
-    from ganzoo.metrics.edits import edit_plan, horizontal_bands, identity_top1, read_as, real_faces_read_as
+    from ganzoo.metrics.edits import (change_colour, edit_plan, horizontal_bands, identity_top1, read_as,
+                                      real_faces_read_as)
 
     spec = ref["edits"]
     judge_entry, classes, judge = _attribute_judge(spec["classifier"], model.attributes)
@@ -254,6 +256,7 @@ def _attribute_edits(model, ref, n, progress):
         results[f"{key}/identity_top1"] = round(identity_top1(input_features, features, rows), 4)
         results[f"{key}/input_l1"] = round(float(np.abs(edited / 255.0 - faces[rows] / 255.0).mean()), 4)
         results[f"{key}/horizontal_bands"] = round(horizontal_bands(faces[rows], edited), 2)
+        results[f"{key}/change_colour"] = round(change_colour(faces[rows], edited), 2)
         judge_accuracy = judge_entry["metrics"].get(f"test_balanced_accuracy/{name}", {}).get("value")
         if judge_accuracy is not None:
             results[f"{spec['classifier']}/{name}/balanced_accuracy"] = judge_accuracy

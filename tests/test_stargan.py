@@ -995,19 +995,31 @@ def test_horizontal_bands_are_the_grey_levels_of_fine_horizontal_stripes_in_a_ch
         horizontal_bands(faces_, faces_[:2])
 
 
+def test_change_colour_is_the_grey_levels_of_colour_in_a_change_and_none_of_its_brightness():
+    from ganzoo.metrics.edits import change_colour
+
+    faces_ = np.random.default_rng(0).integers(60, 196, (3, 8, 8, 3)).astype(np.uint8)
+    assert change_colour(faces_, faces_ + np.uint8(20)) == pytest.approx(0.0, abs=1e-9)  # brighter, no colour
+    redder = faces_ + np.array([30, 0, 0], np.uint8)
+    assert change_colour(faces_, redder) == pytest.approx(30 * (0.701 + 0.299 + 0.299) / 3, rel=1e-9)
+    with pytest.raises(ValueError, match=r"\(N, H, W, 3\)"):
+        change_colour(faces_[..., :1], faces_[..., :1])
+
+
 def test_the_edit_table_shows_each_edits_shares_in_percent_with_a_dash_where_one_is_missing():
     from ganzoo.metrics.edits import table
 
     result = {"step": 5, "edited_faces": 3, "Male=1/faces": 2, "judge/Male=1/read_as_target": 0.5,
               "own_classifier/Male=1/read_as_target": 1.0, "untranslated_judge/Male=1/read_as_target": 0.0,
               "real_judge/Male=1/read_as_target": 0.75, "Male=1/real_faces": 8, "Male=1/identity_top1": 0.5,
-              "Male=1/input_l1": 0.1234, "Male=1/horizontal_bands": 2.5, "Young=0/faces": 1,
+              "Male=1/input_l1": 0.1234, "Male=1/horizontal_bands": 2.5, "Male=1/change_colour": 1.25,
+              "Young=0/faces": 1,
               "judge/Young=0/read_as_target": 0.25, "judge/Young/balanced_accuracy": 0.8, "edits_fid/celeba/train": 99.5}
     header, male, young, tail = table(result, "judge").splitlines()
     assert header.split() == ["edit", "faces", "judge", "%", "own", "D", "%", "inputs", "%", "real", "%", "identity",
-                              "input", "L1", "bands"]
-    assert male.split() == ["Male=1", "2", "50", "100", "0", "75", "0.500", "0.123", "2.5"]
-    assert young.split() == ["Young=0", "1", "25", "-", "-", "-", "nan", "nan", "nan"]
+                              "input", "L1", "bands", "colour"]
+    assert male.split() == ["Male=1", "2", "50", "100", "0", "75", "0.500", "0.123", "2.5", "1.2"]
+    assert young.split() == ["Young=0", "1", "25", "-", "-", "-", "nan", "nan", "nan", "nan"]
     assert tail == "edits FID 99.5"
 
 
@@ -1123,6 +1135,8 @@ def test_stargan_evaluation_scores_every_edit_with_the_judge_and_fid_at_equal_co
         assert results[f"{key}/input_l1"] == pytest.approx(np.abs(edited / 255 - faces[rows] / 255).mean(), abs=1e-4)
         assert results[f"{key}/horizontal_bands"] == pytest.approx(edit_metrics.horizontal_bands(faces[rows], edited),
                                                                    abs=0.01)
+        assert results[f"{key}/change_colour"] == pytest.approx(edit_metrics.change_colour(faces[rows], edited),
+                                                                abs=0.01)
     assert results["tiny_judge/Young/balanced_accuracy"] == 0.8  # how far the judge is trusted, from its entry
     edits_call, inputs_call, *black2blond_calls = calls
     assert len(edits_call["samples"]) == len(edits_call["fake"]) == 12  # FID at the inputs' count

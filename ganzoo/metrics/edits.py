@@ -6,6 +6,7 @@
                                              # the same share on real faces that have the target
     identity_top1(input_features, edited_features, rows)
     horizontal_bands(inputs, edited)         # grey levels of horizontal bands in what the edits changed
+    change_colour(inputs, edited)            # grey levels of colour (not brightness) the edits changed
     table(result, judge)                     # a measurement's shares as a text table, one row per edit
 
 Identity: an edit counts as the same face when, among all the unedited held-out faces, its
@@ -104,11 +105,25 @@ def horizontal_bands(inputs, edited, periods=(3, 5)):
     return float(np.sqrt(max(variance(1) - variance(2), 0.0)))
 
 
+def change_colour(inputs, edited):
+    """The mean absolute colour of what the edits changed (edited - inputs, uint8 (N, H, W, 3) each) in grey
+    levels (0-255): each channel of the change less its BT.601 luma, averaged over channels, pixels and
+    edits. 0 for a change of brightness alone; a flat shift of red by A scores A (0.701 + 2 x 0.299) / 3.
+    A hair colour needs colour; an edit of sex or age hardly any (the judge reads sex nearly as well in
+    grey), so there it measures the coloured blots that StarGAN runs here drew at eyes and mouth."""
+    inputs, edited = np.asarray(inputs, np.float64), np.asarray(edited, np.float64)
+    if inputs.shape != edited.shape or inputs.ndim != 4 or inputs.shape[-1] != 3:
+        raise ValueError(f"inputs and edited: the same (N, H, W, 3) shape expected, got {inputs.shape} and "
+                         f"{edited.shape}.")
+    change = edited - inputs
+    return float(np.abs(change - change @ np.array([0.299, 0.587, 0.114])[:, None]).mean())
+
+
 def table(result, judge):
     """The per-edit numbers of an attribute-edit measurement (evaluate._attribute_edits' keys) as a
     text table, one row per edit: faces, % read as the target by `judge`, by the model's own D, on
     the unedited inputs and on real faces that have the target (real_faces_read_as), identity_top1,
-    input_l1 and horizontal_bands; then the edits' FID and reconstruction."""
+    input_l1, horizontal_bands and change_colour; then the edits' FID and reconstruction."""
     suffix = "/faces"
     edits = [key[: -len(suffix)] for key in result if key.endswith(suffix) and "/" not in key[: -len(suffix)]]
 
@@ -116,7 +131,7 @@ def table(result, judge):
         return f"{100 * result[key]:.0f}" if key in result else "-"
 
     lines = [f"{'edit':<14} {'faces':>5} {'judge %':>7} {'own D %':>7} {'inputs %':>8} {'real %':>6} "
-             f"{'identity':>8} {'input L1':>8} {'bands':>5}"]
+             f"{'identity':>8} {'input L1':>8} {'bands':>5} {'colour':>6}"]
     for edit in edits:
         lines.append(f"{edit:<14} {result[edit + suffix]:>5} {percent(f'{judge}/{edit}/read_as_target'):>7} "
                      f"{percent(f'own_classifier/{edit}/read_as_target'):>7} "
@@ -124,7 +139,8 @@ def table(result, judge):
                      f"{percent(f'real_{judge}/{edit}/read_as_target'):>6} "
                      f"{result.get(edit + '/identity_top1', float('nan')):>8.3f} "
                      f"{result.get(edit + '/input_l1', float('nan')):>8.3f} "
-                     f"{result.get(edit + '/horizontal_bands', float('nan')):>5.1f}")
+                     f"{result.get(edit + '/horizontal_bands', float('nan')):>5.1f} "
+                     f"{result.get(edit + '/change_colour', float('nan')):>6.1f}")
     tail = [f"{name} {result[key]}" for name, key in (("edits FID", "edits_fid/celeba/train"),
                                                      ("inputs FID", "untranslated_fid/celeba/train"),
                                                      ("reconstruction L1", "reconstruction_l1")) if key in result]
