@@ -75,7 +75,8 @@ flags.DEFINE_float("stargan_teacher_weight", 0.0, "Weight of frozen attribute cl
                    "in G's loss (0: none, as the paper). Each is trained first on the training faces and kept in the "
                    "run folder (attribute_teacher_KIND.weights.h5) for resumed legs.", lower_bound=0.0)
 flags.DEFINE_list("stargan_teachers", ["pooled"], "Those classifiers, comma-separated: pooled, layout, "
-                  "pooled_luma or layout_luma (stargan.build_attribute_teacher; _luma: reads the brightness alone), "
+                  "pooled_luma, layout_luma or coarse (stargan.build_attribute_teacher; _luma: reads the brightness "
+                  "alone; coarse: the face at a quarter of its size), "
                   "each as KIND or KIND:EPSILON for one trained on faces moved by "
                   "at most EPSILON per pixel in [-1, 1] units against its reading (stargan.adversarial_faces), e.g. "
                   "pooled,layout,layout:0.0627; G's term is their mean.")
@@ -100,7 +101,7 @@ def _valid_teachers(items):
 
 
 flags.register_validator("stargan_teachers", _valid_teachers, "--stargan_teachers: one or more of pooled, layout, "
-                         "pooled_luma, layout_luma, each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
+                         "pooled_luma, layout_luma, coarse, each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
 flags.DEFINE_float("stargan_teacher_min_accuracy", 0.0, "Each teacher teaches only the attributes it reads at "
                    "this held-out balanced accuracy or above (its attribute_teacher_*.json); 0: all of them.",
                    lower_bound=0.0, upper_bound=1.0)

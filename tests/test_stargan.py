@@ -523,7 +523,7 @@ def test_reconstruction_through_mask_only_keeps_the_loss_and_stops_its_gradient_
     with pytest.raises(ValueError, match="must be True or False"):
         tiny_stargan(edit_mask=True, reconstruction_through_mask_only="yes")
 
-@pytest.mark.parametrize("kind, epsilon", [("pooled", 0.0), ("layout", 0.0), ("pooled", 0.1)])
+@pytest.mark.parametrize("kind, epsilon", [("pooled", 0.0), ("layout", 0.0), ("pooled", 0.1), ("coarse", 0.0)])
 def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind, epsilon):
     rng = np.random.default_rng(0)
     red = rng.integers(0, 2, 256)  # attribute 0: a reddish face; attribute 1: always off
@@ -534,6 +534,19 @@ def test_the_teacher_learns_an_attribute_from_the_faces_and_is_frozen(kind, epsi
     logits = numpy(teacher(images.from_uint8(faces_), training=False))
     assert not teacher.trainable
     assert np.mean((logits[:, 0] > 0) == red) >= 0.9 and np.mean(logits[:, 1] < 0) >= 0.9
+
+
+def test_a_coarse_teacher_cannot_see_a_mark_that_averages_out_over_4x4_blocks():
+    keras.utils.set_random_seed(0)
+    teacher = build_attribute_teacher(16, 2, width=4, kind="coarse")
+    x = images.from_uint8(faces(4))
+    rows = np.arange(16)[:, None]
+    lines = np.broadcast_to(np.where(rows % 4 < 2, 0.3, -0.3)[None, :, :, None] * np.array([1.0, -0.5, 0.8]),
+                            x.shape)  # coloured lines 2 px thick: each 4x4 block holds as much + as -
+    plain, marked = (numpy(teacher(v, training=False)) for v in (x, (x + lines).astype(np.float32)))
+    np.testing.assert_allclose(marked, plain, atol=1e-5)
+    brighter = numpy(teacher((x + 0.3).astype(np.float32), training=False))  # a change over the blocks moves it
+    assert np.abs(brighter - plain).max() > 1e-3
 
 
 @pytest.mark.parametrize("kind", ["pooled_luma", "layout_luma"])
@@ -895,8 +908,8 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
 
 
 @pytest.mark.parametrize("flag, expected", [
-    ("--stargan_teachers=pooled,dense", "one or more of pooled, layout, pooled_luma, layout_luma, each optionally :EPSILON"),
-    ("--stargan_teachers=layout:1.5", "one or more of pooled, layout, pooled_luma, layout_luma, each optionally :EPSILON"),
+    ("--stargan_teachers=pooled,dense", "one or more of pooled, layout, pooled_luma, layout_luma, coarse, each optionally :EPSILON"),
+    ("--stargan_teachers=layout:1.5", "one or more of pooled, layout, pooled_luma, layout_luma, coarse, each optionally :EPSILON"),
     ("--stargan_colour_teacher_attributes=Blonde_Hair", "one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young"),
     ("--stargan_luma_teacher_attributes=Blonde_Hair", "one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young")])
 def test_the_recipe_names_the_valid_teachers_and_attributes_when_given_another(flag, expected):

@@ -326,7 +326,7 @@ def combined_critic(heads):
     return patches * sum(ops.mean(head, axis=(1, 2, 3)) for head in heads)
 
 
-TEACHER_KINDS = ("pooled", "layout", "pooled_luma", "layout_luma")
+TEACHER_KINDS = ("pooled", "layout", "pooled_luma", "layout_luma", "coarse")
 
 
 def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
@@ -338,6 +338,9 @@ def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
     together (attach_teacher) leave G fewer edits that fool them all and not another classifier.
     "pooled_luma" and "layout_luma" read the face's luma alone: a teacher of sex and age that cannot see
     colour, so that G cannot pass a colour blot for them (the judge reads them from shape and shading).
+    "coarse" reads the face averaged down to a quarter of its size (16 px at 64) through two conv blocks:
+    a mark thinner than 4 px is averaged into its block, so only what changes the face at that scale
+    (hair colour over an area, the face's shape and shading) can move it.
     RandomFlip and RandomTranslation act in training only (train_attribute_teacher)."""
     if kind not in TEACHER_KINDS:
         raise ValueError(f"kind must be one of {', '.join(TEACHER_KINDS)}, got {kind!r}.")
@@ -347,11 +350,13 @@ def build_attribute_teacher(resolution, attributes, width=32, kind="pooled"):
         x = Luma(name="luma")(x)
     if kind.startswith("pooled"):
         x = layers.AveragePooling2D(2, name="half_size")(x)
-    for i in range(3 if kind.startswith("pooled") else 4):
+    elif kind == "coarse":
+        x = layers.AveragePooling2D(4, name="quarter_size")(x)
+    for i in range({"coarse": 2}.get(kind, 3 if kind.startswith("pooled") else 4)):
         for j in "ab":
             x = layers.Conv2D(width * 2**i, 3, padding="same", activation="relu", name=f"conv{i}{j}")(x)
         x = layers.BatchNormalization(name=f"norm{i}")(layers.MaxPooling2D(name=f"pool{i}")(x))
-    x = layers.GlobalAveragePooling2D()(x) if kind.startswith("pooled") else layers.Flatten()(x)
+    x = layers.Flatten()(x) if kind.startswith("layout") else layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(0.3)(x)
     return keras.Model(image, layers.Dense(attributes, dtype="float32", name="attribute_logits")(x),
                        name=f"attribute_teacher_{kind}")
