@@ -87,6 +87,7 @@ from ganzoo.core.layers import instance_norm
 from ganzoo.core.objectives import gradient_penalty, input_gradients
 from ganzoo.families import register_family
 from ganzoo.families.cyclegan import decaying_learning_rates
+from ganzoo.paired import LUMA
 
 ATTRIBUTES = ("Black_Hair", "Blond_Hair", "Brown_Hair", "Male", "Young")
 HAIR_GROUP = ("Black_Hair", "Blond_Hair", "Brown_Hair")
@@ -165,8 +166,8 @@ class BinomialBlur(layers.Layer):
         return binomial_blur(images)
 
 
-# ITU-R BT.601's luma weights; they sum to 1, so an RGB image minus its luma has none
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)
+# ITU-R BT.601's luma weights (paired.LUMA); they sum to 1, so an RGB image minus its luma has none
+LUMA_WEIGHTS = LUMA
 
 
 def gaussian_taps(sigma):

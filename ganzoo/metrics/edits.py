@@ -20,6 +20,7 @@ leaves the edit nearer its own photograph (pose, framing, background, face) than
 import numpy as np
 
 from ganzoo.metrics.prdc import nearest_neighbours
+from ganzoo.paired import LUMA
 
 
 def edit_plan(own, attributes, hair_group=()):
@@ -116,7 +117,7 @@ def change_colour(inputs, edited):
         raise ValueError(f"inputs and edited: the same (N, H, W, 3) shape expected, got {inputs.shape} and "
                          f"{edited.shape}.")
     change = edited - inputs
-    return float(np.abs(change - change @ np.array([0.299, 0.587, 0.114])[:, None]).mean())
+    return float(np.abs(change - change @ np.array(LUMA)[:, None]).mean())
 
 
 def table(result, judge):
