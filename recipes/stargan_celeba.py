@@ -79,18 +79,24 @@ flags.DEFINE_list("stargan_teachers", ["pooled"], "Those classifiers, comma-sepa
                   "alone; coarse: the face at a quarter of its size), "
                   "each as KIND or KIND:EPSILON for one trained on faces moved by "
                   "at most EPSILON per pixel in [-1, 1] units against its reading (stargan.adversarial_faces), e.g. "
-                  "pooled,layout,layout:0.0627; G's term is their mean.")
+                  "pooled,layout,layout:0.0627; G's term is their mean. A teacher may end in @ATTRIBUTE+ATTRIBUTE to "
+                  "teach those alone (instead of what --stargan_colour_teacher_attributes or "
+                  "--stargan_luma_teacher_attributes allow its kind), e.g. coarse@Male+Young.")
 
 
 def teacher_spec(item):
-    """'layout' -> ('layout', 0.0); 'layout:0.0627' -> ('layout', 0.0627); ValueError otherwise."""
+    """'layout' -> ('layout', 0.0, None); 'layout:0.0627' -> ('layout', 0.0627, None);
+    'coarse@Male+Young' -> ('coarse', 0.0, ('Male', 'Young')); ValueError otherwise."""
     from ganzoo.families.stargan import TEACHER_KINDS
 
+    item, at, attributes = item.partition("@")
+    attributes = tuple(attributes.split("+")) if at else None
     kind, _, epsilon = item.partition(":")
     epsilon = float(epsilon) if epsilon else 0.0
-    if kind not in TEACHER_KINDS or not 0.0 <= epsilon < 1.0:
+    if kind not in TEACHER_KINDS or not 0.0 <= epsilon < 1.0 or (
+            attributes is not None and not set(attributes) <= set(ATTRIBUTES)):
         raise ValueError(item)
-    return kind, epsilon
+    return kind, epsilon, attributes
 
 
 def _valid_teachers(items):
@@ -101,7 +107,9 @@ def _valid_teachers(items):
 
 
 flags.register_validator("stargan_teachers", _valid_teachers, "--stargan_teachers: one or more of pooled, layout, "
-                         "pooled_luma, layout_luma, coarse, each optionally :EPSILON with 0 <= EPSILON < 1 (comma-separated), e.g. pooled,layout:0.0627.")
+                         "pooled_luma, layout_luma, coarse, each optionally :EPSILON with 0 <= EPSILON < 1 and "
+                         f"@ATTRIBUTE+ATTRIBUTE of {', '.join(ATTRIBUTES)} (comma-separated), e.g. "
+                         "pooled,layout:0.0627,coarse@Male+Young.")
 flags.DEFINE_float("stargan_teacher_min_accuracy", 0.0, "Each teacher teaches only the attributes it reads at "
                    "this held-out balanced accuracy or above (its attribute_teacher_*.json); 0: all of them.",
                    lower_bound=0.0, upper_bound=1.0)
@@ -190,12 +198,13 @@ def main(argv):
         import keras
 
         teachers, taught = [], []
-        for spec in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers)):
-            teacher, scores = attribute_teacher(recipe_flags.run_folder("stargan_celeba"), *spec)
-            attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy,
-                                           FLAGS.stargan_luma_teacher_attributes if spec[0].endswith("_luma")
-                                           else FLAGS.stargan_colour_teacher_attributes)
-            print(f"teacher {':'.join(map(str, spec))} teaches {', '.join(attributes) or 'nothing'}")
+        for kind, epsilon, allowed in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers)):
+            teacher, scores = attribute_teacher(recipe_flags.run_folder("stargan_celeba"), kind, epsilon)
+            if allowed is None:
+                allowed = (FLAGS.stargan_luma_teacher_attributes if kind.endswith("_luma")
+                           else FLAGS.stargan_colour_teacher_attributes)
+            attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy, allowed)
+            print(f"teacher {kind}:{epsilon} teaches {', '.join(attributes) or 'nothing'}")
             if attributes:
                 teachers.append(teacher)
                 taught.append(attributes)

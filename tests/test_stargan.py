@@ -867,7 +867,7 @@ def test_celeba_attributes_hold_out_the_last_1000_faces():
 def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     args = ["--steps=2", "--batch_size=4", "--stargan_width=2", "--stargan_blocks=1", "--steps_per_epoch=1",
             "--stargan_lambda_cls=3", "--augment=translation,cutout", "--stargan_augment_heads=classifier",
-            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05,pooled_luma",
+            "--stargan_teacher_weight=0.5", "--stargan_teachers=pooled,layout:0.05,pooled_luma,pooled@Blond_Hair+Young",
             "--stargan_colour_teacher_attributes=Black_Hair,Male", "--stargan_luma_teacher_attributes=Male,Young",
             "--stargan_teacher_min_accuracy=0.5", "--stargan_teacher_epochs=1", "--stargan_teacher_faces=64", f"--output_dir={tmp_path / 'run'}",
             "--snapshot_every=2", "--stargan_lambda_kept_colour=2", "--stargan_kept_colour_box=0.43,0.85,0.28,0.72",
@@ -895,6 +895,10 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
         allowed = ("Male", "Young") if name == "pooled_luma" else ("Black_Hair", "Male")
         reliable = [a for a in ATTRIBUTES if taught["held_out_balanced_accuracy"][a] >= 0.5 and a in allowed]
         assert f"teacher {spec} teaches {', '.join(reliable) or 'nothing'}" in done.stdout
+    # pooled@Blond_Hair+Young: the same saved teacher, teaching what its @ names instead of what its kind's flag allows
+    scores = json.loads((tmp_path / "run" / "attribute_teacher_pooled.json").read_text())["held_out_balanced_accuracy"]
+    reliable = [a for a in ("Blond_Hair", "Young") if scores[a] >= 0.5]
+    assert f"teacher pooled:0.0 teaches {', '.join(reliable) or 'nothing'}\n" in done.stdout
     # a run with G's edit mask goes on from that run's snapshot: every layer but the mask keeps its weights
     masked = [*args[:5], "--stargan_edit_mask", f"--init_snapshot={tmp_path / 'run'}:2", f"--output_dir={tmp_path / 'masked'}",
               "--export", f"--export_dir={tmp_path / 'weights' / 'masked'}", f"--manifest={tmp_path / 'manifest.json'}"]
@@ -910,6 +914,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
 @pytest.mark.parametrize("flag, expected", [
     ("--stargan_teachers=pooled,dense", "one or more of pooled, layout, pooled_luma, layout_luma, coarse, each optionally :EPSILON"),
     ("--stargan_teachers=layout:1.5", "one or more of pooled, layout, pooled_luma, layout_luma, coarse, each optionally :EPSILON"),
+    ("--stargan_teachers=coarse@Male+Age", "@ATTRIBUTE+ATTRIBUTE of Black_Hair, Blond_Hair, Brown_Hair, Male, Young"),
     ("--stargan_colour_teacher_attributes=Blonde_Hair", "one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young"),
     ("--stargan_luma_teacher_attributes=Blonde_Hair", "one or more of Black_Hair, Blond_Hair, Brown_Hair, Male, Young")])
 def test_the_recipe_names_the_valid_teachers_and_attributes_when_given_another(flag, expected):
