@@ -87,16 +87,13 @@ flags.DEFINE_list("stargan_teachers", ["pooled"], "Those classifiers, comma-sepa
 def teacher_spec(item):
     """'layout' -> ('layout', 0.0, None); 'layout:0.0627' -> ('layout', 0.0627, None);
     'coarse@Male+Young' -> ('coarse', 0.0, ('Male', 'Young')); ValueError otherwise."""
-    from ganzoo.families.stargan import TEACHER_KINDS
+    from ganzoo.families.stargan import parse_teacher
 
     item, at, attributes = item.partition("@")
     attributes = tuple(attributes.split("+")) if at else None
-    kind, _, epsilon = item.partition(":")
-    epsilon = float(epsilon) if epsilon else 0.0
-    if kind not in TEACHER_KINDS or not 0.0 <= epsilon < 1.0 or (
-            attributes is not None and not set(attributes) <= set(ATTRIBUTES)):
+    if attributes is not None and not set(attributes) <= set(ATTRIBUTES):
         raise ValueError(item)
-    return kind, epsilon, attributes
+    return (*parse_teacher(item), attributes)
 
 
 def _valid_teachers(items):
@@ -156,11 +153,11 @@ def attribute_teacher(output_dir, kind, epsilon):
     import json
 
     from ganzoo import paired
-    from ganzoo.families.stargan import build_attribute_teacher, train_attribute_teacher
+    from ganzoo.families.stargan import build_attribute_teacher, teacher_file_stem, train_attribute_teacher
     from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
-    name = f"attribute_teacher_{kind}" + (f"_eps{epsilon:g}" if epsilon else "")
+    name = teacher_file_stem(kind, epsilon)
     saved, record = output_dir / f"{name}.weights.h5", output_dir / f"{name}.json"
     if saved.exists():
         teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)

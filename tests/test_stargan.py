@@ -19,6 +19,7 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
+                                     parse_teacher, teacher_file_stem, teacher_steps,
                                      LUMA_WEIGHTS, binomial_blur, build_attribute_teacher, chroma_blur, combined_critic,
                                      box_mask, kept_hair_colour_change, mask_indecision, masked_edit, random_target_attributes,
                                      total_variation, train_attribute_teacher)
@@ -581,6 +582,31 @@ def test_adversarial_faces_move_each_pixel_against_a_linear_teachers_reading_wit
     # kept inside [-1, 1]: a white face moved towards more white stays white
     white = np.ones((1, 16, 16, 3), np.float32)
     assert numpy(adversarial_faces(teacher, white, np.ones((1, 1), np.float32), 0.05, seed=0)).max() <= 1.0
+
+
+def test_teacher_steps_move_each_face_the_whole_budget_along_a_linear_teachers_weights():
+    # a linear teacher reads logit = w . x: towards target 1 the loss falls fastest along +w, so projected
+    # steps end exactly budget * w / |w| from the face (towards 0: the other way), within [-1, 1]
+    weights = np.random.default_rng(1).choice([-1.0, 1.0], size=(16 * 16 * 3, 1)).astype(np.float32)
+    teacher = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Flatten(), keras.layers.Dense(1, use_bias=False)])
+    teacher.layers[-1].set_weights([weights * 1e-3])
+    clean = np.random.default_rng(2).uniform(-0.5, 0.5, (2, 16, 16, 3)).astype(np.float32)
+    moved = numpy(teacher_steps(teacher, clean, np.array([[1.0], [0.0]], np.float32), 0.5, steps=5))
+    along = 0.5 * weights[:, 0] / np.linalg.norm(weights)
+    np.testing.assert_allclose((moved - clean).reshape(2, -1), [along, -along], atol=1e-5)
+    # kept in [-1, 1]: a white face pushed brighter moves less than the budget, and only down where it can
+    white = np.ones((1, 16, 16, 3), np.float32)
+    pushed = numpy(teacher_steps(teacher, white, np.ones((1, 1), np.float32), 0.5, steps=5))
+    assert pushed.max() <= 1.0 and np.linalg.norm(pushed - white) <= 0.5 + 1e-5
+
+
+def test_parse_teacher_reads_kind_and_epsilon_and_names_the_kinds_otherwise():
+    assert parse_teacher("layout") == ("layout", 0.0) and parse_teacher("coarse:0.0627") == ("coarse", 0.0627)
+    for bad in ("dense", "layout:1.5", "layout:x"):
+        with pytest.raises(ValueError, match="KIND one of pooled, layout, pooled_luma, layout_luma, coarse"):
+            parse_teacher(bad)
+    assert teacher_file_stem("layout", 0.0627) == "attribute_teacher_layout_eps0.0627"
+    assert teacher_file_stem("pooled") == "attribute_teacher_pooled"
 
 
 def flipping_twin(model, **config):
@@ -1221,3 +1247,47 @@ def test_a_stargan_run_s_checkpoint_is_scored_edit_by_edit(tmp_path, monkeypatch
                    steps=1, batch_size=4, output_dir=tmp_path / "dcgan", verbose=0)
     with pytest.raises(ValueError, match="measures attribute-editing runs \\(StarGAN\\), not DCGAN"):
         evaluate.checkpoint_attribute_edits(tmp_path / "dcgan", "tiny_judge")
+
+
+def _saved_teacher(run_dir, kind, epsilon=0.0):
+    """A freshly built teacher kept in run_dir as the recipe keeps one, with made-up held-out accuracies."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    stem = teacher_file_stem(kind, epsilon)
+    build_attribute_teacher(64, len(ATTRIBUTES), kind=kind).save_weights(run_dir / f"{stem}.weights.h5")
+    (run_dir / f"{stem}.json").write_text(json.dumps({"held_out_balanced_accuracy": dict.fromkeys(ATTRIBUTES, 0.5)}))
+
+
+def test_teacher_transfer_names_the_recipe_command_for_a_teacher_the_run_lacks(tmp_path):
+    _saved_teacher(tmp_path / "run", "pooled")
+    done = subprocess.run([sys.executable, "scripts/teacher_transfer.py", f"--run_dir={tmp_path / 'run'}",
+                           "--teachers=pooled,layout:0.0627"], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode != 0
+    assert "has no attribute_teacher_layout_eps0.0627.weights.h5" in done.stderr
+    assert "--stargan_teachers=layout:0.0627" in done.stderr
+
+
+@needs_data
+def test_teacher_transfer_reads_each_teachers_moved_faces_with_the_judge(tmp_path):
+    from PIL import Image
+
+    from ganzoo.evaluate import _attribute_judge
+    from ganzoo.metrics.classifier import predict_attributes
+
+    _saved_teacher(tmp_path / "run", "coarse")
+    done = subprocess.run([sys.executable, "scripts/teacher_transfer.py", f"--run_dir={tmp_path / 'run'}",
+                           "--teachers=coarse", "-n", "3", "--budgets=2,30", "--steps=2", "--edits=Male=1",
+                           f"--grid={tmp_path / 'grid.png'}"], cwd=REPO_ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines() if line.strip()}
+    # the unmoved row: the judge's reading of the first three held-out women as men
+    _, classes, judge = _attribute_judge("classifier_celeba_attributes", list(ATTRIBUTES))
+    faces, own = paired.celeba_attributes(list(ATTRIBUTES), "test")
+    women = faces[np.flatnonzero(own[:, ATTRIBUTES.index("Male")] == 0)[:3]]
+    share = round(100 * np.mean(predict_attributes(judge, women)[:, classes.index("Male")] > 0.5))
+    assert lines["(unmoved)"] == [str(share)] * 2
+    # the teacher's row: its accuracy on Male, then a share of 3 faces per budget
+    assert lines["coarse"][0] == "0.50" and {int(s) for s in lines["coarse"][1:]} <= {0, 33, 67, 100}
+    # the grid: the inputs, then the teacher's faces at the largest budget, 3 a row
+    assert Image.open(tmp_path / "grid.png").size == (3 * 64 + 4 * 2, 2 * 64 + 3 * 2)

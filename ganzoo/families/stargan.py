@@ -375,6 +375,46 @@ def adversarial_faces(teacher, faces, attributes, epsilon, seed=None):
     return ops.stop_gradient(ops.clip(faces + moved, -1.0, 1.0))
 
 
+def teacher_steps(teacher, faces, targets, budget, steps=20, weights=None):
+    """Faces in [-1, 1] moved by projected gradient steps (Madry et al. 2018, in L2: each step 2.5 budget /
+    steps along the normalised gradient) to lower the teacher's attribute_classification_loss against
+    `targets`, each kept within an L2 distance `budget` of itself and in [-1, 1]: how the teacher alone
+    would change a face. A teacher whose steps another classifier (the judge) follows at a small budget is
+    one G can satisfy with a change a person sees (scripts/teacher_transfer.py)."""
+    faces = ops.convert_to_tensor(faces, "float32")
+    targets = ops.convert_to_tensor(targets, "float32")
+
+    def norm(t):
+        return ops.sqrt(ops.sum(ops.square(t), axis=(1, 2, 3), keepdims=True)) + 1e-12
+
+    moved = faces
+    for _ in range(steps):
+        grads = ops.stop_gradient(input_gradients(
+            lambda x: attribute_classification_loss(teacher(x, training=False), targets, weights), moved))
+        change = moved - (2.5 * budget / steps) * grads / norm(grads) - faces
+        moved = ops.stop_gradient(ops.clip(faces + change * ops.minimum(1.0, budget / norm(change)), -1.0, 1.0))
+    return moved
+
+
+def parse_teacher(item):
+    """'layout' -> ('layout', 0.0); 'layout:0.0627' -> ('layout', 0.0627), a teacher adversarially trained
+    at that epsilon; ValueError naming the valid kinds otherwise."""
+    kind, _, epsilon = item.partition(":")
+    try:
+        epsilon = float(epsilon) if epsilon else 0.0
+    except ValueError:
+        epsilon = -1.0
+    if kind not in TEACHER_KINDS or not 0.0 <= epsilon < 1.0:
+        raise ValueError(f"A teacher is KIND or KIND:EPSILON with KIND one of {', '.join(TEACHER_KINDS)} and "
+                         f"0 <= EPSILON < 1, got {item!r}.")
+    return kind, epsilon
+
+
+def teacher_file_stem(kind, epsilon=0.0):
+    """The name a run folder keeps a teacher under: attribute_teacher_KIND[_epsEPSILON](.weights.h5, .json)."""
+    return f"attribute_teacher_{kind}" + (f"_eps{epsilon:g}" if epsilon else "")
+
+
 def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32, kind="pooled",
                             epsilon=0.0):
     """build_attribute_teacher trained on uint8 faces (N, r, r, 3) and their 0/1 attributes (N, A) with
