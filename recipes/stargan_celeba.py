@@ -153,16 +153,15 @@ def attribute_teacher(output_dir, kind, epsilon):
     import json
 
     from ganzoo import paired
-    from ganzoo.families.stargan import build_attribute_teacher, teacher_file_stem, train_attribute_teacher
+    from ganzoo.families.stargan import load_attribute_teacher, teacher_file_stem, train_attribute_teacher
     from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
+    kept = load_attribute_teacher(output_dir, kind, epsilon)
+    if kept is not None:
+        return kept
     name = teacher_file_stem(kind, epsilon)
     saved, record = output_dir / f"{name}.weights.h5", output_dir / f"{name}.json"
-    if saved.exists():
-        teacher = build_attribute_teacher(64, len(ATTRIBUTES), kind=kind)
-        teacher.load_weights(saved)
-        return teacher, json.loads(record.read_text())["held_out_balanced_accuracy"]
     faces, attributes = faces_and_attributes(FLAGS.data_dir, FLAGS.source)
     faces, attributes = faces[: FLAGS.stargan_teacher_faces], attributes[: FLAGS.stargan_teacher_faces]  # None: all
     teacher = train_attribute_teacher(faces, attributes,

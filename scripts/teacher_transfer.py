@@ -36,16 +36,13 @@ SHOWN = 6  # faces of each edit in the grid
 
 def main(argv):
     del argv
-    import json
-
     import numpy as np
+    from PIL import Image
 
     from ganzoo import paired
     from ganzoo.evaluate import _attribute_judge
-    from ganzoo.families.stargan import (ATTRIBUTES, build_attribute_teacher, parse_teacher, teacher_file_stem,
+    from ganzoo.families.stargan import (ATTRIBUTES, load_attribute_teacher, parse_teacher, teacher_file_stem,
                                          teacher_steps)
-    from PIL import Image
-
     from ganzoo.images import from_uint8, grid, to_uint8
     from ganzoo.metrics import classifier as clf
     from ganzoo.metrics.edits import read_as
@@ -62,15 +59,13 @@ def main(argv):
     run_dir = Path(FLAGS.run_dir)
     teachers = []
     for kind, epsilon in specs:
-        stem = teacher_file_stem(kind, epsilon)
-        if not (run_dir / f"{stem}.weights.h5").exists():
-            raise app.UsageError(f"{run_dir} has no {stem}.weights.h5: recipes/stargan_celeba.py trains it there "
+        kept = load_attribute_teacher(run_dir, kind, epsilon)
+        if kept is None:
+            raise app.UsageError(f"{run_dir} has no {teacher_file_stem(kind, epsilon)}.weights.h5: "
+                                 f"recipes/stargan_celeba.py trains it there "
                                  f"(--stargan_teachers={kind}{f':{epsilon:g}' if epsilon else ''} "
                                  f"--stargan_teacher_weight=... --output_dir={run_dir}).")
-        teacher = build_attribute_teacher(64, len(attributes), kind=kind)
-        teacher.load_weights(run_dir / f"{stem}.weights.h5")
-        accuracy = json.loads((run_dir / f"{stem}.json").read_text())["held_out_balanced_accuracy"]
-        teachers.append((f"{kind}:{epsilon:g}" if epsilon else kind, teacher, accuracy))
+        teachers.append((f"{kind}:{epsilon:g}" if epsilon else kind, *kept))
 
     _, classes, judge = _attribute_judge(FLAGS.classifier, attributes)
     faces, own = paired.celeba_attributes(attributes, "test")

@@ -415,6 +415,21 @@ def teacher_file_stem(kind, epsilon=0.0):
     return f"attribute_teacher_{kind}" + (f"_eps{epsilon:g}" if epsilon else "")
 
 
+def load_attribute_teacher(folder, kind, epsilon=0.0, resolution=64, attributes=len(ATTRIBUTES)):
+    """(teacher, its held-out balanced accuracies) kept in `folder` under teacher_file_stem (as
+    recipes/stargan_celeba.py keeps them), or None where the folder has none."""
+    import json
+    from pathlib import Path
+
+    name = Path(folder) / teacher_file_stem(kind, epsilon)
+    saved = name.parent / f"{name.name}.weights.h5"
+    if not saved.exists():
+        return None
+    teacher = build_attribute_teacher(resolution, attributes, kind=kind)
+    teacher.load_weights(saved)
+    return teacher, json.loads((name.parent / f"{name.name}.json").read_text())["held_out_balanced_accuracy"]
+
+
 def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32, kind="pooled",
                             epsilon=0.0):
     """build_attribute_teacher trained on uint8 faces (N, r, r, 3) and their 0/1 attributes (N, A) with
