@@ -153,15 +153,14 @@ def attribute_teacher(output_dir, kind, epsilon):
     import json
 
     from ganzoo import paired
-    from ganzoo.families.stargan import load_attribute_teacher, teacher_file_stem, train_attribute_teacher
+    from ganzoo.families.stargan import load_attribute_teacher, teacher_files, train_attribute_teacher
     from ganzoo.images import from_uint8
     from ganzoo.metrics.classifier import balanced_accuracy
 
     kept = load_attribute_teacher(output_dir, kind, epsilon)
     if kept is not None:
         return kept
-    name = teacher_file_stem(kind, epsilon)
-    saved, record = output_dir / f"{name}.weights.h5", output_dir / f"{name}.json"
+    saved, record = teacher_files(output_dir, kind, epsilon)
     faces, attributes = faces_and_attributes(FLAGS.data_dir, FLAGS.source)
     faces, attributes = faces[: FLAGS.stargan_teacher_faces], attributes[: FLAGS.stargan_teacher_faces]  # None: all
     teacher = train_attribute_teacher(faces, attributes,
@@ -171,7 +170,7 @@ def attribute_teacher(output_dir, kind, epsilon):
     logits = teacher.predict(from_uint8(held_out_faces), batch_size=250, verbose=0)
     scores = {attribute: round(balanced_accuracy(logits[:, i] > 0, truth[:, i]), 4)
               for i, attribute in enumerate(ATTRIBUTES)}
-    print(f"attribute teacher ({name}): held-out balanced accuracy {scores}")
+    print(f"attribute teacher ({record.stem}): held-out balanced accuracy {scores}")
     output_dir.mkdir(parents=True, exist_ok=True)
     teacher.save_weights(saved)
     record.write_text(json.dumps(

@@ -41,7 +41,7 @@ def main(argv):
 
     from ganzoo import paired
     from ganzoo.evaluate import _attribute_judge
-    from ganzoo.families.stargan import (ATTRIBUTES, load_attribute_teacher, parse_teacher, teacher_file_stem,
+    from ganzoo.families.stargan import (ATTRIBUTES, load_attribute_teacher, parse_teacher, teacher_files,
                                          teacher_steps)
     from ganzoo.images import from_uint8, grid, to_uint8
     from ganzoo.metrics import classifier as clf
@@ -59,13 +59,13 @@ def main(argv):
     run_dir = Path(FLAGS.run_dir)
     teachers = []
     for kind, epsilon in specs:
+        label = f"{kind}:{epsilon:g}" if epsilon else kind  # as --stargan_teachers names it
         kept = load_attribute_teacher(run_dir, kind, epsilon)
         if kept is None:
-            raise app.UsageError(f"{run_dir} has no {teacher_file_stem(kind, epsilon)}.weights.h5: "
-                                 f"recipes/stargan_celeba.py trains it there "
-                                 f"(--stargan_teachers={kind}{f':{epsilon:g}' if epsilon else ''} "
+            raise app.UsageError(f"{run_dir} has no {teacher_files(run_dir, kind, epsilon)[0].name}: "
+                                 f"recipes/stargan_celeba.py trains it there (--stargan_teachers={label} "
                                  f"--stargan_teacher_weight=... --output_dir={run_dir}).")
-        teachers.append((f"{kind}:{epsilon:g}" if epsilon else kind, *kept))
+        teachers.append((label, *kept))
 
     _, classes, judge = _attribute_judge(FLAGS.classifier, attributes)
     faces, own = paired.celeba_attributes(attributes, "test")

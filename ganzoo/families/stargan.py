@@ -415,19 +415,26 @@ def teacher_file_stem(kind, epsilon=0.0):
     return f"attribute_teacher_{kind}" + (f"_eps{epsilon:g}" if epsilon else "")
 
 
-def load_attribute_teacher(folder, kind, epsilon=0.0, resolution=64, attributes=len(ATTRIBUTES)):
-    """(teacher, its held-out balanced accuracies) kept in `folder` under teacher_file_stem (as
-    recipes/stargan_celeba.py keeps them), or None where the folder has none."""
-    import json
+def teacher_files(folder, kind, epsilon=0.0):
+    """(weights, record) paths of a teacher kept in a run folder under teacher_file_stem: its weights and the
+    JSON with its held-out balanced accuracies."""
     from pathlib import Path
 
-    name = Path(folder) / teacher_file_stem(kind, epsilon)
-    saved = name.parent / f"{name.name}.weights.h5"
+    stem = Path(folder) / teacher_file_stem(kind, epsilon)
+    return stem.with_name(f"{stem.name}.weights.h5"), stem.with_name(f"{stem.name}.json")
+
+
+def load_attribute_teacher(folder, kind, epsilon=0.0, resolution=64, attributes=len(ATTRIBUTES)):
+    """(teacher, its held-out balanced accuracies) kept in `folder` (teacher_files, as
+    recipes/stargan_celeba.py keeps them), or None where the folder has none."""
+    import json
+
+    saved, record = teacher_files(folder, kind, epsilon)
     if not saved.exists():
         return None
     teacher = build_attribute_teacher(resolution, attributes, kind=kind)
     teacher.load_weights(saved)
-    return teacher, json.loads((name.parent / f"{name.name}.json").read_text())["held_out_balanced_accuracy"]
+    return teacher, json.loads(record.read_text())["held_out_balanced_accuracy"]
 
 
 def train_attribute_teacher(faces, attributes, epochs=12, batch_size=64, seed=0, width=32, kind="pooled",
