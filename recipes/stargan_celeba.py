@@ -192,6 +192,8 @@ def main(argv):
     if FLAGS.stargan_teacher_weight:
         import keras
 
+        from ganzoo.families.stargan import teacher_label
+
         teachers, taught = [], []
         for kind, epsilon, allowed in dict.fromkeys(map(teacher_spec, FLAGS.stargan_teachers)):
             teacher, scores = attribute_teacher(recipe_flags.run_folder("stargan_celeba"), kind, epsilon)
@@ -199,7 +201,7 @@ def main(argv):
                 allowed = (FLAGS.stargan_luma_teacher_attributes if kind.endswith("_luma")
                            else FLAGS.stargan_colour_teacher_attributes)
             attributes = taught_attributes(scores, FLAGS.stargan_teacher_min_accuracy, allowed)
-            print(f"teacher {kind}:{epsilon} teaches {', '.join(attributes) or 'nothing'}")
+            print(f"teacher {teacher_label(kind, epsilon)} teaches {', '.join(attributes) or 'nothing'}")
             if attributes:
                 teachers.append(teacher)
                 taught.append(attributes)

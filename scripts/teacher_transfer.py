@@ -42,7 +42,7 @@ def main(argv):
     from ganzoo import paired
     from ganzoo.evaluate import _attribute_judge
     from ganzoo.families.stargan import (ATTRIBUTES, load_attribute_teacher, parse_teacher, teacher_files,
-                                         teacher_steps)
+                                         teacher_label, teacher_steps)
     from ganzoo.images import from_uint8, grid, to_uint8
     from ganzoo.metrics import classifier as clf
     from ganzoo.metrics.edits import read_as
@@ -59,7 +59,7 @@ def main(argv):
     run_dir = Path(FLAGS.run_dir)
     teachers = []
     for kind, epsilon in specs:
-        label = f"{kind}:{epsilon:g}" if epsilon else kind  # as --stargan_teachers names it
+        label = teacher_label(kind, epsilon)
         kept = load_attribute_teacher(run_dir, kind, epsilon)
         if kept is None:
             raise app.UsageError(f"{run_dir} has no {teacher_files(run_dir, kind, epsilon)[0].name}: "

@@ -19,7 +19,7 @@ from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
 from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
-                                     parse_teacher, teacher_file_stem, teacher_steps,
+                                     parse_teacher, teacher_file_stem, teacher_label, teacher_steps,
                                      LUMA_WEIGHTS, binomial_blur, build_attribute_teacher, chroma_blur, combined_critic,
                                      box_mask, kept_hair_colour_change, mask_indecision, masked_edit, random_target_attributes,
                                      total_variation, train_attribute_teacher)
@@ -605,6 +605,8 @@ def test_parse_teacher_reads_kind_and_epsilon_and_names_the_kinds_otherwise():
     for bad in ("dense", "layout:1.5", "layout:x"):
         with pytest.raises(ValueError, match="KIND one of pooled, layout, pooled_luma, layout_luma, coarse"):
             parse_teacher(bad)
+    for name in ("pooled", "layout:0.0627", "pooled_luma:0.05"):  # teacher_label names a teacher as it was given
+        assert teacher_label(*parse_teacher(name)) == name
     assert teacher_file_stem("layout", 0.0627) == "attribute_teacher_layout_eps0.0627"
     assert teacher_file_stem("pooled") == "attribute_teacher_pooled"
 
@@ -910,8 +912,8 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     assert config["lambda_cls"] == 3.0 and config["augment"] == "translation,cutout"
     assert config["augment_heads"] == "classifier" and config["lambda_teacher"] == 0.5
     assert config["lambda_kept_colour"] == 2.0 and config["kept_colour_box"] == [0.43, 0.85, 0.28, 0.72]
-    for name, spec, epsilon in (("pooled", "pooled:0.0", 0.0), ("layout_eps0.05", "layout:0.05", 0.05),
-                                ("pooled_luma", "pooled_luma:0.0", 0.0)):  # kept for resumed legs
+    for name, spec, epsilon in (("pooled", "pooled", 0.0), ("layout_eps0.05", "layout:0.05", 0.05),
+                                ("pooled_luma", "pooled_luma", 0.0)):  # kept for resumed legs
         taught = json.loads((tmp_path / "run" / f"attribute_teacher_{name}.json").read_text())
         assert (tmp_path / "run" / f"attribute_teacher_{name}.weights.h5").exists()
         assert set(taught["held_out_balanced_accuracy"]) == set(ATTRIBUTES) and taught["training_faces"] == 64
@@ -924,7 +926,7 @@ def test_the_recipe_runs_a_few_tiny_steps(tmp_path):
     # pooled@Blond_Hair+Young: the same saved teacher, teaching what its @ names instead of what its kind's flag allows
     scores = json.loads((tmp_path / "run" / "attribute_teacher_pooled.json").read_text())["held_out_balanced_accuracy"]
     reliable = [a for a in ("Blond_Hair", "Young") if scores[a] >= 0.5]
-    assert f"teacher pooled:0.0 teaches {', '.join(reliable) or 'nothing'}\n" in done.stdout
+    assert f"teacher pooled teaches {', '.join(reliable) or 'nothing'}\n" in done.stdout
     # a run with G's edit mask goes on from that run's snapshot: every layer but the mask keeps its weights
     masked = [*args[:5], "--stargan_edit_mask", f"--init_snapshot={tmp_path / 'run'}:2", f"--output_dir={tmp_path / 'masked'}",
               "--export", f"--export_dir={tmp_path / 'weights' / 'masked'}", f"--manifest={tmp_path / 'manifest.json'}"]

@@ -410,6 +410,11 @@ def parse_teacher(item):
     return kind, epsilon
 
 
+def teacher_label(kind, epsilon=0.0):
+    """parse_teacher's inverse: the name --stargan_teachers gives a teacher ('pooled', 'layout:0.0627')."""
+    return f"{kind}:{epsilon:g}" if epsilon else kind
+
+
 def teacher_file_stem(kind, epsilon=0.0):
     """The name a run folder keeps a teacher under: attribute_teacher_KIND[_epsEPSILON](.weights.h5, .json)."""
     return f"attribute_teacher_{kind}" + (f"_eps{epsilon:g}" if epsilon else "")
