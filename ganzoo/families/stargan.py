@@ -425,8 +425,8 @@ def teacher_files(folder, kind, epsilon=0.0):
     JSON with its held-out balanced accuracies."""
     from pathlib import Path
 
-    stem = Path(folder) / teacher_file_stem(kind, epsilon)
-    return stem.with_name(f"{stem.name}.weights.h5"), stem.with_name(f"{stem.name}.json")
+    stem = teacher_file_stem(kind, epsilon)
+    return Path(folder) / f"{stem}.weights.h5", Path(folder) / f"{stem}.json"
 
 
 def load_attribute_teacher(folder, kind, epsilon=0.0, resolution=64, attributes=len(ATTRIBUTES)):
