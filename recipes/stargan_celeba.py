@@ -68,6 +68,9 @@ flags.DEFINE_list("stargan_kept_colour_box", None, "With --stargan_lambda_kept_c
 flags.DEFINE_bool("stargan_local_critic", False, "A second real/fake head on D's 8x8 map (each logit sees about "
                   "38 px), which judges texture where it is; not in the paper. With --init_snapshot of a run "
                   "without one, the head starts fresh.")
+flags.DEFINE_bool("stargan_detail_critic", False, "A real/fake head of D with layers of its own reading only the "
+                  "faces' fine brightness detail and colour, against bands and colour fringes; not in the paper. With "
+                  "--init_snapshot of a run without it, its layers start fresh.")
 flags.DEFINE_integer("stargan_d_steps", 5, "Critic steps per generator step (paper: 5).", lower_bound=1)
 flags.DEFINE_enum("stargan_critic_batches", "fresh", ["fresh", "shared"], "Each critic step on its own batch "
                   "(the authors' code: a step reads --stargan_d_steps batches), or all of them on one.")
@@ -230,6 +233,7 @@ def main(argv):
          **({"lambda_kept_colour": FLAGS.stargan_lambda_kept_colour} if FLAGS.stargan_lambda_kept_colour else {}),
          **({"kept_colour_box": FLAGS.stargan_kept_colour_box} if FLAGS.stargan_kept_colour_box else {}),
          **({"local_critic": True} if FLAGS.stargan_local_critic else {}),
+         **({"detail_critic": True} if FLAGS.stargan_detail_critic else {}),
          **({"reconstruction_through_mask_only": True} if FLAGS.stargan_reconstruction_through_mask_only else {})},
         faces_and_attributes, steps=40000, batch_size=16, generator_only=True, preview_inputs=held_out,
         compile_kwargs={"total_steps": lambda steps: steps}, callbacks=callbacks,

@@ -18,7 +18,8 @@ from ganzoo import images, paired
 from ganzoo.core.objectives import gradient_penalty
 from ganzoo.core.translation import side_by_side
 from ganzoo.families import get_family
-from ganzoo.families.stargan import (ATTRIBUTES, StarGAN, adversarial_faces, attribute_classification_loss,
+from ganzoo.families.stargan import (ATTRIBUTES, DETAIL_CRITIC_LAYERS, StarGAN, adversarial_faces,
+                                     attribute_classification_loss, detail_channels,
                                      parse_teacher, teacher_file_stem, teacher_label, teacher_steps,
                                      LUMA_WEIGHTS, binomial_blur, build_attribute_teacher, chroma_blur, combined_critic,
                                      box_mask, kept_hair_colour_change, mask_indecision, masked_edit, random_target_attributes,
@@ -209,6 +210,62 @@ def test_the_local_critic_is_a_second_real_fake_head_on_a_finer_map_whose_losses
     assert trained.read_attributes(faces(2, 32)).shape == (2, 5)
     with pytest.raises(ValueError, match="local_critic must be True or False"):
         tiny_stargan(local_critic=1)
+
+def test_detail_channels_pass_fine_bands_and_colour_and_leave_out_a_smooth_grey_face():
+    luma = np.array(LUMA_WEIGHTS)
+    rows, cols = np.indices((8, 8)).astype(np.float32)
+    shaded = np.repeat((0.05 * rows + 0.03 * cols - 0.2)[None, :, :, None], 3, axis=-1)  # grey, a linear ramp
+    np.testing.assert_allclose(numpy(detail_channels(shaded))[:, 1:-1, 1:-1], 0.0, atol=1e-6)
+    # horizontal grey bands of period 2 (+-0.02, about 3 grey levels): the blur flattens them, so they pass whole
+    bands = np.repeat(np.where(rows % 2 == 0, 0.02, -0.02)[None, :, :, None], 3, axis=-1).astype(np.float32)
+    out = numpy(detail_channels(shaded + bands))
+    np.testing.assert_allclose(out[0, 1:-1, 1:-1, 0], bands[0, 1:-1, 1:-1, 0], atol=1e-6)
+    np.testing.assert_allclose(out[..., 1:], 0.0, atol=1e-6)
+    # flat colour: no detail, red and blue less the luma
+    colour = np.array([0.6, -0.1, 0.3], np.float32)
+    flat = np.broadcast_to(colour, (1, 8, 8, 3))
+    np.testing.assert_allclose(numpy(detail_channels(flat)),
+                               np.broadcast_to([0.0, colour[0] - colour @ luma, colour[2] - colour @ luma],
+                                               (1, 8, 8, 3)), atol=1e-6)
+
+
+def test_the_detail_critic_is_a_real_fake_head_of_its_own_on_detail_channels_whose_losses_add():
+    keras.utils.set_random_seed(0)
+    detail, plain = (tiny_stargan(resolution=32, lambda_gp=0.0, detail_critic=flag) for flag in (True, False))
+    config = detail.get_config()
+    assert config["detail_critic"] is True and "detail_critic" not in plain.get_config()
+    assert StarGAN.from_config(config).get_config() == config
+    assert len(detail.weights) == len(plain.weights) + 2 * DETAIL_CRITIC_LAYERS + 1  # its convolutions and head
+    tensor = keras.ops.convert_to_tensor
+    x, fixed = images.from_uint8(faces(4, 32)), np.roll(OWN, 1, axis=0)
+    assert [tuple(o.shape) for o in detail.discriminator(x)] == [(4, 2, 2, 1), (4, 5), (4, 4, 4, 1)]  # 32 / 8
+    # it reads nothing but detail_channels: two faces with the same detail channels get the same logits
+    lifted = x + 0.1  # every channel raised alike: same colour differences, same fine detail
+    np.testing.assert_allclose(numpy(detail.discriminator(lifted)[2]), numpy(detail.discriminator(x)[2]), atol=1e-5)
+    assert not np.allclose(numpy(detail.discriminator(lifted)[0]), numpy(detail.discriminator(x)[0]), atol=1e-5)
+    detail.random_targets = lambda attributes: tensor(fixed)
+    fake = numpy(detail.generator([x, fixed]))
+    (real_src, real_cls, real_detail), (fake_src, fake_cls, fake_detail) = (
+        map(numpy, detail.discriminator(v)) for v in (x, fake))
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    d_expected = (fake_src.mean() - real_src.mean() + fake_detail.mean() - real_detail.mean()
+                  + classification(real_cls, OWN))
+    assert float(numpy(detail.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(detail.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() - fake_detail.mean() + classification(fake_cls, fixed) + 10.0 * rec
+    assert float(numpy(detail.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    del detail.random_targets
+    trained = StarGAN.from_config({**config, "lambda_gp": 10.0, "local_critic": True})
+    assert len(trained.discriminator(x)) == 4  # whole face, classes, local, detail
+    head = trained.discriminator.get_layer("detail_patch_logits")
+    before = head.get_weights()[0]
+    trained.compile()
+    history = trained.fit(faces(8, 32), np.tile(OWN, (2, 1)), batch_size=4, epochs=2, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values()) and history["gradient_penalty"][-1] > 0
+    assert not np.allclose(head.get_weights()[0], before)  # the detail head learns
+    with pytest.raises(ValueError, match="detail_critic must be True or False"):
+        tiny_stargan(detail_critic="yes")
+
 
 def test_a_frozen_teacher_adds_its_reading_of_the_edits_to_gs_loss_and_stays_out_of_the_weights(model):
     tensor = keras.ops.convert_to_tensor

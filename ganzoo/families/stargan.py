@@ -57,6 +57,12 @@ about 38 px), beside the paper's on the 2x2 map that sees the whole face: textur
 over a face is judged where it is (pix2pix's PatchGAN reasoning). The Wasserstein losses of the two heads
 add, and the gradient penalty reads their sum (combined_critic); the head costs one 3x3 convolution. Added
 to a trained run, it did not tell G's faint bands from faces within 2,000 steps (docs/stargan_runs.md).
+detail_critic=True (not in the paper) gives D a real/fake head with layers of its own that reads only
+detail_channels: the luma's fine detail and the colour, not the face's coarse layout. The bands and colour
+fringes G drew for its attribute readers are a few grey levels over the whole face, which D's shared layers
+(learning the face and its attributes) and the local critic did not tell from faces; a head that sees nothing
+else can. It is a critic, not a penalty: it weighs detail and colour that real faces lack, not the edit's size.
+Its Wasserstein loss adds to the others as the local critic's does.
 lambda_g_cls (None: lambda_cls, the paper's one weight) weighs D's classifier in G's loss apart from D's own
 term: 0 leaves G to the frozen teachers, with D's classifier still trained (edit() reads a face's own
 attributes with it). D's classifier learns beside G, and G drew faint horizontal bands over faces that it
@@ -225,6 +231,24 @@ class Luma(layers.Layer):
         return luma(images)
 
 
+def detail_channels(images):
+    """RGB images (N, H, W, 3) -> (N, H, W, 3): the luma less its binomial_blur (fine brightness detail:
+    a band of period 2 passes whole, a flat or smoothly shaded face gives about 0), then red and blue less
+    the luma (the colour; green's follows from them). What detail_critic reads: the faint bands and colour
+    fringes that G drew over faces, with the face's coarse layout left out."""
+    images = ops.convert_to_tensor(images)
+    brightness = luma(images)
+    return ops.concatenate([brightness - binomial_blur(brightness), images[..., :1] - brightness,
+                            images[..., 2:] - brightness], axis=-1)
+
+
+class DetailChannels(layers.Layer):
+    """detail_channels as a layer (no weights)."""
+
+    def call(self, images):
+        return detail_channels(images)
+
+
 class ChromaBlurredChange(layers.Layer):
     """[edited, image] -> image + chroma_blur(edited - image, sigma): the change's colour blurred, its luma
     kept (no weights)."""
@@ -299,10 +323,23 @@ def discriminator_layers(resolution):
 LOCAL_CRITIC_LAYER = 2  # the local critic reads the map after the third stride-2 layer: resolution / 8
 
 
-def build_discriminator(resolution, attributes, width, local_critic=False):
+DETAIL_CRITIC_LAYERS = 3  # the detail critic's stride-2 layers: logits on a resolution/8 map
+
+
+def build_discriminator(resolution, attributes, width, local_critic=False, detail_critic=False):
     """[patch logits (N, 2, 2, 1), attribute logits (N, A)], and with local_critic a third output:
-    real/fake logits on the finer resolution/8 map (each sees about 38 px: texture, not the whole face)."""
+    real/fake logits on the finer resolution/8 map (each sees about 38 px: texture, not the whole face);
+    with detail_critic a last one: real/fake logits on a resolution/8 map from layers of its own that read
+    detail_channels alone."""
     image = keras.Input((resolution, resolution, 3), name="image")
+    detail_outputs = []
+    if detail_critic:  # in float32: the bands are a few grey levels, below bfloat16's step near 1
+        x = DetailChannels(dtype="float32", name="detail_channels")(image)
+        for i in range(DETAIL_CRITIC_LAYERS):
+            x = layers.LeakyReLU(0.01)(layers.Conv2D(width * 2**i, 4, strides=2, padding="same",
+                                                     name=f"detail_conv{i}")(x))
+        detail_outputs.append(layers.Conv2D(1, 3, padding="same", use_bias=False, dtype="float32",
+                                            name="detail_patch_logits")(x))
     x, outputs = image, []
     for i in range(discriminator_layers(resolution)):
         x = layers.Conv2D(width * 2**i, 4, strides=2, padding="same", name=f"conv{i}")(x)
@@ -313,7 +350,7 @@ def build_discriminator(resolution, attributes, width, local_critic=False):
     patches = layers.Conv2D(1, 3, padding="same", use_bias=False, dtype="float32", name="patch_logits")(x)
     classes = layers.Conv2D(attributes, 2, use_bias=False, dtype="float32", name="attribute_conv")(x)
     classes = layers.Reshape((attributes,), name="attribute_logits")(classes)
-    return keras.Model(image, [patches, classes, *outputs], name="discriminator")
+    return keras.Model(image, [patches, classes, *outputs, *detail_outputs], name="discriminator")
 
 
 def combined_critic(heads):
@@ -544,7 +581,7 @@ class StarGAN(GAN):
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
-                 reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, chroma_sigma=0.0,
+                 detail_critic=False, reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, chroma_sigma=0.0,
                  lambda_kept_colour=0.0, kept_colour_box=None, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
@@ -606,6 +643,8 @@ class StarGAN(GAN):
         self.chroma_sigma = float(chroma_sigma)
         _check_bool(local_critic, "local_critic")
         self.local_critic = local_critic
+        _check_bool(detail_critic, "detail_critic")
+        self.detail_critic = detail_critic
         _check_bool(reconstruction_through_mask_only, "reconstruction_through_mask_only")
         if reconstruction_through_mask_only and not edit_mask:
             raise ValueError("reconstruction_through_mask_only stops the reconstruction's gradient at G's drawing "
@@ -624,7 +663,8 @@ class StarGAN(GAN):
             object.__setattr__(self, "generator_and_mask", keras.Model(
                 self.generator.inputs, [self.generator.output, self.generator.get_layer("edit_mask").output,
                                         self.generator.get_layer("tanh").output]))
-        self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width, local_critic)
+        self.discriminator = build_discriminator(self.resolution, len(self.attributes), self.width, local_critic,
+                                                 detail_critic)
         self.trackers = {name: keras.metrics.Mean(name=name)
                          for name in ("gradient_penalty", "d_classification", "g_classification", "reconstruction",
                                       *(("teacher_classification",) if self.lambda_teacher else ()),
@@ -685,6 +725,7 @@ class StarGAN(GAN):
                 **({"resize_upsample": True} if self.resize_upsample else {}),
                 **({"chroma_sigma": self.chroma_sigma} if self.chroma_sigma else {}),
                 **({"local_critic": True} if self.local_critic else {}),
+                **({"detail_critic": True} if self.detail_critic else {}),
                 **({"reconstruction_through_mask_only": True} if self.reconstruction_through_mask_only else {})}
 
     def compile(self, g_optimizer=None, d_optimizer=None, total_steps=None, **kwargs):
@@ -727,7 +768,7 @@ class StarGAN(GAN):
 
     @staticmethod
     def real_fake_heads(outputs):
-        """D's real/fake logits among its outputs: the whole-face patches, and the local ones if any."""
+        """D's real/fake logits among its outputs: the whole-face patches, then the local and detail ones if any."""
         return [outputs[0], *outputs[2:]]
 
     def discriminator_loss(self, batch):
