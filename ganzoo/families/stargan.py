@@ -60,9 +60,10 @@ to a trained run, it did not tell G's faint bands from faces within 2,000 steps 
 detail_critic=True (not in the paper) gives D a real/fake head with layers of its own that reads only
 detail_channels: the luma's fine detail and the colour, not the face's coarse layout. The bands and colour
 fringes G drew for its attribute readers are a few grey levels over the whole face, which D's shared layers
-(learning the face and its attributes) and the local critic did not tell from faces; a head that sees nothing
-else can. It is a critic, not a penalty: it weighs detail and colour that real faces lack, not the edit's size.
-Its Wasserstein loss adds to the others as the local critic's does.
+(learning the face and its attributes) and the local critic did not tell from faces; this head sees nothing
+else. A critic, not a penalty: it weighs detail and colour that real faces lack, not the edit's size. Its
+Wasserstein loss adds to the others as the local critic's does. Added to a trained run, it barely told them
+from faces within 2,000 steps either (docs/stargan_runs.md).
 lambda_g_cls (None: lambda_cls, the paper's one weight) weighs D's classifier in G's loss apart from D's own
 term: 0 leaves G to the frozen teachers, with D's classifier still trained (edit() reads a face's own
 attributes with it). D's classifier learns beside G, and G drew faint horizontal bands over faces that it
@@ -581,8 +582,8 @@ class StarGAN(GAN):
                  lambda_cls=1.0, lambda_rec=10.0, lambda_gp=10.0, d_steps=5, objective="wasserstein", seed=None,
                  augment_heads="both", critic_batches="fresh", lambda_teacher=0.0, edit_mask=False,
                  lambda_mask_tv=1e-5, lambda_mask_decided=0.0, upsample_blur=False, local_critic=False,
-                 detail_critic=False, reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None, chroma_sigma=0.0,
-                 lambda_kept_colour=0.0, kept_colour_box=None, **kwargs):
+                 detail_critic=False, reconstruction_through_mask_only=False, resize_upsample=False, lambda_g_cls=None,
+                 chroma_sigma=0.0, lambda_kept_colour=0.0, kept_colour_box=None, **kwargs):
         super().__init__(objective=objective, seed=seed, critic_batches=critic_batches, **kwargs)
         if augment_heads not in ("both", "classifier", "classifier_and_edits"):
             raise ValueError(f"augment_heads must be 'both' (DiffAugment before the critic's two heads), "
