@@ -174,6 +174,35 @@ def test_the_players_losses_are_their_terms_weighted(model):
 
 
 
+def check_an_added_head_adds_its_wasserstein_terms(model, x):
+    """model's D has one real/fake head beside the paper's two outputs (its third): D's loss and G's hold its
+    Wasserstein terms exactly as the whole-face head's. Returns its logits on x."""
+    tensor = keras.ops.convert_to_tensor
+    fixed = np.roll(OWN, 1, axis=0)
+    model.random_targets = lambda attributes: tensor(fixed)
+    fake = numpy(model.generator([x, fixed]))
+    (real_src, real_cls, real_head), (fake_src, fake_cls, fake_head) = (
+        map(numpy, model.discriminator(v)) for v in (x, fake))
+    batch = {"images": tensor(x), "attributes": tensor(OWN)}
+    d_expected = fake_src.mean() - real_src.mean() + fake_head.mean() - real_head.mean() + classification(real_cls, OWN)
+    assert float(numpy(model.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
+    rec = np.abs(numpy(model.generator([fake, OWN])) - x).mean()
+    g_expected = -fake_src.mean() - fake_head.mean() + classification(fake_cls, fixed) + 10.0 * rec
+    assert float(numpy(model.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    del model.random_targets
+    return real_src, real_head
+
+
+def check_the_head_learns(model, layer):
+    """A few steps of fit with the gradient penalty on: finite losses, and the head's `layer` moves."""
+    head = model.discriminator.get_layer(layer)
+    before = head.get_weights()[0]
+    model.compile()
+    history = model.fit(faces(8, 32), np.tile(OWN, (2, 1)), batch_size=4, epochs=2, verbose=0).history
+    assert all(np.isfinite(values).all() for values in history.values()) and history["gradient_penalty"][-1] > 0
+    assert not np.allclose(head.get_weights()[0], before)
+
+
 def test_the_local_critic_is_a_second_real_fake_head_on_a_finer_map_whose_losses_add():
     keras.utils.set_random_seed(0)
     local, plain = (tiny_stargan(resolution=32, lambda_gp=0.0, local_critic=flag) for flag in (True, False))
@@ -182,34 +211,20 @@ def test_the_local_critic_is_a_second_real_fake_head_on_a_finer_map_whose_losses
     assert StarGAN.from_config(config).get_config() == config
     assert len(local.weights) == len(plain.weights) + 1  # the head's kernel
     tensor = keras.ops.convert_to_tensor
-    x, fixed = images.from_uint8(faces(4, 32)), np.roll(OWN, 1, axis=0)
+    x = images.from_uint8(faces(4, 32))
     assert [tuple(o.shape) for o in local.discriminator(x)] == [(4, 2, 2, 1), (4, 5), (4, 4, 4, 1)]  # 32 / 8
-    local.random_targets = lambda attributes: tensor(fixed)
-    fake = numpy(local.generator([x, fixed]))
-    (real_src, real_cls, real_local), (fake_src, fake_cls, fake_local) = (
-        map(numpy, local.discriminator(v)) for v in (x, fake))
-    batch = {"images": tensor(x), "attributes": tensor(OWN)}
-    d_expected = fake_src.mean() - real_src.mean() + fake_local.mean() - real_local.mean() + classification(real_cls, OWN)
-    assert float(numpy(local.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
-    rec = np.abs(numpy(local.generator([fake, OWN])) - x).mean()
-    g_expected = -fake_src.mean() - fake_local.mean() + classification(fake_cls, fixed) + 10.0 * rec
-    assert float(numpy(local.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
+    real_src, real_local = check_an_added_head_adds_its_wasserstein_terms(local, x)
     # the gradient penalty's critic: the heads' means summed, at the whole-face head's scale (its 4 patches)
     np.testing.assert_allclose(numpy(combined_critic([tensor(real_src), tensor(real_local)])),
                                4 * (real_src.mean(axis=(1, 2, 3)) + real_local.mean(axis=(1, 2, 3))), rtol=1e-5)
     np.testing.assert_array_equal(numpy(combined_critic([tensor(real_src)])), real_src)  # one head: as before
-    del local.random_targets
     trained = StarGAN.from_config({**config, "lambda_gp": 10.0})
     trained.set_weights(local.get_weights())
-    head = trained.discriminator.get_layer("local_patch_logits")
-    before = head.get_weights()[0]
-    trained.compile()
-    history = trained.fit(faces(8, 32), np.tile(OWN, (2, 1)), batch_size=4, epochs=2, verbose=0).history
-    assert all(np.isfinite(values).all() for values in history.values()) and history["gradient_penalty"][-1] > 0
-    assert not np.allclose(head.get_weights()[0], before)  # the local head learns
+    check_the_head_learns(trained, "local_patch_logits")
     assert trained.read_attributes(faces(2, 32)).shape == (2, 5)
     with pytest.raises(ValueError, match="local_critic must be True or False"):
         tiny_stargan(local_critic=1)
+
 
 def test_detail_channels_pass_fine_bands_and_colour_and_leave_out_a_smooth_grey_face():
     luma = np.array(LUMA_WEIGHTS)
@@ -236,33 +251,16 @@ def test_the_detail_critic_is_a_real_fake_head_of_its_own_on_detail_channels_who
     assert config["detail_critic"] is True and "detail_critic" not in plain.get_config()
     assert StarGAN.from_config(config).get_config() == config
     assert len(detail.weights) == len(plain.weights) + 2 * DETAIL_CRITIC_LAYERS + 1  # its convolutions and head
-    tensor = keras.ops.convert_to_tensor
-    x, fixed = images.from_uint8(faces(4, 32)), np.roll(OWN, 1, axis=0)
+    x = images.from_uint8(faces(4, 32))
     assert [tuple(o.shape) for o in detail.discriminator(x)] == [(4, 2, 2, 1), (4, 5), (4, 4, 4, 1)]  # 32 / 8
     # it reads nothing but detail_channels: two faces with the same detail channels get the same logits
     lifted = x + 0.1  # every channel raised alike: same colour differences, same fine detail
     np.testing.assert_allclose(numpy(detail.discriminator(lifted)[2]), numpy(detail.discriminator(x)[2]), atol=1e-5)
     assert not np.allclose(numpy(detail.discriminator(lifted)[0]), numpy(detail.discriminator(x)[0]), atol=1e-5)
-    detail.random_targets = lambda attributes: tensor(fixed)
-    fake = numpy(detail.generator([x, fixed]))
-    (real_src, real_cls, real_detail), (fake_src, fake_cls, fake_detail) = (
-        map(numpy, detail.discriminator(v)) for v in (x, fake))
-    batch = {"images": tensor(x), "attributes": tensor(OWN)}
-    d_expected = (fake_src.mean() - real_src.mean() + fake_detail.mean() - real_detail.mean()
-                  + classification(real_cls, OWN))
-    assert float(numpy(detail.discriminator_loss(batch))) == pytest.approx(d_expected, rel=1e-4, abs=1e-5)
-    rec = np.abs(numpy(detail.generator([fake, OWN])) - x).mean()
-    g_expected = -fake_src.mean() - fake_detail.mean() + classification(fake_cls, fixed) + 10.0 * rec
-    assert float(numpy(detail.generator_loss(batch))) == pytest.approx(g_expected, rel=1e-4, abs=1e-5)
-    del detail.random_targets
+    check_an_added_head_adds_its_wasserstein_terms(detail, x)
     trained = StarGAN.from_config({**config, "lambda_gp": 10.0, "local_critic": True})
     assert len(trained.discriminator(x)) == 4  # whole face, classes, local, detail
-    head = trained.discriminator.get_layer("detail_patch_logits")
-    before = head.get_weights()[0]
-    trained.compile()
-    history = trained.fit(faces(8, 32), np.tile(OWN, (2, 1)), batch_size=4, epochs=2, verbose=0).history
-    assert all(np.isfinite(values).all() for values in history.values()) and history["gradient_penalty"][-1] > 0
-    assert not np.allclose(head.get_weights()[0], before)  # the detail head learns
+    check_the_head_learns(trained, "detail_patch_logits")
     with pytest.raises(ValueError, match="detail_critic must be True or False"):
         tiny_stargan(detail_critic="yes")
 
